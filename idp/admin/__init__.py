@@ -1,0 +1,1 @@
+"""Administration: registering clients and managing accounts (used by the CLI)."""

@@ -1,0 +1,42 @@
+"""User accounts and the OpenID Connect standard claims they release (OIDC Core §5.1, §5.4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# OIDC Core §5.4: which claims each scope value requests.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": ("name", "given_name", "family_name", "preferred_username"),
+    "email": ("email", "email_verified"),
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    email: str | None = None
+    email_verified: bool = False
+    name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    password_hash: str | None = None
+    disabled: bool = False
+
+    def claims_for(self, scopes: set[str]) -> dict[str, Any]:
+        """`sub` plus the claims released by ``scopes``, omitting those with no value."""
+        available: dict[str, Any] = {
+            "name": self.name,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "preferred_username": self.username,
+            "email": self.email,
+            "email_verified": self.email_verified if self.email else None,
+        }
+        claims: dict[str, Any] = {"sub": self.id}
+        for scope in scopes:
+            for name in SCOPE_CLAIMS.get(scope, ()):
+                if available[name] is not None:
+                    claims[name] = available[name]
+        return claims

@@ -1,0 +1,329 @@
+"""The ``idp`` command: serve, db, users, clients, keys.
+
+Every command that creates or lists something takes ``--json``. Errors print one line to
+stderr and exit 1 (2 for usage errors, as Click does).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from idp.admin.clients import ClientRegistration, describe_client, register_client
+from idp.authn.passwords import WeakPasswordError, hash_password
+from idp.authn.users import User
+from idp.config import ConfigError, Settings, load_settings
+from idp.keys.rotation import ensure_signing_keys, rotate_keys
+from idp.oauth.clients import InvalidClientMetadataError
+from idp.provider import Provider
+from idp.store.migrate import upgrade
+from idp.store.repository import SqlStore
+
+app = typer.Typer(
+    help="Tessera identity provider.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+clients_app = typer.Typer(help="OAuth clients.", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
+app.add_typer(keys_app, name="keys")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+class CliError(Exception):
+    pass
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def provider_store() -> Iterator[tuple[Provider, SqlStore]]:
+    """Migrate, then one transaction; expected errors become one line and exit 1."""
+    config = settings()
+    upgrade(config.database_url)
+    provider = Provider.from_settings(config)
+    try:
+        with provider.database.transaction() as session:
+            yield provider, SqlStore(session)
+    except (CliError, InvalidClientMetadataError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        provider.database.dispose()
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    demo: Annotated[bool, typer.Option(help="Seed a demo user and client.")] = False,
+) -> None:
+    """Apply migrations, create signing keys if none exist, and serve."""
+    import uvicorn
+
+    with provider_store() as (provider, store):
+        ensure_signing_keys(store, provider.key_encryption_key, provider.clock.now())
+        if demo:
+            from idp.demo import seed_demo
+
+            typer.echo(seed_demo(store, provider))
+    uvicorn.run(
+        "idp.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    upgrade(settings().database_url)
+    typer.echo("database is up to date")
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "name": user.name,
+        "disabled": user.disabled,
+    }
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    email: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    given_name: Annotated[str | None, typer.Option()] = None,
+    family_name: Annotated[str | None, typer.Option()] = None,
+    email_verified: Annotated[bool, typer.Option()] = False,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a user."""
+    password_hash = _new_password_hash(password_stdin)
+    with provider_store() as (provider, store):
+        if store.load_user_by_username(username):
+            raise CliError(f"user {username!r} already exists")
+        user = store.create_user(
+            User(
+                id="",
+                username=username,
+                email=email,
+                email_verified=email_verified,
+                name=name,
+                given_name=given_name,
+                family_name=family_name,
+                password_hash=password_hash,
+            ),
+            provider.clock.now(),
+        )
+    emit(_user_json(user), as_json, f"created user {user.username} ({user.id})")
+
+
+def _new_password_hash(from_stdin: bool) -> str:
+    try:
+        return hash_password(read_password(from_stdin))
+    except WeakPasswordError as exc:
+        raise fail(str(exc)) from None
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOption = False) -> None:
+    """List users."""
+    with provider_store() as (_provider, store):
+        users = store.list_users()
+    lines = [
+        f"{u.username}\t{u.email or '-'}\t{'disabled' if u.disabled else 'active'}" for u in users
+    ]
+    emit([_user_json(user) for user in users], as_json, "\n".join(lines) or "no users")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a user's password."""
+    password_hash = _new_password_hash(password_stdin)
+    with provider_store() as (_provider, store):
+        user = store.load_user_by_username(username)
+        if user is None:
+            raise CliError(f"no user {username!r}")
+        store.set_password_hash(user.id, password_hash)
+    typer.echo(f"password set for {username}")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: they can no longer log in."""
+    with provider_store() as (provider, store):
+        if not store.set_user_disabled(username, True, provider.clock.now()):
+            raise CliError(f"no user {username!r}")
+    typer.echo(f"disabled {username}")
+
+
+@clients_app.command("create")
+def clients_create(
+    name: Annotated[str, typer.Option(help="Display name shown on consent pages.")],
+    redirect_uri: Annotated[list[str], typer.Option(help="Exact redirect URI (repeatable).")],
+    grant: Annotated[list[str] | None, typer.Option(help="Grant type (repeatable).")] = None,
+    public: Annotated[bool, typer.Option(help="Public client: no secret, PKCE.")] = False,
+    auth_method: Annotated[str | None, typer.Option(help="Token endpoint auth method.")] = None,
+    jwks_file: Annotated[Path | None, typer.Option(help="JWKS for private_key_jwt.")] = None,
+    scope: Annotated[str, typer.Option(help="Scopes the client may request.")] = (
+        "openid profile email"
+    ),
+    first_party: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a client. A generated secret is printed once and never again."""
+    jwks = _read_jwks(jwks_file) if jwks_file else None
+    registration = ClientRegistration(
+        name=name,
+        redirect_uris=redirect_uri,
+        grant_types=grant or ["authorization_code"],
+        public=public,
+        auth_method=auth_method,
+        scope=scope,
+        first_party=first_party,
+        jwks=jwks,
+    )
+    with provider_store() as (provider, store):
+        client, secret = register_client(store, registration, provider.clock.now())
+    data = describe_client(client)
+    if secret:
+        data["client_secret"] = secret.reveal()
+    text = f"created client {client.client_id}"
+    if secret:
+        text += f"\nclient_secret: {secret.reveal()}\n(store it now: it is not shown again)"
+    emit(data, as_json, text)
+
+
+def _read_jwks(path: Path) -> dict[str, Any]:
+    try:
+        jwks = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read JWKS from {path}: {exc}") from None
+    if not isinstance(jwks, dict):
+        raise fail(f"{path} is not a JWK Set")
+    return jwks
+
+
+@clients_app.command("list")
+def clients_list(as_json: JsonOption = False) -> None:
+    """List clients."""
+    with provider_store() as (_provider, store):
+        clients = store.list_clients()
+    lines = [f"{c.client_id}\t{c.name}\t{c.token_endpoint_auth_method}" for c in clients]
+    emit([describe_client(c) for c in clients], as_json, "\n".join(lines) or "no clients")
+
+
+@clients_app.command("show")
+def clients_show(client_id: str, as_json: JsonOption = False) -> None:
+    """Show one client's metadata."""
+    with provider_store() as (_provider, store):
+        client = store.load_client(client_id)
+        if client is None:
+            raise CliError(f"no client {client_id!r}")
+    data = describe_client(client)
+    emit(data, as_json, "\n".join(f"{key}: {value}" for key, value in data.items()))
+
+
+@clients_app.command("delete")
+def clients_delete(client_id: str) -> None:
+    """Delete a client and everything issued to it."""
+    with provider_store() as (_provider, store):
+        if not store.delete_client(client_id):
+            raise CliError(f"no client {client_id!r}")
+    typer.echo(f"deleted {client_id}")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOption = False) -> None:
+    """List signing keys and their state."""
+    with provider_store() as (provider, store):
+        now = provider.clock.now()
+        keys = store.list_keys()
+    rows = [
+        {
+            "kid": key.kid,
+            "alg": key.alg.value,
+            "created_at": key.created_at,
+            "activates_at": key.activates_at,
+            "expires_at": key.expires_at,
+            "state": _key_state(key.activates_at, key.expires_at, now),
+        }
+        for key in keys
+    ]
+    lines = [f"{r['kid']}\t{r['alg']}\t{r['state']}" for r in rows]
+    emit(rows, as_json, "\n".join(lines) or "no keys")
+
+
+def _key_state(activates_at: int, expires_at: int | None, now: int) -> str:
+    if activates_at > now:
+        return "next"
+    return "retiring" if expires_at is not None else "active"
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    publish_delay: Annotated[
+        int | None, typer.Option(help="Seconds the new key is published before it signs.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish a next key per algorithm; it signs after the publish delay."""
+    with provider_store() as (provider, store):
+        config = provider.settings
+        created = rotate_keys(
+            store,
+            provider.key_encryption_key,
+            now=provider.clock.now(),
+            publish_delay=config.key_publish_delay if publish_delay is None else publish_delay,
+            max_token_ttl=max(config.access_token_ttl, config.id_token_ttl),
+        )
+    rows = [{"kid": k.kid, "alg": k.alg.value, "activates_at": k.activates_at} for k in created]
+    emit(
+        rows,
+        as_json,
+        "\n".join(f"{r['kid']}\t{r['alg']}\tsigns from {r['activates_at']}" for r in rows),
+    )

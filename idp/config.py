@@ -1,0 +1,112 @@
+"""Settings, read from environment variables prefixed ``IDP_``.
+
+Every option has a secure default and a one-line description; the configuration
+reference in docs/configuration.md is generated from this class
+(``idp config docs``), and a test fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Tessera's configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="IDP_", extra="ignore", frozen=True)
+
+    issuer: str = Field(
+        "http://127.0.0.1:8000",
+        description="Issuer identifier: the https URL clients see (OIDC Discovery §3).",
+    )
+    database_url: str = Field(
+        "sqlite:///tessera.db",
+        description="SQLAlchemy URL; use postgresql+psycopg://… at scale.",
+    )
+    secret_key_file: Path = Field(
+        Path("idp-secret.key"),
+        description="File holding the instance secret (created 0600 on first start).",
+    )
+    access_token_ttl: int = Field(600, ge=60, le=3600, description="Access token lifetime, s.")
+    id_token_ttl: int = Field(600, ge=60, le=3600, description="ID token lifetime, s.")
+    refresh_token_ttl: int = Field(
+        86400 * 14, ge=600, description="Refresh token lifetime, s (bounded by the session)."
+    )
+    authorization_code_ttl: int = Field(
+        60, ge=10, le=600, description="Authorization code lifetime, s (RFC 6749 §4.1.2)."
+    )
+    interaction_ttl: int = Field(
+        900, ge=60, le=3600, description="Time a user has to finish login and consent, s."
+    )
+    session_idle_timeout: int = Field(
+        3600 * 8, ge=60, description="SSO session idle timeout (sliding), s."
+    )
+    session_absolute_timeout: int = Field(
+        86400, ge=300, description="SSO session absolute timeout, s."
+    )
+    cookie_secure: bool | None = Field(
+        None,
+        description="Mark cookies Secure and use the __Host- prefix; default: issuer is https.",
+    )
+    key_publish_delay: int = Field(
+        3600, ge=0, description="Time a rotated-in key is published before it signs, s."
+    )
+    key_cache_ttl: int = Field(
+        30, ge=1, le=3600, description="How long a node caches signing keys before re-reading, s."
+    )
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted, bytes.")
+    default_audience: str | None = Field(
+        None, description="`aud` of access tokens when no resource is named; default: issuer."
+    )
+
+    @field_validator("issuer")
+    @classmethod
+    def _check_issuer(cls, value: str) -> str:
+        # OIDC Discovery §3 / RFC 8414 §2: https URL, no query or fragment.
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL, e.g. https://login.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("must use https unless the host is loopback")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_session_timeouts(self) -> Settings:
+        if self.session_idle_timeout > self.session_absolute_timeout:
+            raise ValueError("session_idle_timeout must not exceed session_absolute_timeout")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.issuer.startswith("https://")
+
+    @property
+    def audience(self) -> str:
+        return self.default_audience or self.issuer
+
+    def endpoint(self, path: str) -> str:
+        return f"{self.issuer}{path}"
+
+
+class ConfigError(ValueError):
+    """Bad configuration; the message names each bad variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = f"IDP_{field.upper()}" if error["loc"] else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

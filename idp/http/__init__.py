@@ -1,0 +1,1 @@
+"""What the routers share: request parsing, error renderers, CSRF, cookies, headers."""

@@ -1,0 +1,56 @@
+"""Reading OAuth parameters from requests (RFC 6749 §3.1, §3.2; OIDC Core §3.1.2.1)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+
+from idp.errors import InvalidRequestError, RequestTooLargeError
+from idp.oauth.parameters import single_valued
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MAX_FIELDS = 64
+
+
+def query_params(request: Request) -> dict[str, str]:
+    return single_valued(request.query_params.multi_items())
+
+
+async def form_params(request: Request) -> dict[str, str]:
+    """The form body of a POST; any other content type is invalid_request."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_CONTENT_TYPE:
+        raise InvalidRequestError(f"request body must be {FORM_CONTENT_TYPE}")
+    body = await read_limited_body(request)
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8", errors="strict"),
+            keep_blank_values=True,
+            max_num_fields=MAX_FIELDS,
+            errors="strict",
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequestError("request body is not valid form data") from exc
+    return single_valued(pairs)
+
+
+async def read_limited_body(request: Request) -> bytes:
+    limit: int = request.app.state.provider.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise RequestTooLargeError(f"request body exceeds {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLargeError(f"request body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def optional_form_params(request: Request) -> dict[str, str]:
+    """Like form_params, but a request with no body and no content type has no params."""
+    if "content-type" not in request.headers and not await read_limited_body(request):
+        return {}
+    return await form_params(request)

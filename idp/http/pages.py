@@ -1,0 +1,19 @@
+"""Server-rendered end-user pages (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+_templates = Environment(
+    loader=PackageLoader("idp", "web/templates"),
+    autoescape=select_autoescape(default=True),
+    auto_reload=False,
+)
+
+
+def render_page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,246 @@
+"""The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): validate the request as
+a flat list of ``check_*`` steps, then decide whether the user must log in or consent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from authlib.common.urls import add_params_to_uri
+
+from idp.errors import (
+    ConsentRequiredError,
+    InvalidRequestError,
+    InvalidScopeError,
+    LoginRequiredError,
+    ProtocolError,
+    RequestNotSupportedError,
+    RequestUriNotSupportedError,
+    UnauthorizedClientError,
+    UnsupportedResponseTypeError,
+)
+from idp.oauth.clients import Client, GrantType
+from idp.oauth.grants import AuthorizationCode
+from idp.oauth.parameters import require
+from idp.oauth.pkce import check_code_challenge
+from idp.oauth.storage import ClientStore, CodeStore
+from idp.secret import digest, new_token
+from idp.sessions.sso import SsoSession
+
+SUPPORTED_SCOPES = frozenset({"openid", "profile", "email"})
+SUPPORTED_PROMPTS = frozenset({"none", "login", "consent"})
+MAX_AGE_LIMIT = 10 * 365 * 86400
+
+
+class Step(StrEnum):
+    LOGIN = "login"
+    CONSENT = "consent"
+    ISSUE_CODE = "issue_code"
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    client_id: str
+    redirect_uri: str
+    scope: tuple[str, ...]
+    state: str | None = None
+    nonce: str | None = None
+    prompt: tuple[str, ...] = ()
+    max_age: int | None = None
+    login_hint: str | None = None
+    code_challenge: str | None = None
+
+    @property
+    def is_openid(self) -> bool:
+        return "openid" in self.scope
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AuthorizationRequest:
+        return cls(
+            **{
+                **record,
+                "scope": tuple(record["scope"]),
+                "prompt": tuple(record["prompt"]),
+            }
+        )
+
+
+def validate_authorization_request(
+    params: Mapping[str, str], clients: ClientStore
+) -> tuple[AuthorizationRequest, Client]:
+    """Errors raised before the redirect URI is trusted are not redirectable."""
+    client = check_client(params, clients)
+    redirect_uri = check_redirect_uri(params, client)
+    try:
+        check_no_request_object(params)
+        check_response_type(params, client)
+        check_response_mode(params)
+        scope = check_scope(params, client)
+        prompt = check_prompt(params)
+        max_age = check_max_age(params)
+        check_code_challenge(
+            params.get("code_challenge"),
+            params.get("code_challenge_method"),
+            required=client.is_public,
+        )
+    except ProtocolError as error:
+        raise error.bind_redirect(redirect_uri, params.get("state")) from None
+    request = AuthorizationRequest(
+        client_id=client.client_id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        state=params.get("state"),
+        nonce=params.get("nonce"),
+        prompt=prompt,
+        max_age=max_age,
+        login_hint=params.get("login_hint"),
+        code_challenge=params.get("code_challenge"),
+    )
+    return request, client
+
+
+def check_client(params: Mapping[str, str], clients: ClientStore) -> Client:
+    client_id = params.get("client_id")
+    if not client_id:
+        raise InvalidRequestError("missing client_id", redirectable=False)
+    client = clients.load_client(client_id)
+    if client is None:
+        # RFC 6749 §4.1.2.1: MUST NOT automatically redirect for an unknown client.
+        raise InvalidRequestError("unknown client", redirectable=False)
+    return client
+
+
+def check_redirect_uri(params: Mapping[str, str], client: Client) -> str:
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is None:
+        # OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
+        raise InvalidRequestError("missing redirect_uri", redirectable=False)
+    if not client.has_redirect_uri(redirect_uri):
+        # RFC 6749 §4.1.2.1, §3.1.2.4: never redirect to an unregistered URI.
+        raise InvalidRequestError(
+            "redirect_uri is not registered for this client", redirectable=False
+        )
+    return redirect_uri
+
+
+def check_no_request_object(params: Mapping[str, str]) -> None:
+    # OIDC Core §6: we advertise request_parameter_supported=false.
+    if "request" in params:
+        raise RequestNotSupportedError("request objects are not supported")
+    if "request_uri" in params:
+        raise RequestUriNotSupportedError("request_uri is not supported")
+
+
+def check_response_type(params: Mapping[str, str], client: Client) -> None:
+    response_type = require(params, "response_type")
+    if response_type != "code":
+        raise UnsupportedResponseTypeError("only response_type=code is supported")
+    if GrantType.AUTHORIZATION_CODE not in client.grant_types:
+        raise UnauthorizedClientError("client may not use the authorization code grant")
+
+
+def check_response_mode(params: Mapping[str, str]) -> None:
+    if params.get("response_mode", "query") != "query":
+        raise InvalidRequestError("only response_mode=query is supported")
+
+
+def check_scope(params: Mapping[str, str], client: Client) -> tuple[str, ...]:
+    requested = params.get("scope", "").split()
+    if not requested:
+        # RFC 6749 §3.3: no default scope is defined, so the request fails.
+        raise InvalidScopeError("scope is required")
+    unknown = set(requested) - SUPPORTED_SCOPES
+    if unknown:
+        raise InvalidScopeError(f"unsupported scope: {' '.join(sorted(unknown))}")
+    if not set(requested) <= client.scope:
+        raise InvalidScopeError("scope exceeds what the client is registered for")
+    return tuple(dict.fromkeys(requested))
+
+
+def check_prompt(params: Mapping[str, str]) -> tuple[str, ...]:
+    prompt = tuple(dict.fromkeys(params.get("prompt", "").split()))
+    unknown = set(prompt) - SUPPORTED_PROMPTS
+    if unknown:
+        raise InvalidRequestError(f"unsupported prompt value: {' '.join(sorted(unknown))}")
+    if "none" in prompt and len(prompt) > 1:
+        # OIDC Core §3.1.2.1: none with any other value is an error.
+        raise InvalidRequestError("prompt=none cannot be combined with other values")
+    return prompt
+
+
+def check_max_age(params: Mapping[str, str]) -> int | None:
+    raw = params.get("max_age")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) > MAX_AGE_LIMIT:
+        raise InvalidRequestError("max_age must be a non-negative number of seconds")
+    return int(raw)
+
+
+def next_step(
+    request: AuthorizationRequest,
+    client: Client,
+    session: SsoSession | None,
+    consented_scope: frozenset[str],
+    now: int,
+    *,
+    logged_in_here: bool = False,
+    consented_here: bool = False,
+) -> Step:
+    """What stands between this request and a code (OIDC Core §3.1.2.3, §3.1.2.4)."""
+    if session is None or (not logged_in_here and _reauthentication_asked(request, session, now)):
+        if "none" in request.prompt:
+            raise LoginRequiredError("the user is not logged in")
+        return Step.LOGIN
+    if client.first_party or consented_here:
+        return Step.ISSUE_CODE
+    if "consent" in request.prompt or not set(request.scope) <= consented_scope:
+        if "none" in request.prompt:
+            raise ConsentRequiredError("the user has not consented to this client")
+        return Step.CONSENT
+    return Step.ISSUE_CODE
+
+
+def _reauthentication_asked(request: AuthorizationRequest, session: SsoSession, now: int) -> bool:
+    if "login" in request.prompt:
+        return True
+    return request.max_age is not None and now - session.auth_time > request.max_age
+
+
+def issue_authorization_code(
+    codes: CodeStore, request: AuthorizationRequest, session: SsoSession, now: int, ttl: int
+) -> str:
+    """A single-use 256-bit code bound to client, redirect URI, PKCE challenge and nonce."""
+    code = new_token()
+    codes.save_code(
+        digest(code),
+        AuthorizationCode(
+            client_id=request.client_id,
+            user_id=session.user_id,
+            redirect_uri=request.redirect_uri,
+            scope=" ".join(request.scope),
+            nonce=request.nonce,
+            code_challenge=request.code_challenge,
+            sid=session.sid,
+            auth_time=session.auth_time,
+            acr=session.acr,
+            amr=session.amr,
+            expires_at=now + ttl,
+        ),
+    )
+    return code
+
+
+def authorization_response_uri(
+    request: AuthorizationRequest, params: Mapping[str, str], issuer: str
+) -> str:
+    """The redirect back to the client; ``iss`` per RFC 9207 §2, ``state`` echoed."""
+    response = {**params, "iss": issuer}
+    if request.state is not None:
+        response["state"] = request.state
+    return str(add_params_to_uri(request.redirect_uri, list(response.items())))

@@ -1,0 +1,44 @@
+"""Bearer tokens presented to our own protected resources (RFC 6750 §2.1, RFC 9068 §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idp.errors import InvalidRequestError, InvalidTokenError
+from idp.keys.jws import JwtSigner, TokenVerificationError
+from idp.oauth.storage import RevocationStore
+from idp.oauth.tokens import ACCESS_TOKEN_TYPE
+
+
+class MissingTokenError(InvalidTokenError):
+    """RFC 6750 §3.1: a request with no credentials gets no error code."""
+
+
+def read_bearer_token(authorization: str | None, form_token: str | None) -> str:
+    header_token = None
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            header_token = value.strip()
+    if header_token and form_token:
+        # RFC 6750 §2: clients MUST NOT use more than one method.
+        raise InvalidRequestError("access token sent in more than one way")
+    token = header_token or form_token
+    if not token:
+        raise MissingTokenError("an access token is required")
+    return token
+
+
+def verify_access_token(
+    token: str, signer: JwtSigner, *, issuer: str, audience: str, revocations: RevocationStore
+) -> dict[str, Any]:
+    """RFC 9068 §4: typ at+jwt, our signature, iss, aud, exp; and not revoked."""
+    try:
+        claims = signer.verify(token, typ=ACCESS_TOKEN_TYPE, issuer=issuer, audience=audience)
+    except TokenVerificationError as exc:
+        raise InvalidTokenError("the access token is invalid", debug=str(exc)) from exc
+    if revocations.is_revoked("jti", str(claims.get("jti"))) or revocations.is_revoked(
+        "sid", str(claims.get("sid"))
+    ):
+        raise InvalidTokenError("the access token has been revoked")
+    return claims

@@ -1,0 +1,86 @@
+"""Registered clients (RFC 6749 §2) and the rules on their redirect URIs."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class AuthMethod(StrEnum):
+    """Token endpoint authentication methods (OIDC Core §9, RFC 7591 §2)."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+    CLIENT_SECRET_POST = "client_secret_post"
+    PRIVATE_KEY_JWT = "private_key_jwt"
+    NONE = "none"
+
+
+class GrantType(StrEnum):
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    name: str
+    token_endpoint_auth_method: AuthMethod
+    redirect_uris: tuple[str, ...]
+    grant_types: tuple[GrantType, ...] = (GrantType.AUTHORIZATION_CODE,)
+    scope: frozenset[str] = frozenset({"openid", "profile", "email"})
+    first_party: bool = False
+    secret_digest: str | None = field(default=None, repr=False)
+    jwks: dict[str, Any] | None = None
+    id_token_signed_response_alg: str = "RS256"
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method is AuthMethod.NONE
+
+    def has_redirect_uri(self, uri: str) -> bool:
+        """Exact, case-sensitive string match (RFC 9700 §4.1.3; OIDC Core §3.1.2.1)."""
+        return uri in self.redirect_uris
+
+
+class InvalidClientMetadataError(ValueError):
+    pass
+
+
+def check_redirect_uri_registration(uri: str) -> str:
+    """Accept a redirect URI for registration (RFC 6749 §3.1.2; RFC 8252 §7).
+
+    Absolute, no fragment; https, or http on a loopback host, or a private-use scheme
+    with a dot in it (native apps). No wildcards.
+    """
+    parts = urlsplit(uri)
+    if not parts.scheme:
+        raise InvalidClientMetadataError(f"redirect URI {uri!r} is not absolute")
+    if parts.fragment or "#" in uri:
+        raise InvalidClientMetadataError(f"redirect URI {uri!r} must not contain a fragment")
+    if "*" in uri:
+        raise InvalidClientMetadataError(f"redirect URI {uri!r} must not contain wildcards")
+    if parts.scheme == "https":
+        if not parts.hostname:
+            raise InvalidClientMetadataError(f"redirect URI {uri!r} has no host")
+    elif parts.scheme == "http":
+        if not _is_loopback(parts.hostname):
+            raise InvalidClientMetadataError(
+                f"redirect URI {uri!r} must use https unless the host is loopback"
+            )
+    elif "." not in parts.scheme:
+        raise InvalidClientMetadataError(
+            f"redirect URI {uri!r}: custom schemes must be reverse domain names (RFC 8252 §7.1)"
+        )
+    return uri
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,1 @@
+"""OpenID Connect: discovery (OIDC Discovery 1.0), ID tokens and UserInfo (OIDC Core 1.0)."""

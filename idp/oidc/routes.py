@@ -1,0 +1,64 @@
+"""HTTP: discovery, JWKS and UserInfo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from idp.http.deps import OptionalFormDep, ProviderDep
+from idp.http.errors import NO_STORE
+from idp.oauth.bearer import read_bearer_token, verify_access_token
+from idp.oidc.discovery import provider_metadata
+from idp.oidc.userinfo import userinfo_claims
+from idp.provider import Provider
+
+router = APIRouter(tags=["OpenID Connect"])
+
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+@router.get("/.well-known/openid-configuration", summary="Provider metadata (OIDC Discovery)")
+def discovery(provider: ProviderDep) -> JSONResponse:
+    return JSONResponse(provider_metadata(provider.settings.issuer), headers=PUBLIC_CACHE)
+
+
+@router.get("/jwks", summary="Public signing keys (RFC 7517)")
+def jwks(provider: ProviderDep) -> JSONResponse:
+    return JSONResponse(
+        provider.keyring.jwks(),
+        media_type="application/jwk-set+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
+@router.get("/userinfo", summary="Claims about the user (OIDC Core §5.3)")
+def userinfo_get(request: Request, provider: ProviderDep) -> JSONResponse:
+    token = read_bearer_token(request.headers.get("authorization"), None)
+    return _userinfo(provider, token)
+
+
+@router.post("/userinfo", summary="Claims about the user (OIDC Core §5.3)")
+def userinfo_post(
+    request: Request,
+    provider: ProviderDep,
+    form: OptionalFormDep,
+) -> JSONResponse:
+    # RFC 6750 §2.2: the token may also come in the form body.
+    token = read_bearer_token(request.headers.get("authorization"), form.get("access_token"))
+    return _userinfo(provider, token)
+
+
+def _userinfo(provider: Provider, token: str) -> JSONResponse:
+    settings = provider.settings
+    with provider.store() as store:
+        claims = verify_access_token(
+            token,
+            provider.signer,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            revocations=store,
+        )
+        body: dict[str, Any] = userinfo_claims(claims, store)
+    return JSONResponse(body, headers=NO_STORE)

@@ -1,0 +1,19 @@
+"""The UserInfo endpoint (OIDC Core §5.3): claims by scope for a valid access token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idp.authn.storage import UserStore
+from idp.errors import InsufficientScopeError, InvalidTokenError
+
+
+def userinfo_claims(access_token_claims: dict[str, Any], users: UserStore) -> dict[str, Any]:
+    scopes = set(str(access_token_claims.get("scope", "")).split())
+    if "openid" not in scopes:
+        # OIDC Core §5.3: UserInfo needs an access token obtained with scope openid.
+        raise InsufficientScopeError("the access token lacks the openid scope")
+    user = users.load_user(str(access_token_claims["sub"]))
+    if user is None or user.disabled:
+        raise InvalidTokenError("the user of this access token is no longer active")
+    return user.claims_for(scopes)

@@ -1,0 +1,90 @@
+"""The composition root: long-lived objects one process shares between requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from idp.clock import Clock, SystemClock
+from idp.config import Settings
+from idp.errors import ProtocolError
+from idp.keys.instance_secret import derive_key, load_or_create
+from idp.keys.jws import JwtSigner
+from idp.keys.keyring import KeyRing
+from idp.keys.signing import StoredKey
+from idp.oauth.client_auth import AssertionAudience
+from idp.oauth.tokens import Lifetimes, TokenIssuer
+from idp.sessions.sso import SessionPolicy
+from idp.store.database import Database
+from idp.store.repository import SqlStore
+
+
+@dataclass
+class Provider:
+    settings: Settings
+    clock: Clock
+    database: Database
+    keyring: KeyRing
+    signer: JwtSigner
+    tokens: TokenIssuer
+    csrf_key: bytes
+    key_encryption_key: bytes
+    session_policy: SessionPolicy
+    assertion_audience: AssertionAudience
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Provider:
+        clock = clock or SystemClock()
+        instance_secret = load_or_create(settings.secret_key_file)
+        database = Database(settings.database_url)
+
+        key_encryption_key = derive_key(instance_secret, "signing-key-encryption")
+
+        def load_keys() -> list[StoredKey]:
+            with database.transaction() as session:
+                return SqlStore(session).list_keys()
+
+        keyring = KeyRing(load_keys, key_encryption_key, clock, settings.key_cache_ttl)
+        signer = JwtSigner(keyring, clock)
+        return cls(
+            settings=settings,
+            clock=clock,
+            database=database,
+            keyring=keyring,
+            signer=signer,
+            tokens=TokenIssuer(
+                signer,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                lifetimes=Lifetimes(
+                    settings.access_token_ttl, settings.id_token_ttl, settings.refresh_token_ttl
+                ),
+            ),
+            csrf_key=derive_key(instance_secret, "csrf"),
+            key_encryption_key=key_encryption_key,
+            session_policy=SessionPolicy(
+                settings.session_idle_timeout, settings.session_absolute_timeout
+            ),
+            assertion_audience=AssertionAudience(
+                token_endpoint=settings.endpoint("/token"), issuer=settings.issuer
+            ),
+        )
+
+    @contextmanager
+    def store(self) -> Iterator[SqlStore]:
+        """One transaction. A protocol rejection commits too: the core checks before it
+        writes, so all a rejected request can have written is security bookkeeping
+        (a replayed code's revocation, a used client-assertion id)."""
+        session = self.database.sessions()
+        try:
+            yield SqlStore(session)
+            session.commit()
+        except ProtocolError:
+            session.commit()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()

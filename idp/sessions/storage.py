@@ -1,0 +1,20 @@
+"""What SSO sessions need from storage; sessions are keyed by the digest of their id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from idp.sessions.sso import SsoSession
+
+
+class SessionStore(Protocol):
+    def create_session(self, id_digest: str, session: SsoSession) -> None: ...
+
+    def load_session(self, id_digest: str) -> SsoSession | None: ...
+
+    def touch_session(self, id_digest: str, now: int) -> None: ...
+
+    def delete_session(self, id_digest: str) -> None: ...
+
+    def load_session_by_sid(self, sid: str) -> SsoSession | None: ...

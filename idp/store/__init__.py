@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 persistence: the one implementation of every feature's storage Protocols."""

@@ -1,0 +1,58 @@
+"""Clients (implements idp.oauth.storage.ClientStore)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from idp.oauth.clients import AuthMethod, Client, GrantType
+from idp.store.models import ClientRow
+
+
+def _to_client(row: ClientRow) -> Client:
+    return Client(
+        client_id=row.client_id,
+        name=row.name,
+        token_endpoint_auth_method=AuthMethod(row.token_endpoint_auth_method),
+        redirect_uris=tuple(row.redirect_uris),
+        grant_types=tuple(GrantType(grant) for grant in row.grant_types),
+        scope=frozenset(row.scope.split()),
+        first_party=row.first_party,
+        secret_digest=row.secret_digest,
+        jwks=row.jwks,
+        id_token_signed_response_alg=row.id_token_signed_response_alg,
+    )
+
+
+class ClientQueries:
+    session: Session
+
+    def load_client(self, client_id: str) -> Client | None:
+        row = self.session.get(ClientRow, client_id)
+        return _to_client(row) if row else None
+
+    def create_client(self, client: Client, now: int) -> None:
+        self.session.add(
+            ClientRow(
+                client_id=client.client_id,
+                name=client.name,
+                secret_digest=client.secret_digest,
+                token_endpoint_auth_method=client.token_endpoint_auth_method.value,
+                redirect_uris=list(client.redirect_uris),
+                grant_types=[grant.value for grant in client.grant_types],
+                scope=" ".join(sorted(client.scope)),
+                first_party=client.first_party,
+                jwks=client.jwks,
+                id_token_signed_response_alg=client.id_token_signed_response_alg,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+
+    def list_clients(self) -> list[Client]:
+        rows = self.session.scalars(select(ClientRow).order_by(ClientRow.created_at))
+        return [_to_client(row) for row in rows]
+
+    def delete_client(self, client_id: str) -> bool:
+        result = self.session.execute(delete(ClientRow).where(ClientRow.client_id == client_id))
+        return bool(result.rowcount)

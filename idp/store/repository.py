@@ -1,0 +1,18 @@
+"""The SQL store: one object per transaction implementing every storage Protocol."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from idp.store.clients import ClientQueries
+from idp.store.grants import GrantQueries
+from idp.store.keys import KeyQueries
+from idp.store.sessions import InteractionQueries, SessionQueries
+from idp.store.users import UserQueries
+
+
+class SqlStore(
+    UserQueries, ClientQueries, KeyQueries, SessionQueries, InteractionQueries, GrantQueries
+):
+    def __init__(self, session: Session) -> None:
+        self.session = session

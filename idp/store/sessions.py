@@ -1,0 +1,78 @@
+"""SSO sessions and interactions (implements idp.sessions.storage.SessionStore and
+idp.oauth.storage.InteractionStore)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from idp.sessions.sso import SsoSession
+from idp.store.models import InteractionRow, SsoSessionRow
+
+
+def _to_session(row: SsoSessionRow) -> SsoSession:
+    return SsoSession(
+        sid=row.sid,
+        user_id=row.user_id,
+        auth_time=row.auth_time,
+        amr=list(row.amr),
+        acr=row.acr,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        expires_at=row.expires_at,
+    )
+
+
+class SessionQueries:
+    session: Session
+
+    def create_session(self, id_digest: str, session: SsoSession) -> None:
+        self.session.add(SsoSessionRow(id_digest=id_digest, **session.__dict__))
+        self.session.flush()
+
+    def load_session(self, id_digest: str) -> SsoSession | None:
+        row = self.session.get(SsoSessionRow, id_digest)
+        return _to_session(row) if row else None
+
+    def load_session_by_sid(self, sid: str) -> SsoSession | None:
+        row = self.session.scalar(select(SsoSessionRow).where(SsoSessionRow.sid == sid))
+        return _to_session(row) if row else None
+
+    def touch_session(self, id_digest: str, now: int) -> None:
+        self.session.execute(
+            update(SsoSessionRow)
+            .where(SsoSessionRow.id_digest == id_digest)
+            .values(last_seen_at=now)
+        )
+
+    def delete_session(self, id_digest: str) -> None:
+        self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.id_digest == id_digest))
+
+
+class InteractionQueries:
+    session: Session
+
+    def save_interaction(
+        self, id_digest: str, client_id: str, request: dict[str, Any], now: int, expires_at: int
+    ) -> None:
+        self.session.merge(
+            InteractionRow(
+                id_digest=id_digest,
+                client_id=client_id,
+                request=request,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        self.session.flush()
+
+    def load_interaction(self, id_digest: str, now: int) -> dict[str, Any] | None:
+        row = self.session.get(InteractionRow, id_digest)
+        if row is None or row.expires_at <= now:
+            return None
+        return dict(row.request)
+
+    def delete_interaction(self, id_digest: str) -> None:
+        self.session.execute(delete(InteractionRow).where(InteractionRow.id_digest == id_digest))

@@ -1,0 +1,71 @@
+"""A real Tessera server on a loopback port, in a thread of the test process."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from idp.app import create_app
+from idp.config import Settings
+from idp.keys.rotation import ensure_signing_keys
+from idp.provider import Provider
+from idp.store.migrate import upgrade
+from tests.support.clock import MovableClock
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningIdp:
+    base_url: str
+    provider: Provider
+    clock: MovableClock
+
+    @property
+    def settings(self) -> Settings:
+        return self.provider.settings
+
+
+@contextmanager
+def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterator[RunningIdp]:
+    port = free_port()
+    settings = Settings(
+        issuer=f"http://127.0.0.1:{port}",
+        database_url=database_url,
+        secret_key_file=directory / "secret.key",
+        **overrides,
+    )
+    upgrade(settings.database_url)
+    clock = MovableClock()
+    app = create_app(settings, clock=clock)
+    provider: Provider = app.state.provider
+    with provider.store() as store:
+        ensure_signing_keys(store, provider.key_encryption_key, clock.now())
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("Tessera did not start")
+        time.sleep(0.01)
+    try:
+        yield RunningIdp(settings.issuer, provider, clock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        provider.database.dispose()
