@@ -22,7 +22,13 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    provider = Provider.from_settings(settings or Settings(), clock)
+    app = build_routes()
+    app.state.provider = Provider.from_settings(settings or Settings(), clock)
+    return app
+
+
+def build_routes() -> FastAPI:
+    """The application without a provider: what the OpenAPI document is generated from."""
     app = FastAPI(
         title="Tessera",
         version=__version__,
@@ -30,7 +36,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         docs_url=None,
         redoc_url=None,
     )
-    app.state.provider = provider
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(oidc_router)

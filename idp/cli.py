@@ -18,7 +18,7 @@ import typer
 from idp.admin.clients import ClientRegistration, describe_client, register_client
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.users import User
-from idp.config import ConfigError, Settings, load_settings
+from idp.config import ConfigError, Settings, configuration_reference, load_settings
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
 from idp.oauth.clients import InvalidClientMetadataError
 from idp.provider import Provider
@@ -36,6 +36,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -326,4 +328,31 @@ def keys_rotate(
         rows,
         as_json,
         "\n".join(f"{r['kid']}\t{r['alg']}\tsigns from {r['activates_at']}" for r in rows),
+    )
+
+
+@config_app.command("docs")
+def config_docs() -> None:
+    """Print the configuration reference (Markdown)."""
+    typer.echo(configuration_reference(), nl=False)
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document of the HTTP API."""
+    typer.echo(json.dumps(openapi_document(), indent=2, sort_keys=True))
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document, independent of any instance's settings or database."""
+    from fastapi.openapi.utils import get_openapi
+
+    from idp.app import build_routes
+
+    app_for_schema = build_routes()
+    return get_openapi(
+        title=app_for_schema.title,
+        version=app_for_schema.version,
+        summary=app_for_schema.summary,
+        routes=app_for_schema.routes,
     )

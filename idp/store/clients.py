@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from idp.oauth.clients import AuthMethod, Client, GrantType
+from idp.store.database import affected_rows
 from idp.store.models import ClientRow
 
 
@@ -55,4 +56,4 @@ class ClientQueries:
 
     def delete_client(self, client_id: str) -> bool:
         result = self.session.execute(delete(ClientRow).where(ClientRow.client_id == client_id))
-        return bool(result.rowcount)
+        return affected_rows(result) > 0

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from idp.oauth.grants import AuthorizationCode, IssuedTokens, RefreshToken
+from idp.store.database import affected_rows
 from idp.store.models import (
     AuthorizationCodeRow,
     ClientAssertionRow,
@@ -52,7 +53,7 @@ class GrantQueries:
             )
             .values(used_at=now)
         )
-        return bool(result.rowcount)
+        return affected_rows(result) > 0
 
     def record_issued_tokens(self, code_digest: str, issued: IssuedTokens) -> None:
         self.session.execute(

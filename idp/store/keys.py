@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from idp.keys.signing import Algorithm, StoredKey
+from idp.store.database import affected_rows
 from idp.store.models import SigningKeyRow
 
 
@@ -50,4 +51,4 @@ class KeyQueries:
 
     def delete_expired(self, now: int) -> int:
         result = self.session.execute(delete(SigningKeyRow).where(SigningKeyRow.expires_at <= now))
-        return int(result.rowcount)
+        return affected_rows(result)

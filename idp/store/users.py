@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from idp.authn.users import User
+from idp.store.database import affected_rows
 from idp.store.models import UserRow
 
 
@@ -71,4 +72,4 @@ class UserQueries:
             .where(UserRow.username == username)
             .values(disabled=disabled, updated_at=now)
         )
-        return bool(result.rowcount)
+        return affected_rows(result) > 0

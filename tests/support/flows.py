@@ -155,8 +155,12 @@ def redeem(
     secret: str | None = None,
     **extra: str,
 ) -> httpx.Response:
-    data = {"grant_type": "authorization_code", "code": code,
-            "redirect_uri": client.redirect_uris[0], **extra}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": client.redirect_uris[0],
+        **extra,
+    }
     if verifier:
         data["code_verifier"] = verifier
     auth = (client.client_id, secret) if secret else None

@@ -50,9 +50,12 @@ def test_second_authorization_reuses_the_session_and_consent(idp):
     with Browser(idp) as browser:
         code_flow(idp, client, user, browser=browser)
         page = browser.authorize(
-            response_type="code", client_id=client.client_id,
-            redirect_uri=client.redirect_uris[0], scope="openid profile email",
-            code_challenge=pkce_pair()[1], code_challenge_method="S256",
+            response_type="code",
+            client_id=client.client_id,
+            redirect_uri=client.redirect_uris[0],
+            scope="openid profile email",
+            code_challenge=pkce_pair()[1],
+            code_challenge_method="S256",
         )
     assert page.status_code == 302
     assert "code" in query_of(page.headers["location"])
