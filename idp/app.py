@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Lifespan
 
 from idp import __version__
 from idp.clock import Clock
 from idp.config import Settings
 from idp.http.errors import install_error_handlers
 from idp.http.headers import SecurityHeadersMiddleware
+from idp.interaction.routes import device_router
 from idp.interaction.routes import router as interaction_router
 from idp.oauth.routes import authorize_router
 from idp.oauth.routes import router as oauth_router
@@ -19,15 +26,40 @@ from idp.oidc.routes import router as oidc_router
 from idp.provider import Provider
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+log = logging.getLogger("idp")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    app = build_routes()
+    app = build_routes(lifespan=scheduled_key_rotation)
     app.state.provider = Provider.from_settings(settings or Settings(), clock)
     return app
 
 
-def build_routes() -> FastAPI:
+@asynccontextmanager
+async def scheduled_key_rotation(app: FastAPI) -> AsyncIterator[None]:
+    """Every node checks every IDP_KEY_CACHE_TTL seconds whether a rotation is due."""
+    provider: Provider = app.state.provider
+    task = None
+    if provider.settings.key_rotation_period:
+        task = asyncio.create_task(_rotate_periodically(provider))
+    yield
+    if task:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+    provider.database.dispose()
+
+
+async def _rotate_periodically(provider: Provider) -> None:
+    while True:
+        try:
+            await run_in_threadpool(provider.rotate_keys_if_due)
+        except Exception:
+            log.exception("scheduled key rotation failed; retrying")
+        await asyncio.sleep(provider.settings.key_cache_ttl)
+
+
+def build_routes(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     """The application without a provider: what the OpenAPI document is generated from."""
     app = FastAPI(
         title="Tessera",
@@ -35,6 +67,7 @@ def build_routes() -> FastAPI:
         summary="OpenID Connect and OAuth 2.0 identity provider",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -42,6 +75,7 @@ def build_routes() -> FastAPI:
     app.include_router(authorize_router)
     app.include_router(oauth_router)
     app.include_router(interaction_router)
+    app.include_router(device_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness")

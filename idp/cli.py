@@ -21,6 +21,7 @@ from idp.authn.users import User
 from idp.config import ConfigError, Settings, configuration_reference, load_settings
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
 from idp.oauth.clients import InvalidClientMetadataError
+from idp.oauth.tokens import MAX_TOKEN_LIFETIME
 from idp.provider import Provider
 from idp.store.migrate import upgrade
 from idp.store.repository import SqlStore
@@ -321,7 +322,7 @@ def keys_rotate(
             provider.key_encryption_key,
             now=provider.clock.now(),
             publish_delay=config.key_publish_delay if publish_delay is None else publish_delay,
-            max_token_ttl=max(config.access_token_ttl, config.id_token_ttl),
+            max_token_ttl=MAX_TOKEN_LIFETIME,
         )
     rows = [{"kid": k.kid, "alg": k.alg.value, "activates_at": k.activates_at} for k in created]
     emit(

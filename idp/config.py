@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     key_cache_ttl: int = Field(
         30, ge=1, le=3600, description="How long a node caches signing keys before re-reading, s."
     )
+    key_rotation_period: int = Field(
+        0, ge=0, description="Rotate signing keys this often, s; 0 turns scheduled rotation off."
+    )
+    cache_poll_interval: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How often a node checks for changed clients and new revocations, s.",
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted, bytes.")
     default_audience: str | None = Field(
         None, description="`aud` of access tokens when no resource is named; default: issuer."
@@ -77,9 +86,14 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _check_session_timeouts(self) -> Settings:
+    def _check_consistency(self) -> Settings:
         if self.session_idle_timeout > self.session_absolute_timeout:
             raise ValueError("session_idle_timeout must not exceed session_absolute_timeout")
+        if self.key_rotation_period and self.key_rotation_period <= self.key_publish_delay:
+            raise ValueError("key_rotation_period must exceed key_publish_delay")
+        if self.key_publish_delay and self.key_publish_delay <= self.key_cache_ttl:
+            # Every node must have re-read the keys before a new one signs.
+            raise ValueError("key_publish_delay must exceed key_cache_ttl")
         return self
 
     @property

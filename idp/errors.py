@@ -81,6 +81,26 @@ class RequestUriNotSupportedError(ProtocolError):
     error = "request_uri_not_supported"  # OIDC Core §3.1.2.6
 
 
+class InvalidTargetError(ProtocolError):
+    error = "invalid_target"  # RFC 8707 §2
+
+
+class AuthorizationPendingError(ProtocolError):
+    error = "authorization_pending"  # RFC 8628 §3.5
+
+
+class SlowDownError(ProtocolError):
+    error = "slow_down"  # RFC 8628 §3.5
+
+
+class ExpiredTokenError(ProtocolError):
+    error = "expired_token"  # RFC 8628 §3.5
+
+
+class InvalidRequestUriError(ProtocolError):
+    error = "invalid_request_uri"  # OIDC Core §3.1.2.6; RFC 9126 §4
+
+
 class InvalidTokenError(ProtocolError):
     error = "invalid_token"  # RFC 6750 §3.1
     status_code = 401

@@ -12,10 +12,15 @@ from idp.errors import ProtocolError
 from idp.keys.instance_secret import derive_key, load_or_create
 from idp.keys.jws import JwtSigner
 from idp.keys.keyring import KeyRing
+from idp.keys.rotation import rotate_keys_if_due
 from idp.keys.signing import StoredKey
 from idp.oauth.client_auth import AssertionAudience
-from idp.oauth.tokens import Lifetimes, TokenIssuer
+from idp.oauth.client_cache import ClientCache
+from idp.oauth.clients import Client
+from idp.oauth.tokens import MAX_TOKEN_LIFETIME, Lifetimes, TokenIssuer
+from idp.revocation.cache import RevocationCache
 from idp.sessions.sso import SessionPolicy
+from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database
 from idp.store.repository import SqlStore
 
@@ -28,6 +33,8 @@ class Provider:
     keyring: KeyRing
     signer: JwtSigner
     tokens: TokenIssuer
+    clients: ClientCache
+    revocations: RevocationCache
     csrf_key: bytes
     key_encryption_key: bytes
     session_policy: SessionPolicy
@@ -38,12 +45,23 @@ class Provider:
         clock = clock or SystemClock()
         instance_secret = load_or_create(settings.secret_key_file)
         database = Database(settings.database_url)
-
         key_encryption_key = derive_key(instance_secret, "signing-key-encryption")
 
         def load_keys() -> list[StoredKey]:
             with database.transaction() as session:
                 return SqlStore(session).list_keys()
+
+        def load_client(client_id: str) -> Client | None:
+            with database.transaction() as session:
+                return SqlStore(session).load_client(client_id)
+
+        def load_client_version() -> int:
+            with database.transaction() as session:
+                return SqlStore(session).cache_version(CLIENTS_CACHE)
+
+        def load_revocations(last_id: int) -> list[tuple[int, str, str, int]]:
+            with database.transaction() as session:
+                return SqlStore(session).revocations_since(last_id, clock.now())
 
         keyring = KeyRing(load_keys, key_encryption_key, clock, settings.key_cache_ttl)
         signer = JwtSigner(keyring, clock)
@@ -61,6 +79,8 @@ class Provider:
                     settings.access_token_ttl, settings.id_token_ttl, settings.refresh_token_ttl
                 ),
             ),
+            clients=ClientCache(load_client, load_client_version, settings.cache_poll_interval),
+            revocations=RevocationCache(load_revocations, settings.cache_poll_interval),
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
             session_policy=SessionPolicy(
@@ -75,7 +95,8 @@ class Provider:
     def store(self) -> Iterator[SqlStore]:
         """One transaction. A protocol rejection commits too: the core checks before it
         writes, so all a rejected request can have written is security bookkeeping
-        (a replayed code's revocation, a used client-assertion id)."""
+        (revocations after a replayed code or refresh token, a used client-assertion
+        id, a device's last poll)."""
         session = self.database.sessions()
         try:
             yield SqlStore(session)
@@ -88,3 +109,18 @@ class Provider:
             raise
         finally:
             session.close()
+
+    def rotate_keys_if_due(self) -> None:
+        """Scheduled key rotation (IDP_KEY_ROTATION_PERIOD); any node may run it."""
+        settings = self.settings
+        with self.database.transaction() as session:
+            rotated = rotate_keys_if_due(
+                SqlStore(session),
+                self.key_encryption_key,
+                self.clock.now(),
+                period=settings.key_rotation_period,
+                publish_delay=settings.key_publish_delay,
+                max_token_ttl=MAX_TOKEN_LIFETIME,
+            )
+        if rotated:
+            self.keyring.invalidate()

@@ -3,13 +3,15 @@ and a 256-bit secret; only the secret's SHA-256 digest is stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from idp.keys.signing import Algorithm
-from idp.oauth.authorization import SUPPORTED_SCOPES
 from idp.oauth.clients import (
+    REDIRECT_GRANTS,
     AuthMethod,
     Client,
     GrantType,
@@ -17,7 +19,14 @@ from idp.oauth.clients import (
     check_redirect_uri_registration,
 )
 from idp.oauth.storage import ClientStore
+from idp.oauth.tokens import MAX_TOKEN_LIFETIME
 from idp.secret import Secret, digest, new_token
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+CONFIDENTIAL_ONLY_GRANTS = frozenset({GrantType.CLIENT_CREDENTIALS, GrantType.TOKEN_EXCHANGE})
+TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
+REFRESH_TTL_RANGE = (600, 86400 * 365)
 
 
 class ClientRegistry(ClientStore, Protocol):
@@ -27,7 +36,7 @@ class ClientRegistry(ClientStore, Protocol):
 @dataclass(frozen=True)
 class ClientRegistration:
     name: str
-    redirect_uris: Sequence[str]
+    redirect_uris: Sequence[str] = ()
     grant_types: Sequence[str] = (GrantType.AUTHORIZATION_CODE.value,)
     public: bool = False
     auth_method: str | None = None
@@ -35,6 +44,13 @@ class ClientRegistration:
     first_party: bool = False
     jwks: dict[str, Any] | None = None
     id_token_signed_response_alg: str = Algorithm.RS256.value
+    resources: Sequence[str] = ()
+    require_par: bool = False
+    access_token_ttl: int | None = None
+    id_token_ttl: int | None = None
+    refresh_token_ttl: int | None = None
+    exchange_audiences: Sequence[str] = ()
+    may_impersonate: bool = False
 
 
 def register_client(
@@ -44,15 +60,12 @@ def register_client(
     method = _auth_method(registration)
     if not registration.name.strip():
         raise InvalidClientMetadataError("name must not be empty")
-    if not registration.redirect_uris:
-        raise InvalidClientMetadataError("at least one redirect URI is required")
+    grant_types = _grant_types(registration.grant_types, method)
     redirect_uris = tuple(
         check_redirect_uri_registration(uri) for uri in registration.redirect_uris
     )
-    grant_types = _grant_types(registration.grant_types)
-    scope = frozenset(registration.scope.split())
-    if not scope or not scope <= SUPPORTED_SCOPES:
-        raise InvalidClientMetadataError(f"scope must be a subset of {sorted(SUPPORTED_SCOPES)}")
+    if REDIRECT_GRANTS & set(grant_types) and not redirect_uris:
+        raise InvalidClientMetadataError("at least one redirect URI is required")
     if registration.id_token_signed_response_alg not in {alg.value for alg in Algorithm}:
         raise InvalidClientMetadataError("id_token_signed_response_alg must be RS256 or ES256")
     if method is AuthMethod.PRIVATE_KEY_JWT and not (registration.jwks or {}).get("keys"):
@@ -66,11 +79,20 @@ def register_client(
         token_endpoint_auth_method=method,
         redirect_uris=redirect_uris,
         grant_types=grant_types,
-        scope=scope,
+        scope=_scope(registration.scope),
         first_party=registration.first_party,
         secret_digest=digest(secret.reveal()) if secret else None,
         jwks=registration.jwks if method is AuthMethod.PRIVATE_KEY_JWT else None,
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
+        resources=tuple(_resource(uri) for uri in registration.resources),
+        require_par=registration.require_par,
+        access_token_ttl=_lifetime("access_token_ttl", registration.access_token_ttl),
+        id_token_ttl=_lifetime("id_token_ttl", registration.id_token_ttl),
+        refresh_token_ttl=_lifetime(
+            "refresh_token_ttl", registration.refresh_token_ttl, REFRESH_TTL_RANGE
+        ),
+        exchange_audiences=tuple(registration.exchange_audiences),
+        may_impersonate=registration.may_impersonate,
     )
     registry.create_client(client, now)
     return client, secret
@@ -92,16 +114,42 @@ def _auth_method(registration: ClientRegistration) -> AuthMethod:
     return method
 
 
-def _grant_types(requested: Sequence[str]) -> tuple[GrantType, ...]:
+def _grant_types(requested: Sequence[str], method: AuthMethod) -> tuple[GrantType, ...]:
     try:
         grants = tuple(dict.fromkeys(GrantType(grant) for grant in requested))
     except ValueError:
         raise InvalidClientMetadataError(
             f"grant types must be among {[grant.value for grant in GrantType]}"
         ) from None
-    if GrantType.AUTHORIZATION_CODE not in grants:
-        raise InvalidClientMetadataError("authorization_code is the grant this server offers")
+    if not grants:
+        raise InvalidClientMetadataError("at least one grant type is required")
+    if method is AuthMethod.NONE and CONFIDENTIAL_ONLY_GRANTS & set(grants):
+        # RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+        raise InvalidClientMetadataError("public clients cannot use client_credentials or exchange")
     return grants
+
+
+def _scope(scope: str) -> frozenset[str]:
+    values = frozenset(scope.split())
+    if not values or not all(SCOPE_TOKEN.fullmatch(value) for value in values):
+        raise InvalidClientMetadataError("scope must be space-separated scope tokens")
+    return values
+
+
+def _resource(uri: str) -> str:
+    # RFC 8707 §2: an absolute URI without a fragment.
+    parts = urlsplit(uri)
+    if not parts.scheme or not parts.netloc or parts.fragment or "#" in uri:
+        raise InvalidClientMetadataError(f"resource {uri!r} must be an absolute URI, no fragment")
+    return uri
+
+
+def _lifetime(
+    name: str, value: int | None, bounds: tuple[int, int] = TOKEN_TTL_RANGE
+) -> int | None:
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        raise InvalidClientMetadataError(f"{name} must be between {bounds[0]} and {bounds[1]}")
+    return value
 
 
 def describe_client(client: Client) -> dict[str, Any]:
@@ -111,9 +159,16 @@ def describe_client(client: Client) -> dict[str, Any]:
         "client_name": client.name,
         "redirect_uris": list(client.redirect_uris),
         "grant_types": [grant.value for grant in client.grant_types],
-        "response_types": ["code"],
+        "response_types": ["code"] if REDIRECT_GRANTS & set(client.grant_types) else [],
         "token_endpoint_auth_method": client.token_endpoint_auth_method.value,
         "scope": " ".join(sorted(client.scope)),
         "first_party": client.first_party,
         "id_token_signed_response_alg": client.id_token_signed_response_alg,
+        "resources": list(client.resources),
+        "require_pushed_authorization_requests": client.require_par,
+        "access_token_ttl": client.access_token_ttl,
+        "id_token_ttl": client.id_token_ttl,
+        "refresh_token_ttl": client.refresh_token_ttl,
+        "exchange_audiences": list(client.exchange_audiences),
+        "may_impersonate": client.may_impersonate,
     }

@@ -20,6 +20,11 @@ HTML_SURFACE = "html"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+def html_surface(request: Request) -> None:
+    """Router dependency: errors on these routes render as HTML pages."""
+    request.state.surface = HTML_SURFACE
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProtocolError, _handle_protocol_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _handle_validation_error)  # type: ignore[arg-type]

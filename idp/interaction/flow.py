@@ -13,23 +13,30 @@ from idp.oauth.authorization import (
     next_step,
 )
 from idp.oauth.clients import Client
-from idp.oauth.storage import CodeStore, ConsentStore, InteractionStore
+from idp.oauth.device import normalize_user_code
+from idp.oauth.grants import DeviceStatus
+from idp.oauth.storage import CodeStore, ConsentStore, DeviceStore, InteractionStore
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
 
 @dataclass(frozen=True)
 class Interaction:
+    """A suspended request: an authorization request, or (``device_code_digest`` set) a
+    device authorization the user is approving on this browser (RFC 8628 §3.3)."""
+
     id: str
     request: AuthorizationRequest
     logged_in_at: int | None = None
     consented: bool = False
+    device_code_digest: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         return {
             "request": self.request.to_record(),
             "logged_in_at": self.logged_in_at,
             "consented": self.consented,
+            "device_code_digest": self.device_code_digest,
         }
 
 
@@ -42,6 +49,38 @@ class CodeIssued:
     """The request is complete: redirect the code to the client."""
 
     code: str
+
+
+@dataclass(frozen=True)
+class DeviceApproved:
+    """The user approved a device; it will receive its tokens at its next poll."""
+
+
+class InvalidUserCodeError(LookupError):
+    pass
+
+
+def start_device_interaction(
+    store: DeviceInteractionStores, typed_user_code: str, now: int, ttl: int
+) -> Interaction:
+    """RFC 8628 §3.3: the user typed a code; approve that device after login and consent
+    (always asked for: the user must see which application they let in, §5.4)."""
+    user_code = normalize_user_code(typed_user_code)
+    found = store.load_device_authorization_by_user_code(user_code) if user_code else None
+    if found is None or found[1].status is not DeviceStatus.PENDING or found[1].expires_at <= now:
+        raise InvalidUserCodeError(typed_user_code)
+    code_digest, auth = found
+    request = AuthorizationRequest(
+        client_id=auth.client_id,
+        redirect_uri="",
+        scope=tuple(auth.scope.split()),
+        prompt=("consent",),
+    )
+    interaction = Interaction(id=new_token(), request=request, device_code_digest=code_digest)
+    store.save_interaction(
+        digest(interaction.id), auth.client_id, interaction.to_record(), now, now + ttl
+    )
+    return interaction
 
 
 def start_interaction(
@@ -63,6 +102,7 @@ def load_interaction(store: InteractionStore, interaction_id: str, now: int) -> 
         request=AuthorizationRequest.from_record(record["request"]),
         logged_in_at=record["logged_in_at"],
         consented=record["consented"],
+        device_code_digest=record.get("device_code_digest"),
     )
 
 
@@ -84,8 +124,12 @@ def finish_interaction(store: InteractionStore, interaction: Interaction) -> Non
     store.delete_interaction(digest(interaction.id))
 
 
-class AdvanceStores(ConsentStore, CodeStore, InteractionStore, Protocol):
+class AdvanceStores(ConsentStore, CodeStore, InteractionStore, DeviceStore, Protocol):
     """What moving an authorization request forward reads and writes."""
+
+
+class DeviceInteractionStores(InteractionStore, DeviceStore, Protocol):
+    pass
 
 
 def advance(
@@ -97,7 +141,7 @@ def advance(
     *,
     now: int,
     code_ttl: int,
-) -> CodeIssued | Step:
+) -> CodeIssued | DeviceApproved | Step:
     """Issue the code if nothing stands in the way; else name the page the user needs.
 
     Errors (login_required, consent_required) are bound to the verified redirect URI.
@@ -127,4 +171,9 @@ def advance(
         return step
     if interaction is not None:
         finish_interaction(stores, interaction)
+        if interaction.device_code_digest:
+            stores.decide_device_authorization(
+                interaction.device_code_digest, DeviceStatus.APPROVED, session
+            )
+            return DeviceApproved()
     return CodeIssued(issue_authorization_code(stores, request, session, now, code_ttl))

@@ -44,3 +44,23 @@ def rotate_keys(
         created.append(key)
     store.delete_expired(now)
     return created
+
+
+def rotate_keys_if_due(
+    store: KeyStore,
+    encryption_key: bytes,
+    now: int,
+    *,
+    period: int,
+    publish_delay: int,
+    max_token_ttl: int,
+) -> list[StoredKey]:
+    """Scheduled rotation: rotate when the newest key is ``period`` seconds old.
+
+    Callers hold ``store.lock_key_rotation()`` so that two nodes never both rotate."""
+    store.lock_key_rotation()
+    keys = store.list_keys()
+    if keys and max(key.created_at for key in keys) + period > now:
+        store.delete_expired(now)
+        return []
+    return rotate_keys(store, encryption_key, now, publish_delay, max_token_ttl)

@@ -29,7 +29,9 @@ from idp.oauth.storage import ClientStore, CodeStore
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
-SUPPORTED_SCOPES = frozenset({"openid", "profile", "email"})
+# OIDC Core §5.4 and §11; clients may also register their own API scopes.
+SUPPORTED_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+OFFLINE_ACCESS = "offline_access"
 SUPPORTED_PROMPTS = frozenset({"none", "login", "consent"})
 MAX_AGE_LIMIT = 10 * 365 * 86400
 
@@ -71,12 +73,14 @@ class AuthorizationRequest:
 
 
 def validate_authorization_request(
-    params: Mapping[str, str], clients: ClientStore
+    params: Mapping[str, str], clients: ClientStore, *, pushed: bool = False
 ) -> tuple[AuthorizationRequest, Client]:
-    """Errors raised before the redirect URI is trusted are not redirectable."""
+    """Errors raised before the redirect URI is trusted are not redirectable.
+    ``pushed``: the parameters came through a pushed authorization request (RFC 9126)."""
     client = check_client(params, clients)
     redirect_uri = check_redirect_uri(params, client)
     try:
+        check_pushed_if_required(client, pushed)
         check_no_request_object(params)
         check_response_type(params, client)
         check_response_mode(params)
@@ -128,6 +132,12 @@ def check_redirect_uri(params: Mapping[str, str], client: Client) -> str:
     return redirect_uri
 
 
+def check_pushed_if_required(client: Client, pushed: bool) -> None:
+    if client.require_par and not pushed:
+        # RFC 9126 §6: this client's requests must come through the PAR endpoint.
+        raise InvalidRequestError("this client must use pushed authorization requests")
+
+
 def check_no_request_object(params: Mapping[str, str]) -> None:
     # OIDC Core §6: we advertise request_parameter_supported=false.
     if "request" in params:
@@ -150,16 +160,23 @@ def check_response_mode(params: Mapping[str, str]) -> None:
 
 
 def check_scope(params: Mapping[str, str], client: Client) -> tuple[str, ...]:
-    requested = params.get("scope", "").split()
+    requested = check_requested_scope(params.get("scope"), client)
+    if OFFLINE_ACCESS in requested and GrantType.REFRESH_TOKEN not in client.grant_types:
+        # OIDC Core §11: offline_access is ignored when no refresh token can follow.
+        requested = tuple(scope for scope in requested if scope != OFFLINE_ACCESS)
+    return requested
+
+
+def check_requested_scope(scope: str | None, client: Client) -> tuple[str, ...]:
+    """RFC 6749 §3.3: requested scope, within what the client registered."""
+    requested = tuple(dict.fromkeys((scope or "").split()))
     if not requested:
         # RFC 6749 §3.3: no default scope is defined, so the request fails.
         raise InvalidScopeError("scope is required")
-    unknown = set(requested) - SUPPORTED_SCOPES
+    unknown = set(requested) - client.scope
     if unknown:
-        raise InvalidScopeError(f"unsupported scope: {' '.join(sorted(unknown))}")
-    if not set(requested) <= client.scope:
-        raise InvalidScopeError("scope exceeds what the client is registered for")
-    return tuple(dict.fromkeys(requested))
+        raise InvalidScopeError(f"scope not allowed for this client: {' '.join(sorted(unknown))}")
+    return requested
 
 
 def check_prompt(params: Mapping[str, str]) -> tuple[str, ...]:

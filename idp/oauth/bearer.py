@@ -6,8 +6,8 @@ from typing import Any
 
 from idp.errors import InvalidRequestError, InvalidTokenError
 from idp.keys.jws import JwtSigner, TokenVerificationError
-from idp.oauth.storage import RevocationStore
 from idp.oauth.tokens import ACCESS_TOKEN_TYPE
+from idp.revocation.cache import RevocationCache
 
 
 class MissingTokenError(InvalidTokenError):
@@ -30,15 +30,19 @@ def read_bearer_token(authorization: str | None, form_token: str | None) -> str:
 
 
 def verify_access_token(
-    token: str, signer: JwtSigner, *, issuer: str, audience: str, revocations: RevocationStore
+    token: str,
+    signer: JwtSigner,
+    *,
+    issuer: str,
+    audience: str | None,
+    revocations: RevocationCache,
+    now: int,
 ) -> dict[str, Any]:
     """RFC 9068 §4: typ at+jwt, our signature, iss, aud, exp; and not revoked."""
     try:
         claims = signer.verify(token, typ=ACCESS_TOKEN_TYPE, issuer=issuer, audience=audience)
     except TokenVerificationError as exc:
         raise InvalidTokenError("the access token is invalid", debug=str(exc)) from exc
-    if revocations.is_revoked("jti", str(claims.get("jti"))) or revocations.is_revoked(
-        "sid", str(claims.get("sid"))
-    ):
+    if revocations.any_revoked(claims, now):
         raise InvalidTokenError("the access token has been revoked")
     return claims

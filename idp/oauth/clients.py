@@ -21,6 +21,13 @@ class AuthMethod(StrEnum):
 class GrantType(StrEnum):
     AUTHORIZATION_CODE = "authorization_code"
     REFRESH_TOKEN = "refresh_token"
+    CLIENT_CREDENTIALS = "client_credentials"
+    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
+    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693 §2.1
+
+
+# Grants that redirect a user agent back to the client.
+REDIRECT_GRANTS = frozenset({GrantType.AUTHORIZATION_CODE})
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,13 @@ class Client:
     secret_digest: str | None = field(default=None, repr=False)
     jwks: dict[str, Any] | None = None
     id_token_signed_response_alg: str = "RS256"
+    resources: tuple[str, ...] = ()
+    require_par: bool = False
+    access_token_ttl: int | None = None
+    id_token_ttl: int | None = None
+    refresh_token_ttl: int | None = None
+    exchange_audiences: tuple[str, ...] = ()
+    may_impersonate: bool = False
 
     @property
     def is_public(self) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,35 @@ class RefreshToken:
     auth_time: int
     created_at: int
     expires_at: int
+    offline: bool = False
+    acr: str = ""
+    amr: tuple[str, ...] = ()
+    rotated_at: int | None = None
+    revoked_at: int | None = None
+    access_token_jti: str | None = None
+    access_token_expires_at: int | None = None
+
+
+class DeviceStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    REDEEMED = "redeemed"
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    client_id: str
+    user_code: str
+    scope: str
+    resources: tuple[str, ...]
+    created_at: int
+    expires_at: int
+    interval: int
+    status: DeviceStatus = DeviceStatus.PENDING
+    last_polled_at: int | None = None
+    user_id: str | None = None
+    sid: str | None = None
+    auth_time: int | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()

@@ -1,83 +1,78 @@
-"""HTTP: the authorization endpoint and the token endpoint."""
+"""HTTP: the authorization, token, introspection, revocation, device authorization and
+pushed authorization request endpoints."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from idp.http.deps import FormDep, ProviderDep
-from idp.http.errors import HTML_SURFACE, NO_STORE, redirect_to
+from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.forms import query_params
+from idp.http.openapi import CLIENT_AUTH, form_body, query
 from idp.http.session_cookie import current_session
 from idp.interaction.flow import CodeIssued, advance, start_interaction
-from idp.oauth.authorization import (
-    authorization_response_uri,
-    validate_authorization_request,
+from idp.oauth.authorization import authorization_response_uri, validate_authorization_request
+from idp.oauth.device import device_authorization_response, start_device_authorization
+from idp.oauth.introspection import (
+    JWT_RESPONSE_TYPE,
+    check_may_introspect,
+    introspect,
+    introspection_jwt,
 )
-from idp.oauth.token_endpoint import TokenEndpointContext, handle_token_request
+from idp.oauth.par import (
+    REQUEST_URI_PREFIX,
+    push_authorization_request,
+    resolve_pushed_request,
+)
+from idp.oauth.token_endpoint import TokenEndpointContext, authenticate, handle_token_request
+from idp.oauth.token_revocation import revoke_token
 from idp.provider import Provider
-
-
-def html_surface(request: Request) -> None:
-    request.state.surface = HTML_SURFACE
-
+from idp.store.repository import SqlStore
 
 router = APIRouter(tags=["OAuth 2.0"])
 authorize_router = APIRouter(tags=["OAuth 2.0"], dependencies=[Depends(html_surface)])
 
-AUTHORIZE_PARAMETERS = [
-    {
-        "name": name,
-        "in": "query",
-        "required": name in ("client_id", "response_type"),
-        "schema": {"type": "string"},
-    }
-    for name in (
-        "response_type",
-        "client_id",
-        "redirect_uri",
-        "scope",
-        "state",
-        "nonce",
-        "prompt",
-        "max_age",
-        "login_hint",
-        "code_challenge",
-        "code_challenge_method",
-    )
-]
-TOKEN_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "required": ["grant_type"],
-                    "properties": {
-                        name: {"type": "string"}
-                        for name in (
-                            "grant_type",
-                            "code",
-                            "redirect_uri",
-                            "code_verifier",
-                            "client_id",
-                            "client_secret",
-                            "client_assertion_type",
-                            "client_assertion",
-                        )
-                    },
-                }
-            }
-        },
-    }
-}
+AUTHORIZATION_PARAMETERS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "prompt",
+    "max_age",
+    "login_hint",
+    "code_challenge",
+    "code_challenge_method",
+    "resource",
+    "request_uri",
+)
+TOKEN_PARAMETERS = (
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "scope",
+    "resource",
+    "device_code",
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "requested_token_type",
+    "audience",
+    *CLIENT_AUTH,
+)
 
 
 @authorize_router.get(
     "/authorize",
-    summary="Authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2)",
-    openapi_extra={"parameters": AUTHORIZE_PARAMETERS},
+    summary="Authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2, RFC 9126 §4)",
+    openapi_extra=query(*AUTHORIZATION_PARAMETERS, required=("client_id",)),
     response_class=Response,
 )
 def authorize_get(request: Request, provider: ProviderDep) -> Response:
@@ -87,20 +82,22 @@ def authorize_get(request: Request, provider: ProviderDep) -> Response:
 @authorize_router.post(
     "/authorize",
     summary="Authorization endpoint, form-encoded (OIDC Core §3.1.2.1)",
+    openapi_extra=form_body(*AUTHORIZATION_PARAMETERS, required=("client_id",)),
     response_class=Response,
 )
-def authorize_post(
-    request: Request,
-    provider: ProviderDep,
-    form: FormDep,
-) -> Response:
+def authorize_post(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     return _authorize(request, provider, form)
 
 
 def _authorize(request: Request, provider: Provider, params: dict[str, str]) -> Response:
     settings, now = provider.settings, provider.clock.now()
     with provider.store() as store:
-        authz_request, client = validate_authorization_request(params, store)
+        pushed = params.get("request_uri", "").startswith(REQUEST_URI_PREFIX)
+        if pushed:
+            params = resolve_pushed_request(store, params, now)
+        authz_request, client = validate_authorization_request(
+            params, provider.clients, pushed=pushed
+        )
         session = current_session(request, provider, store)
         outcome = advance(
             store,
@@ -120,23 +117,107 @@ def _authorize(request: Request, provider: Provider, params: dict[str, str]) -> 
     return redirect_to(location, request.method)
 
 
+def _token_context(provider: Provider, store: SqlStore) -> TokenEndpointContext:
+    return TokenEndpointContext(
+        stores=store,
+        clients=provider.clients,
+        tokens=provider.tokens,
+        revocations=provider.revocations,
+        assertion_audience=provider.assertion_audience,
+        now=provider.clock.now(),
+    )
+
+
 @router.post(
     "/token",
-    summary="Token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3)",
-    openapi_extra=TOKEN_FORM,
+    summary="Token endpoint (RFC 6749 §3.2, RFC 8628 §3.4, RFC 8693 §2)",
+    openapi_extra=form_body(*TOKEN_PARAMETERS, required=("grant_type",)),
 )
-def token(
-    request: Request,
-    provider: ProviderDep,
-    form: FormDep,
-) -> JSONResponse:
+def token(request: Request, provider: ProviderDep, form: FormDep) -> JSONResponse:
     with provider.store() as store:
-        ctx = TokenEndpointContext(
-            stores=store,
-            tokens=provider.tokens,
-            audience=provider.assertion_audience,
-            now=provider.clock.now(),
+        body = handle_token_request(
+            form, request.headers.get("authorization"), _token_context(provider, store)
         )
-        body = handle_token_request(form, request.headers.get("authorization"), ctx)
     # RFC 6749 §5.1: Cache-Control no-store, Pragma no-cache.
     return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post(
+    "/introspect",
+    summary="Token introspection (RFC 7662, RFC 9701)",
+    openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
+)
+def introspection(request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    settings = provider.settings
+    with provider.store() as store:
+        ctx = _token_context(provider, store)
+        client = authenticate(form, request.headers.get("authorization"), ctx)
+        check_may_introspect(client)
+        body = introspect(
+            form,
+            client,
+            signer=provider.signer,
+            issuer=settings.issuer,
+            revocations=provider.revocations,
+            stores=store,
+            now=ctx.now,
+        )
+    if f"application/{JWT_RESPONSE_TYPE}" in request.headers.get("accept", ""):
+        jwt_body = introspection_jwt(body, client, provider.signer, settings.issuer, ctx.now)
+        return Response(jwt_body, media_type=f"application/{JWT_RESPONSE_TYPE}", headers=NO_STORE)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post(
+    "/revoke",
+    summary="Token revocation (RFC 7009)",
+    openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
+)
+def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    with provider.store() as store:
+        ctx = _token_context(provider, store)
+        client = authenticate(form, request.headers.get("authorization"), ctx)
+        revoke_token(
+            form,
+            client,
+            signer=provider.signer,
+            issuer=provider.settings.issuer,
+            revocations=provider.revocations,
+            stores=store,
+            now=ctx.now,
+        )
+    return Response(status_code=200, headers=NO_STORE)  # RFC 7009 §2.2
+
+
+@router.post(
+    "/device_authorization",
+    summary="Device authorization endpoint (RFC 8628 §3.1)",
+    openapi_extra=form_body("scope", "resource", *CLIENT_AUTH, required=("client_id",)),
+)
+def device_authorization(request: Request, provider: ProviderDep, form: FormDep) -> JSONResponse:
+    with provider.store() as store:
+        ctx = _token_context(provider, store)
+        client = authenticate(form, request.headers.get("authorization"), ctx)
+        device_code, auth = start_device_authorization(store, form, client, ctx.now)
+    body = device_authorization_response(
+        device_code, auth, provider.settings.endpoint("/device"), ctx.now
+    )
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post(
+    "/par",
+    status_code=201,
+    summary="Pushed authorization request endpoint (RFC 9126 §2)",
+    openapi_extra=form_body(*AUTHORIZATION_PARAMETERS[:-1], *CLIENT_AUTH),
+)
+def pushed_authorization_request(
+    request: Request, provider: ProviderDep, form: FormDep
+) -> JSONResponse:
+    with provider.store() as store:
+        ctx = _token_context(provider, store)
+        client = authenticate(form, request.headers.get("authorization"), ctx)
+        body: dict[str, Any] = push_authorization_request(
+            store, provider.clients, form, client, ctx.now
+        )
+    return JSONResponse(body, status_code=201, headers=NO_STORE)

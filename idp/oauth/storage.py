@@ -3,10 +3,19 @@ owns these interfaces, ``idp.store`` implements them)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from idp.oauth.clients import Client
-from idp.oauth.grants import AuthorizationCode, IssuedTokens, RefreshToken
+
+if TYPE_CHECKING:
+    from idp.sessions.sso import SsoSession
+from idp.oauth.grants import (
+    AuthorizationCode,
+    DeviceAuthorization,
+    DeviceStatus,
+    IssuedTokens,
+    RefreshToken,
+)
 
 
 class ClientStore(Protocol):
@@ -30,13 +39,24 @@ class CodeStore(Protocol):
 
     def record_issued_tokens(self, code_digest: str, issued: IssuedTokens) -> None: ...
 
-    def revoke_code_grant(self, code_digest: str, now: int) -> None:
-        """Take back what the first redemption issued (RFC 6749 §4.1.2)."""
+    def take_back_code_grant(self, code_digest: str) -> IssuedTokens | None:
+        """What the code's redemption issued, handed out once, so it can be revoked."""
         ...
 
 
 class RefreshTokenStore(Protocol):
     def save_refresh_token(self, token_digest: str, token: RefreshToken) -> None: ...
+
+    def load_refresh_token(self, token_digest: str) -> RefreshToken | None: ...
+
+    def mark_refresh_token_rotated(self, token_digest: str, now: int) -> bool:
+        """Mark the token used, once; False if it was already rotated or revoked."""
+        ...
+
+    def revoke_refresh_family(self, family_id: str, now: int) -> list[tuple[str, int]]:
+        """Revoke every token of the family; (jti, exp) of the access tokens issued
+        alongside them, for the caller to revoke too."""
+        ...
 
 
 class ConsentStore(Protocol):
@@ -57,5 +77,23 @@ class InteractionStore(Protocol):
     def delete_interaction(self, id_digest: str) -> None: ...
 
 
-class RevocationStore(Protocol):
-    def is_revoked(self, kind: str, value: str) -> bool: ...
+class DeviceStore(Protocol):
+    def save_device_authorization(self, code_digest: str, auth: DeviceAuthorization) -> None: ...
+
+    def load_device_authorization(self, code_digest: str) -> DeviceAuthorization | None: ...
+
+    def load_device_authorization_by_user_code(
+        self, user_code: str
+    ) -> tuple[str, DeviceAuthorization] | None: ...
+
+    def record_device_poll(self, code_digest: str, now: int, interval: int) -> None: ...
+
+    def decide_device_authorization(
+        self, code_digest: str, status: DeviceStatus, session: SsoSession | None
+    ) -> bool:
+        """Approve or deny a pending authorization; False if it was no longer pending."""
+        ...
+
+    def redeem_device_authorization(self, code_digest: str) -> bool:
+        """Mark an approved authorization redeemed, once."""
+        ...

@@ -1,17 +1,20 @@
-"""Minting tokens: JWT access tokens (RFC 9068) and opaque refresh tokens (RFC 6749 §1.5)."""
+"""Minting tokens: JWT access tokens (RFC 9068) and opaque refresh tokens (RFC 6749 §1.5),
+with per-client lifetimes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from idp.keys.jws import JwtSigner
 from idp.keys.signing import Algorithm
+from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
 from idp.oauth.storage import RefreshTokenStore
 from idp.secret import digest, new_token
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
+MAX_TOKEN_LIFETIME = 86400  # no client may have access or ID tokens that live longer
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,13 @@ class Lifetimes:
     access_token: int
     id_token: int
     refresh_token: int
+
+    def for_client(self, client: Client) -> Lifetimes:
+        return Lifetimes(
+            client.access_token_ttl or self.access_token,
+            client.id_token_ttl or self.id_token,
+            client.refresh_token_ttl or self.refresh_token,
+        )
 
 
 @dataclass(frozen=True)
@@ -30,15 +40,18 @@ class AccessToken:
 
 @dataclass(frozen=True)
 class Grant:
-    """Who authorized which client for what, in which SSO session."""
+    """Who authorized which client for what. ``subject`` is the user, or the client itself
+    for the client credentials grant (RFC 9068 §2.2); user grants carry their session."""
 
     client_id: str
-    user_id: str
+    subject: str
     scope: str
-    sid: str
-    auth_time: int
-    acr: str
-    amr: tuple[str, ...]
+    sid: str | None = None
+    auth_time: int | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    actor: dict[str, Any] | None = field(default=None, compare=False)
 
 
 class TokenIssuer:
@@ -57,42 +70,63 @@ class TokenIssuer:
         self.lifetimes = lifetimes
         self.access_token_alg = access_token_alg
 
-    def issue_access_token(self, grant: Grant, now: int) -> AccessToken:
-        """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope, auth_time."""
+    def issue_access_token(self, grant: Grant, client: Client, now: int) -> AccessToken:
+        """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and, for
+        user grants, sid, auth_time and acr; ``act`` for delegation (RFC 8693 §4.1)."""
         jti = new_token(16)
-        expires_at = now + self.lifetimes.access_token
+        expires_at = now + self.lifetimes.for_client(client).access_token
+        audience = list(grant.audience) or [self.audience]
         claims: dict[str, Any] = {
             "iss": self.issuer,
-            "sub": grant.user_id,
-            "aud": self.audience,
+            "sub": grant.subject,
+            "aud": audience[0] if len(audience) == 1 else audience,
             "client_id": grant.client_id,
             "scope": grant.scope,
             "jti": jti,
             "iat": now,
             "exp": expires_at,
+        }
+        optional = {
             "sid": grant.sid,
             "auth_time": grant.auth_time,
             "acr": grant.acr,
+            "act": grant.actor,
         }
+        claims.update({name: value for name, value in optional.items() if value is not None})
         token = self.signer.sign(claims, self.access_token_alg, typ=ACCESS_TOKEN_TYPE)
         return AccessToken(token, jti, expires_at)
 
     def issue_refresh_token(
-        self, store: RefreshTokenStore, grant: Grant, now: int, session_expires_at: int
-    ) -> tuple[str, str]:
-        """An opaque refresh token and its family id; it dies with the SSO session."""
-        token, family_id = new_token(), new_token(16)
-        store.save_refresh_token(
-            digest(token),
-            RefreshToken(
-                family_id=family_id,
-                client_id=grant.client_id,
-                user_id=grant.user_id,
-                sid=grant.sid,
-                scope=grant.scope,
-                auth_time=grant.auth_time,
-                created_at=now,
-                expires_at=min(now + self.lifetimes.refresh_token, session_expires_at),
-            ),
+        self,
+        store: RefreshTokenStore,
+        grant: Grant,
+        client: Client,
+        now: int,
+        *,
+        access_token: AccessToken,
+        family_id: str | None = None,
+        expires_at: int | None = None,
+        offline: bool = False,
+    ) -> tuple[str, RefreshToken]:
+        """An opaque refresh token, issued alongside ``access_token``. A new family unless
+        ``family_id`` continues one (rotation); ``expires_at`` caps its lifetime (the end
+        of the SSO session it is bound to)."""
+        token = new_token()
+        lifetime_end = now + self.lifetimes.for_client(client).refresh_token
+        record = RefreshToken(
+            family_id=family_id or new_token(16),
+            client_id=grant.client_id,
+            user_id=grant.subject,
+            sid=grant.sid or "",
+            scope=grant.scope,
+            auth_time=grant.auth_time or now,
+            created_at=now,
+            expires_at=min(lifetime_end, expires_at) if expires_at else lifetime_end,
+            offline=offline,
+            acr=grant.acr or "",
+            amr=grant.amr,
+            access_token_jti=access_token.jti,
+            access_token_expires_at=access_token.expires_at,
         )
-        return token, family_id
+        store.save_refresh_token(digest(token), record)
+        return token, record

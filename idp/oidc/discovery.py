@@ -9,7 +9,7 @@ from idp.authn.users import SCOPE_CLAIMS
 from idp.keys.signing import Algorithm
 from idp.oauth.authorization import SUPPORTED_PROMPTS, SUPPORTED_SCOPES
 from idp.oauth.client_auth import ASSERTION_ALGORITHMS
-from idp.oauth.clients import AuthMethod
+from idp.oauth.clients import AuthMethod, GrantType
 
 ID_TOKEN_CLAIMS = (
     "iss",
@@ -29,20 +29,29 @@ ID_TOKEN_CLAIMS = (
 
 def provider_metadata(issuer: str) -> dict[str, Any]:
     profile_claims = [claim for claims in SCOPE_CLAIMS.values() for claim in claims]
+    authenticated_methods = [method.value for method in AuthMethod if method is not AuthMethod.NONE]
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "userinfo_endpoint": f"{issuer}/userinfo",
         "jwks_uri": f"{issuer}/jwks",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
+        "pushed_authorization_request_endpoint": f"{issuer}/par",
+        "require_pushed_authorization_requests": False,
         "scopes_supported": sorted(SUPPORTED_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": [grant.value for grant in GrantType],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [alg.value for alg in Algorithm],
         "token_endpoint_auth_methods_supported": [method.value for method in AuthMethod],
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
+        "introspection_endpoint_auth_methods_supported": authenticated_methods,
+        "introspection_signing_alg_values_supported": ["RS256"],  # RFC 9701 §7
+        "revocation_endpoint_auth_methods_supported": [method.value for method in AuthMethod],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": sorted(SUPPORTED_PROMPTS),
         "claims_supported": list(ID_TOKEN_CLAIMS) + profile_claims,

@@ -24,7 +24,7 @@ def issue_id_token(
 ) -> str:
     claims: dict[str, Any] = {
         "iss": issuer,
-        "sub": grant.user_id,
+        "sub": grant.subject,
         "aud": grant.client_id,
         "azp": grant.client_id,
         "iat": now,

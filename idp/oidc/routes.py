@@ -52,13 +52,14 @@ def userinfo_post(
 
 def _userinfo(provider: Provider, token: str) -> JSONResponse:
     settings = provider.settings
+    claims = verify_access_token(
+        token,
+        provider.signer,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        revocations=provider.revocations,
+        now=provider.clock.now(),
+    )
     with provider.store() as store:
-        claims = verify_access_token(
-            token,
-            provider.signer,
-            issuer=settings.issuer,
-            audience=settings.audience,
-            revocations=store,
-        )
         body: dict[str, Any] = userinfo_claims(claims, store)
     return JSONResponse(body, headers=NO_STORE)

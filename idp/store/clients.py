@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from idp.oauth.clients import AuthMethod, Client, GrantType
+from idp.store.cache_versions import CLIENTS_CACHE, CacheVersionQueries
 from idp.store.database import affected_rows
 from idp.store.models import ClientRow
 
@@ -22,10 +23,17 @@ def _to_client(row: ClientRow) -> Client:
         secret_digest=row.secret_digest,
         jwks=row.jwks,
         id_token_signed_response_alg=row.id_token_signed_response_alg,
+        resources=tuple(row.resources),
+        require_par=row.require_par,
+        access_token_ttl=row.access_token_ttl,
+        id_token_ttl=row.id_token_ttl,
+        refresh_token_ttl=row.refresh_token_ttl,
+        exchange_audiences=tuple(row.exchange_audiences),
+        may_impersonate=row.may_impersonate,
     )
 
 
-class ClientQueries:
+class ClientQueries(CacheVersionQueries):
     session: Session
 
     def load_client(self, client_id: str) -> Client | None:
@@ -46,9 +54,17 @@ class ClientQueries:
                 jwks=client.jwks,
                 id_token_signed_response_alg=client.id_token_signed_response_alg,
                 created_at=now,
+                resources=list(client.resources),
+                require_par=client.require_par,
+                access_token_ttl=client.access_token_ttl,
+                id_token_ttl=client.id_token_ttl,
+                refresh_token_ttl=client.refresh_token_ttl,
+                exchange_audiences=list(client.exchange_audiences),
+                may_impersonate=client.may_impersonate,
             )
         )
         self.session.flush()
+        self.bump_cache_version(CLIENTS_CACHE)
 
     def list_clients(self) -> list[Client]:
         rows = self.session.scalars(select(ClientRow).order_by(ClientRow.created_at))
@@ -56,4 +72,5 @@ class ClientQueries:
 
     def delete_client(self, client_id: str) -> bool:
         result = self.session.execute(delete(ClientRow).where(ClientRow.client_id == client_id))
+        self.bump_cache_version(CLIENTS_CACHE)
         return affected_rows(result) > 0

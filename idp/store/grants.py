@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select, update
+from typing import Any
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,7 @@ from idp.store.models import (
     ConsentRow,
     RefreshTokenRow,
     RevocationRow,
+    SecurityEventRow,
 )
 
 
@@ -66,43 +69,131 @@ class GrantQueries:
             )
         )
 
-    def revoke_code_grant(self, code_digest: str, now: int) -> None:
+    def take_back_code_grant(self, code_digest: str) -> IssuedTokens | None:
+        """What the code's redemption issued, once (later calls get None)."""
         row = self.session.get(AuthorizationCodeRow, code_digest, populate_existing=True)
         if row is None or row.access_token_jti is None:
-            return
-        self.session.add(
-            RevocationRow(
-                kind="jti",
-                value=row.access_token_jti,
-                reason="authorization_code_reuse",
-                revoked_at=now,
-                prune_after=row.access_token_expires_at or now,
-            )
+            return None
+        issued = IssuedTokens(
+            row.access_token_jti, row.access_token_expires_at or 0, row.refresh_family_id
         )
-        if row.refresh_family_id:
-            self.session.execute(
-                update(RefreshTokenRow)
-                .where(
-                    RefreshTokenRow.family_id == row.refresh_family_id,
-                    RefreshTokenRow.revoked_at.is_(None),
-                )
-                .values(revoked_at=now)
-            )
         row.access_token_jti = None
         self.session.flush()
+        return issued
 
     def save_refresh_token(self, token_digest: str, token: RefreshToken) -> None:
         self.session.add(
-            RefreshTokenRow(token_digest=token_digest, revoked_at=None, **token.__dict__)
+            RefreshTokenRow(token_digest=token_digest, **{**token.__dict__, "amr": list(token.amr)})
         )
         self.session.flush()
 
-    def is_revoked(self, kind: str, value: str) -> bool:
-        return bool(
-            self.session.scalar(
-                select(exists().where(RevocationRow.kind == kind, RevocationRow.value == value))
+    def load_refresh_token(self, token_digest: str) -> RefreshToken | None:
+        row = self.session.get(RefreshTokenRow, token_digest)
+        if row is None:
+            return None
+        return RefreshToken(
+            family_id=row.family_id,
+            client_id=row.client_id,
+            user_id=row.user_id,
+            sid=row.sid,
+            scope=row.scope,
+            auth_time=row.auth_time,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            offline=row.offline,
+            acr=row.acr,
+            amr=tuple(row.amr),
+            rotated_at=row.rotated_at,
+            revoked_at=row.revoked_at,
+            access_token_jti=row.access_token_jti,
+            access_token_expires_at=row.access_token_expires_at,
+        )
+
+    def mark_refresh_token_rotated(self, token_digest: str, now: int) -> bool:
+        result = self.session.execute(
+            update(RefreshTokenRow)
+            .where(
+                RefreshTokenRow.token_digest == token_digest,
+                RefreshTokenRow.rotated_at.is_(None),
+                RefreshTokenRow.revoked_at.is_(None),
+            )
+            .values(rotated_at=now)
+        )
+        return affected_rows(result) > 0
+
+    def revoke_refresh_family(self, family_id: str, now: int) -> list[tuple[str, int]]:
+        """Revoke the family; returns (jti, exp) of the access tokens issued with it."""
+        issued = self.session.execute(
+            select(RefreshTokenRow.access_token_jti, RefreshTokenRow.access_token_expires_at).where(
+                RefreshTokenRow.family_id == family_id,
+                RefreshTokenRow.access_token_jti.is_not(None),
+                RefreshTokenRow.access_token_expires_at > now,
             )
         )
+        self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return [(jti, expires_at) for jti, expires_at in issued if jti and expires_at]
+
+    def revoke_session_refresh_tokens(self, sid: str, now: int) -> None:
+        """Revoke the refresh tokens bound to session ``sid`` (offline ones survive)."""
+        self.session.execute(
+            update(RefreshTokenRow)
+            .where(
+                RefreshTokenRow.sid == sid,
+                RefreshTokenRow.offline.is_(False),
+                RefreshTokenRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+    def add_revocation(
+        self, kind: str, value: str, *, reason: str, now: int, prune_after: int
+    ) -> None:
+        self.session.add(
+            RevocationRow(
+                kind=kind, value=value, reason=reason, revoked_at=now, prune_after=prune_after
+            )
+        )
+        self.session.flush()
+
+    def revocations_since(self, last_id: int, now: int) -> list[tuple[int, str, str, int]]:
+        """(id, kind, value, prune_after) of live revocations recorded after ``last_id``."""
+        rows = self.session.execute(
+            select(
+                RevocationRow.id,
+                RevocationRow.kind,
+                RevocationRow.value,
+                RevocationRow.prune_after,
+            )
+            .where(RevocationRow.id > last_id, RevocationRow.prune_after > now)
+            .order_by(RevocationRow.id)
+        )
+        return [(row.id, row.kind, row.value, row.prune_after) for row in rows]
+
+    def record_security_event(
+        self,
+        event_type: str,
+        *,
+        subject: str,
+        now: int,
+        client_id: str | None = None,
+        sid: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            SecurityEventRow(
+                event_type=event_type,
+                subject=subject,
+                client_id=client_id,
+                sid=sid,
+                detail=detail or {},
+                created_at=now,
+            )
+        )
+        self.session.flush()
 
     def record_assertion(self, client_id: str, jti: str, expires_at: int) -> bool:
         try:

@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from idp.keys.signing import Algorithm, StoredKey
 from idp.store.database import affected_rows
-from idp.store.models import SigningKeyRow
+from idp.store.models import CacheVersionRow, SigningKeyRow
+
+KEYS_LOCK = "keys"
 
 
 class KeyQueries:
@@ -43,6 +45,12 @@ class KeyQueries:
             )
         )
         self.session.flush()
+
+    def lock_key_rotation(self) -> None:
+        # A row lock on PostgreSQL; SQLite serialises writers by itself.
+        self.session.execute(
+            select(CacheVersionRow).where(CacheVersionRow.name == KEYS_LOCK).with_for_update()
+        )
 
     def set_expiry(self, kid: str, expires_at: int) -> None:
         self.session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -51,6 +51,13 @@ class ClientRow(Base):
     jwks: Mapped[dict[str, Any] | None]
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[int]
+    resources: Mapped[list[str]] = mapped_column(server_default="[]")
+    require_par: Mapped[bool] = mapped_column(server_default=false())
+    access_token_ttl: Mapped[int | None]
+    id_token_ttl: Mapped[int | None]
+    refresh_token_ttl: Mapped[int | None]
+    exchange_audiences: Mapped[list[str]] = mapped_column(server_default="[]")
+    may_impersonate: Mapped[bool] = mapped_column(server_default=false())
 
 
 class SigningKeyRow(Base):
@@ -136,6 +143,12 @@ class RefreshTokenRow(Base):
     created_at: Mapped[int]
     expires_at: Mapped[int]
     revoked_at: Mapped[int | None]
+    rotated_at: Mapped[int | None]
+    access_token_jti: Mapped[str | None] = mapped_column(String(64))
+    access_token_expires_at: Mapped[int | None]
+    offline: Mapped[bool] = mapped_column(server_default=false())
+    acr: Mapped[str] = mapped_column(String(64), server_default="")
+    amr: Mapped[list[str]] = mapped_column(server_default="[]")
 
 
 class RevocationRow(Base):
@@ -160,3 +173,62 @@ class ClientAssertionRow(Base):
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     jti: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[int] = mapped_column(index=True)
+
+
+class SecurityEventRow(Base):
+    """Security-relevant happenings (refresh token reuse, code reuse, ...), kept for the
+    security event stream (RFC 8417) that publishes them."""
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    event_type: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    sid: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[int] = mapped_column(index=True)
+
+
+class DeviceAuthorizationRow(Base):
+    """A device authorization request (RFC 8628 §3.1) and what the user decided."""
+
+    __tablename__ = "device_authorizations"
+
+    device_code_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_code: Mapped[str] = mapped_column(String(16), unique=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(1024))
+    resources: Mapped[list[str]]
+    created_at: Mapped[int]
+    expires_at: Mapped[int] = mapped_column(index=True)
+    interval: Mapped[int]
+    last_polled_at: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sid: Mapped[str | None] = mapped_column(String(64))
+    auth_time: Mapped[int | None]
+    acr: Mapped[str | None] = mapped_column(String(64))
+    amr: Mapped[list[str] | None]
+
+
+class PushedRequestRow(Base):
+    """A pushed authorization request (RFC 9126 §2.2), single use."""
+
+    __tablename__ = "pushed_requests"
+
+    request_uri_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"))
+    parameters: Mapped[dict[str, Any]]
+    expires_at: Mapped[int] = mapped_column(index=True)
+    used_at: Mapped[int | None]
+
+
+class CacheVersionRow(Base):
+    """A counter per cached kind of data (clients, keys); nodes poll it to know when
+    their in-memory copy is stale."""
+
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from idp.store.clients import ClientQueries
+from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
 from idp.store.sessions import InteractionQueries, SessionQueries
@@ -12,7 +13,14 @@ from idp.store.users import UserQueries
 
 
 class SqlStore(
-    UserQueries, ClientQueries, KeyQueries, SessionQueries, InteractionQueries, GrantQueries
+    UserQueries,
+    ClientQueries,
+    KeyQueries,
+    SessionQueries,
+    InteractionQueries,
+    GrantQueries,
+    DeviceQueries,
+    PushedRequestQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

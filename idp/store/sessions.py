@@ -50,6 +50,9 @@ class SessionQueries:
     def delete_session(self, id_digest: str) -> None:
         self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.id_digest == id_digest))
 
+    def end_sessions_by_sid(self, sid: str) -> None:
+        self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.sid == sid))
+
 
 class InteractionQueries:
     session: Session

@@ -54,7 +54,7 @@ def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterato
     with provider.store() as store:
         ensure_signing_keys(store, provider.key_encryption_key, clock.now())
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -68,4 +68,3 @@ def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterato
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        provider.database.dispose()

@@ -1,0 +1,99 @@
+"""The authorization code grant at the token endpoint (RFC 6749 §4.1.3, OIDC Core
+§3.1.3, RFC 7636 §4.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from idp.errors import InvalidGrantError
+from idp.oauth.clients import Client
+from idp.oauth.grants import AuthorizationCode, IssuedTokens
+from idp.oauth.parameters import require
+from idp.oauth.pkce import check_code_verifier
+from idp.oauth.resources import check_resources
+from idp.oauth.token_response import user_token_response
+from idp.oauth.tokens import Grant
+from idp.revocation.revoke import revoke_access_token, revoke_refresh_family
+from idp.secret import digest
+
+if TYPE_CHECKING:
+    from idp.oauth.token_endpoint import TokenEndpointContext
+
+REUSE = "authorization_code_reuse"
+
+
+def exchange_authorization_code(
+    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
+) -> dict[str, Any]:
+    code_digest = digest(require(params, "code"))
+    code = load_redeemable_code(code_digest, ctx)
+    check_code_binding(code, client, params)
+    check_code_verifier(params.get("code_verifier"), code.code_challenge)
+    resources = check_resources(params, client)
+    user = ctx.stores.load_user(code.user_id)
+    if user is None or user.disabled:
+        raise InvalidGrantError("the user of this code is no longer active")
+    session = ctx.stores.load_session_by_sid(code.sid)
+    if session is None or session.expires_at <= ctx.now:
+        raise InvalidGrantError("the session that authorized this code has ended")
+    if not ctx.stores.mark_code_used(code_digest, ctx.now):
+        take_back(code_digest, ctx)  # lost a race with another use of the same code
+        raise InvalidGrantError("authorization code was already used")
+
+    grant = Grant(
+        client_id=client.client_id,
+        subject=code.user_id,
+        scope=code.scope,
+        sid=code.sid,
+        auth_time=code.auth_time,
+        acr=code.acr,
+        amr=tuple(code.amr),
+        audience=resources,
+    )
+    response, access, family_id = user_token_response(
+        grant, client, ctx, nonce=code.nonce, session_expires_at=session.expires_at
+    )
+    ctx.stores.record_issued_tokens(
+        code_digest, IssuedTokens(access.jti, access.expires_at, family_id)
+    )
+    return response
+
+
+def load_redeemable_code(code_digest: str, ctx: TokenEndpointContext) -> AuthorizationCode:
+    code = ctx.stores.load_code(code_digest)
+    if code is None:
+        raise InvalidGrantError("authorization code is invalid")
+    if code.used_at is not None:
+        # RFC 6749 §4.1.2: a reused code SHOULD revoke the tokens issued from it.
+        take_back(code_digest, ctx)
+        raise InvalidGrantError("authorization code was already used")
+    if code.expires_at <= ctx.now:
+        raise InvalidGrantError("authorization code has expired")
+    return code
+
+
+def check_code_binding(code: AuthorizationCode, client: Client, params: Mapping[str, str]) -> None:
+    # RFC 6749 §4.1.3: issued to this client, with the identical redirect_uri.
+    if code.client_id != client.client_id:
+        raise InvalidGrantError("authorization code was issued to another client")
+    if params.get("redirect_uri") != code.redirect_uri:
+        raise InvalidGrantError("redirect_uri does not match the authorization request")
+
+
+def take_back(code_digest: str, ctx: TokenEndpointContext) -> None:
+    issued = ctx.stores.take_back_code_grant(code_digest)
+    if issued is None:
+        return
+    revoke_access_token(
+        ctx.stores,
+        ctx.revocations,
+        issued.access_token_jti,
+        issued.access_token_expires_at,
+        reason=REUSE,
+        now=ctx.now,
+    )
+    if issued.refresh_family_id:
+        revoke_refresh_family(
+            ctx.stores, ctx.revocations, issued.refresh_family_id, reason=REUSE, now=ctx.now
+        )

@@ -1,0 +1,121 @@
+"""Token introspection (RFC 7662), with the JWT response of RFC 9701.
+
+Only confidential, authenticated clients may ask. A client learns about an access token
+only if it is an intended audience of it or the client it was issued to; about a refresh
+token only if it is its own. Everything else is ``{"active": false}`` (RFC 7662 §2.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from idp.errors import InvalidClientError, InvalidTokenError
+from idp.keys.jws import JwtSigner
+from idp.keys.signing import Algorithm
+from idp.oauth.bearer import verify_access_token
+from idp.oauth.clients import Client
+from idp.oauth.parameters import require
+from idp.oauth.storage import RefreshTokenStore
+from idp.revocation.cache import RevocationCache
+from idp.secret import digest
+from idp.sessions.storage import SessionStore
+
+INACTIVE: dict[str, Any] = {"active": False}
+JWT_RESPONSE_TYPE = "token-introspection+jwt"  # RFC 9701 §5
+INTROSPECTED_CLAIMS = (
+    "scope",
+    "client_id",
+    "sub",
+    "aud",
+    "iss",
+    "exp",
+    "iat",
+    "jti",
+    "sid",
+    "act",
+    "auth_time",
+    "acr",
+)
+
+
+class IntrospectionStores(RefreshTokenStore, SessionStore, Protocol):
+    pass
+
+
+def check_may_introspect(client: Client) -> None:
+    if client.is_public:
+        raise InvalidClientError("only authenticated clients may introspect tokens")
+
+
+def introspect(
+    params: Mapping[str, str],
+    client: Client,
+    *,
+    signer: JwtSigner,
+    issuer: str,
+    revocations: RevocationCache,
+    stores: IntrospectionStores,
+    now: int,
+) -> dict[str, Any]:
+    token = require(params, "token")
+    if token.count(".") == 2:
+        return introspect_access_token(token, client, signer, issuer, revocations, now)
+    return introspect_refresh_token(token, client, stores, now)
+
+
+def introspect_access_token(
+    token: str,
+    client: Client,
+    signer: JwtSigner,
+    issuer: str,
+    revocations: RevocationCache,
+    now: int,
+) -> dict[str, Any]:
+    try:
+        claims = verify_access_token(
+            token, signer, issuer=issuer, audience=None, revocations=revocations, now=now
+        )
+    except InvalidTokenError:
+        return INACTIVE
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    concerned = {client.client_id, *client.resources} & set(audiences)
+    if not concerned and claims.get("client_id") != client.client_id:
+        return INACTIVE
+    body = {"active": True, "token_type": "Bearer"}
+    body.update({name: claims[name] for name in INTROSPECTED_CLAIMS if name in claims})
+    return body
+
+
+def introspect_refresh_token(
+    token: str, client: Client, stores: IntrospectionStores, now: int
+) -> dict[str, Any]:
+    stored = stores.load_refresh_token(digest(token))
+    if (
+        stored is None
+        or stored.client_id != client.client_id
+        or stored.revoked_at is not None
+        or stored.rotated_at is not None
+        or stored.expires_at <= now
+    ):
+        return INACTIVE
+    if not stored.offline and stores.load_session_by_sid(stored.sid) is None:
+        return INACTIVE
+    return {
+        "active": True,
+        "token_type": "refresh_token",
+        "scope": stored.scope,
+        "client_id": stored.client_id,
+        "sub": stored.user_id,
+        "exp": stored.expires_at,
+        "iat": stored.created_at,
+        "sid": stored.sid or None,
+    }
+
+
+def introspection_jwt(
+    body: dict[str, Any], client: Client, signer: JwtSigner, issuer: str, now: int
+) -> str:
+    """RFC 9701 §5: the response as a JWT for the asking client."""
+    claims = {"iss": issuer, "aud": client.client_id, "iat": now, "token_introspection": body}
+    return signer.sign(claims, Algorithm.RS256, typ=JWT_RESPONSE_TYPE)

@@ -1,0 +1,115 @@
+"""The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700
+§4.14.2): every use returns a new refresh token; presenting one that was already
+rotated revokes its family and ends the SSO session it belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from idp.errors import InvalidGrantError, InvalidScopeError
+from idp.oauth.clients import Client
+from idp.oauth.grants import RefreshToken
+from idp.oauth.parameters import require
+from idp.oauth.resources import check_resources
+from idp.oauth.token_response import user_token_response
+from idp.oauth.tokens import MAX_TOKEN_LIFETIME, Grant
+from idp.revocation.revoke import revoke_refresh_family, revoke_sso_session
+from idp.secret import digest
+
+if TYPE_CHECKING:
+    from idp.oauth.token_endpoint import TokenEndpointContext
+
+REUSE = "refresh_token_reuse"
+REUSE_EVENT = "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+
+
+def refresh_tokens(
+    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
+) -> dict[str, Any]:
+    token_digest = digest(require(params, "refresh_token"))
+    stored = load_usable_refresh_token(token_digest, client, ctx)
+    scope = check_narrowed_scope(params.get("scope"), stored.scope)
+    resources = check_resources(params, client)
+    session_expires_at = None
+    if not stored.offline:
+        session = ctx.stores.load_session_by_sid(stored.sid)
+        if session is None or session.expires_at <= ctx.now:
+            raise InvalidGrantError("the session this refresh token belongs to has ended")
+        session_expires_at = session.expires_at
+    user = ctx.stores.load_user(stored.user_id)
+    if user is None or user.disabled:
+        raise InvalidGrantError("the user of this refresh token is no longer active")
+    if not ctx.stores.mark_refresh_token_rotated(token_digest, ctx.now):
+        detect_reuse(stored, ctx)  # another request rotated it first
+
+    grant = Grant(
+        client_id=client.client_id,
+        subject=stored.user_id,
+        scope=scope,
+        sid=stored.sid,
+        auth_time=stored.auth_time,
+        acr=stored.acr,
+        amr=stored.amr,
+        audience=resources,
+    )
+    response, _access, _family = user_token_response(
+        grant,
+        client,
+        ctx,
+        session_expires_at=session_expires_at,
+        refresh_family_id=stored.family_id,
+        # RFC 6749 §6: the new refresh token keeps the scope of the one it replaces.
+        refresh_scope=stored.scope,
+    )
+    return response
+
+
+def load_usable_refresh_token(
+    token_digest: str, client: Client, ctx: TokenEndpointContext
+) -> RefreshToken:
+    stored = ctx.stores.load_refresh_token(token_digest)
+    if stored is None or stored.client_id != client.client_id:
+        # RFC 6749 §6: bound to the client it was issued to.
+        raise InvalidGrantError("refresh token is invalid")
+    if stored.revoked_at is not None:
+        raise InvalidGrantError("refresh token has been revoked")
+    if stored.rotated_at is not None:
+        detect_reuse(stored, ctx)
+    if stored.expires_at <= ctx.now:
+        raise InvalidGrantError("refresh token has expired")
+    return stored
+
+
+def detect_reuse(stored: RefreshToken, ctx: TokenEndpointContext) -> None:
+    """RFC 9700 §4.14.2: an already rotated token was presented. Revoke the family and
+    the session's tokens, record the event, and refuse."""
+    revoke_refresh_family(ctx.stores, ctx.revocations, stored.family_id, reason=REUSE, now=ctx.now)
+    if stored.sid:
+        revoke_sso_session(
+            ctx.stores,
+            ctx.revocations,
+            stored.sid,
+            reason=REUSE,
+            now=ctx.now,
+            tokens_live_until=ctx.now + MAX_TOKEN_LIFETIME,
+        )
+    ctx.stores.record_security_event(
+        REUSE_EVENT,
+        subject=stored.user_id,
+        client_id=stored.client_id,
+        sid=stored.sid or None,
+        now=ctx.now,
+        detail={"reason": REUSE, "family_id": stored.family_id},
+    )
+    raise InvalidGrantError("refresh token was already used")
+
+
+def check_narrowed_scope(requested: str | None, granted: str) -> str:
+    """RFC 6749 §6: the scope may be narrowed, never widened."""
+    if requested is None:
+        return granted
+    narrowed = list(dict.fromkeys(requested.split()))
+    if not narrowed or not set(narrowed) <= set(granted.split()):
+        raise InvalidScopeError("scope exceeds what was originally granted")
+    return " ".join(narrowed)

@@ -1,0 +1,69 @@
+"""Building token responses (RFC 6749 §5.1) shared by the grants that act for a user."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from idp.keys.signing import Algorithm
+from idp.oauth.clients import Client, GrantType
+from idp.oauth.tokens import AccessToken, Grant
+from idp.oidc.id_token import issue_id_token
+
+if TYPE_CHECKING:
+    from idp.oauth.token_endpoint import TokenEndpointContext
+
+OFFLINE_ACCESS = "offline_access"
+
+
+def bearer_response(access: AccessToken, scope: str, now: int) -> dict[str, Any]:
+    return {
+        "access_token": access.token,
+        "token_type": "Bearer",
+        "expires_in": access.expires_at - now,
+        "scope": scope,
+    }
+
+
+def user_token_response(
+    grant: Grant,
+    client: Client,
+    ctx: TokenEndpointContext,
+    *,
+    nonce: str | None = None,
+    session_expires_at: int | None,
+    refresh_family_id: str | None = None,
+    refresh_scope: str | None = None,
+) -> tuple[dict[str, Any], AccessToken, str | None]:
+    """Access token, refresh token (for clients with that grant; bound to the SSO session
+    unless offline_access was granted) and ID token (for scope openid).
+
+    Returns the response, the access token and the refresh family id."""
+    access = ctx.tokens.issue_access_token(grant, client, ctx.now)
+    response = bearer_response(access, grant.scope, ctx.now)
+    family_id = None
+    if GrantType.REFRESH_TOKEN in client.grant_types:
+        scope = refresh_scope or grant.scope
+        offline = OFFLINE_ACCESS in scope.split()
+        response["refresh_token"], record = ctx.tokens.issue_refresh_token(
+            ctx.stores,
+            Grant(**{**grant.__dict__, "scope": scope}),
+            client,
+            ctx.now,
+            access_token=access,
+            family_id=refresh_family_id,
+            expires_at=None if offline else session_expires_at,
+            offline=offline,
+        )
+        family_id = record.family_id
+    if "openid" in grant.scope.split():
+        response["id_token"] = issue_id_token(
+            ctx.tokens.signer,
+            grant,
+            issuer=ctx.tokens.issuer,
+            alg=Algorithm(client.id_token_signed_response_alg),
+            nonce=nonce,
+            access_token=access.token,
+            now=ctx.now,
+            lifetime=ctx.tokens.lifetimes.for_client(client).id_token,
+        )
+    return response, access, family_id

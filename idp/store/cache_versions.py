@@ -1,0 +1,32 @@
+"""Cache version counters: writers bump them in the same transaction as the change,
+nodes poll them to drop stale in-memory copies."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from idp.store.database import affected_rows
+from idp.store.models import CacheVersionRow
+
+CLIENTS_CACHE = "clients"
+
+
+class CacheVersionQueries:
+    session: Session
+
+    def bump_cache_version(self, name: str) -> None:
+        result = self.session.execute(
+            update(CacheVersionRow)
+            .where(CacheVersionRow.name == name)
+            .values(version=CacheVersionRow.version + 1)
+        )
+        if not affected_rows(result):
+            self.session.add(CacheVersionRow(name=name, version=1))
+            self.session.flush()
+
+    def cache_version(self, name: str) -> int:
+        return (
+            self.session.scalar(select(CacheVersionRow.version).where(CacheVersionRow.name == name))
+            or 0
+        )
