@@ -91,6 +91,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     demo: Annotated[bool, typer.Option(help="Seed a demo user and client.")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Apply migrations, create signing keys if none exist, and serve."""
     import uvicorn
@@ -109,6 +110,7 @@ def serve(
         workers=workers,
         proxy_headers=False,
         log_level="info",
+        access_log=access_log,
     )
 
 
@@ -207,7 +209,9 @@ def users_disable(username: str) -> None:
 @clients_app.command("create")
 def clients_create(
     name: Annotated[str, typer.Option(help="Display name shown on consent pages.")],
-    redirect_uri: Annotated[list[str], typer.Option(help="Exact redirect URI (repeatable).")],
+    redirect_uri: Annotated[
+        list[str] | None, typer.Option(help="Exact redirect URI (repeatable).")
+    ] = None,
     grant: Annotated[list[str] | None, typer.Option(help="Grant type (repeatable).")] = None,
     public: Annotated[bool, typer.Option(help="Public client: no secret, PKCE.")] = False,
     auth_method: Annotated[str | None, typer.Option(help="Token endpoint auth method.")] = None,
@@ -216,19 +220,41 @@ def clients_create(
         "openid profile email"
     ),
     first_party: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+    resource: Annotated[
+        list[str] | None, typer.Option(help="Resource it may ask tokens for (RFC 8707).")
+    ] = None,
+    require_par: Annotated[bool, typer.Option(help="Require pushed requests (RFC 9126).")] = False,
+    access_token_ttl: Annotated[int | None, typer.Option(help="Access token lifetime, s.")] = None,
+    id_token_ttl: Annotated[int | None, typer.Option(help="ID token lifetime, s.")] = None,
+    refresh_token_ttl: Annotated[int | None, typer.Option(help="Refresh lifetime, s.")] = None,
+    exchange_audience: Annotated[
+        list[str] | None, typer.Option(help="Audience it may exchange tokens for (RFC 8693).")
+    ] = None,
+    may_impersonate: Annotated[
+        bool, typer.Option(help="Token exchange without an act claim (impersonation).")
+    ] = False,
+    id_token_alg: Annotated[str, typer.Option(help="ID token signing alg.")] = "RS256",
     as_json: JsonOption = False,
 ) -> None:
     """Register a client. A generated secret is printed once and never again."""
     jwks = _read_jwks(jwks_file) if jwks_file else None
     registration = ClientRegistration(
         name=name,
-        redirect_uris=redirect_uri,
+        redirect_uris=redirect_uri or [],
         grant_types=grant or ["authorization_code"],
         public=public,
         auth_method=auth_method,
         scope=scope,
         first_party=first_party,
         jwks=jwks,
+        resources=resource or [],
+        require_par=require_par,
+        access_token_ttl=access_token_ttl,
+        id_token_ttl=id_token_ttl,
+        refresh_token_ttl=refresh_token_ttl,
+        exchange_audiences=exchange_audience or [],
+        may_impersonate=may_impersonate,
+        id_token_signed_response_alg=id_token_alg,
     )
     with provider_store() as (provider, store):
         client, secret = register_client(store, registration, provider.clock.now())

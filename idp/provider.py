@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
@@ -18,6 +21,7 @@ from idp.oauth.client_auth import AssertionAudience
 from idp.oauth.client_cache import ClientCache
 from idp.oauth.clients import Client
 from idp.oauth.tokens import MAX_TOKEN_LIFETIME, Lifetimes, TokenIssuer
+from idp.oidc.discovery import provider_metadata
 from idp.revocation.cache import RevocationCache
 from idp.sessions.sso import SessionPolicy
 from idp.store.cache_versions import CLIENTS_CACHE
@@ -39,6 +43,7 @@ class Provider:
     key_encryption_key: bytes
     session_policy: SessionPolicy
     assertion_audience: AssertionAudience
+    discovery_document: bytes
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Provider:
@@ -89,6 +94,7 @@ class Provider:
             assertion_audience=AssertionAudience(
                 token_endpoint=settings.endpoint("/token"), issuer=settings.issuer
             ),
+            discovery_document=json.dumps(provider_metadata(settings.issuer)).encode(),
         )
 
     @contextmanager
@@ -100,15 +106,21 @@ class Provider:
         session = self.database.sessions()
         try:
             yield SqlStore(session)
-            session.commit()
+            self._commit(session)
         except ProtocolError:
-            session.commit()
+            self._commit(session)
             raise
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    @staticmethod
+    def _commit(session: Session) -> None:
+        # Requests served from memory never began a transaction; committing would.
+        if session.in_transaction():
+            session.commit()
 
     def rotate_keys_if_due(self) -> None:
         """Scheduled key rotation (IDP_KEY_ROTATION_PERIOD); any node may run it."""

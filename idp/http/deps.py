@@ -10,7 +10,8 @@ from idp.http.forms import form_params, optional_form_params
 from idp.provider import Provider
 
 
-def get_provider(request: Request) -> Provider:
+async def get_provider(request: Request) -> Provider:
+    # async: a plain def dependency would cost a thread-pool round trip per request.
     provider: Provider = request.app.state.provider
     return provider
 

@@ -20,7 +20,7 @@ HTML_SURFACE = "html"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def html_surface(request: Request) -> None:
+async def html_surface(request: Request) -> None:
     """Router dependency: errors on these routes render as HTML pages."""
     request.state.surface = HTML_SURFACE
 

@@ -15,10 +15,17 @@ class TokenVerificationError(ValueError):
     pass
 
 
+# Verified claims are remembered per token: a resource server introspecting or calling
+# UserInfo with the same token again costs a dictionary lookup instead of a signature
+# check. Expiry is still checked on every use, revocation by the caller.
+VERIFIED_CACHE_SIZE = 8192
+
+
 class JwtSigner:
     def __init__(self, keyring: KeyRing, clock: Clock) -> None:
         self.keyring = keyring
         self.clock = clock
+        self._verified: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
 
     def sign(self, claims: dict[str, Any], alg: Algorithm, typ: str = "JWT") -> str:
         key = self.keyring.signing_key(alg)
@@ -30,6 +37,20 @@ class JwtSigner:
         self, token: str, *, typ: str, issuer: str, audience: str | None = None
     ) -> dict[str, Any]:
         """Claims of a JWT this server signed; checks typ, kid, signature, iss, exp, aud."""
+        key = (token, typ, issuer, audience)
+        claims = self._verified.get(key)
+        if claims is None:
+            claims = self._verify_signed(token, typ=typ, issuer=issuer, audience=audience)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[key] = claims
+        if not isinstance(claims["exp"], int) or claims["exp"] <= self.clock.now():
+            raise TokenVerificationError("token has expired")
+        return claims
+
+    def _verify_signed(
+        self, token: str, *, typ: str, issuer: str, audience: str | None
+    ) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -60,6 +81,4 @@ class JwtSigner:
             )
         except jwt.PyJWTError as exc:
             raise TokenVerificationError(str(exc)) from exc
-        if not isinstance(claims["exp"], int) or claims["exp"] <= self.clock.now():
-            raise TokenVerificationError("token has expired")
         return claims

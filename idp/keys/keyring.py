@@ -4,6 +4,7 @@ they start signing (the publish delay is longer than the cache lifetime)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class KeyRing:
         self._stored: list[StoredKey] = []
         self._private: dict[str, PrivateKey] = {}
         self._loaded_at: int | None = None
+        self._document: tuple[tuple[str, ...], bytes] | None = None
 
     def signing_key(self, alg: Algorithm) -> ActiveKey:
         """The newest key of ``alg`` that has activated and not expired."""
@@ -64,6 +66,14 @@ class KeyRing:
         """RFC 7517 §5: every published key, including the next one before it signs."""
         now = self._clock.now()
         return {"keys": [key.public_jwk for key in self._current_keys(now)]}
+
+    def jwks_document(self) -> bytes:
+        """The JWKS serialised, recomputed only when the set of published keys changes."""
+        now = self._clock.now()
+        kids = tuple(key.kid for key in self._current_keys(now))
+        if self._document is None or self._document[0] != kids:
+            self._document = (kids, json.dumps(self.jwks()).encode())
+        return self._document[1]
 
     def invalidate(self) -> None:
         with self._lock:

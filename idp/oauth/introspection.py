@@ -43,6 +43,12 @@ class IntrospectionStores(RefreshTokenStore, SessionStore, Protocol):
     pass
 
 
+def served_from_memory(params: Mapping[str, str]) -> bool:
+    """An access token (a JWT) introspected by a client using a shared secret needs only
+    the key ring, the client cache and the revocation cache."""
+    return params.get("token", "").count(".") == 2 and "client_assertion" not in params
+
+
 def check_may_introspect(client: Client) -> None:
     if client.is_public:
         raise InvalidClientError("only authenticated clients may introspect tokens")

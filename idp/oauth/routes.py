@@ -8,13 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from idp.http.deps import FormDep, ProviderDep
+from idp.http.deps import FormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
-from idp.http.forms import query_params
+from idp.http.forms import form_params, query_params
 from idp.http.openapi import CLIENT_AUTH, form_body, query
 from idp.http.session_cookie import current_session
+from idp.http.threads import on_loop_or_thread
 from idp.interaction.flow import CodeIssued, advance, start_interaction
 from idp.oauth.authorization import authorization_response_uri, validate_authorization_request
+from idp.oauth.clients import Client
 from idp.oauth.device import device_authorization_response, start_device_authorization
 from idp.oauth.introspection import (
     JWT_RESPONSE_TYPE,
@@ -22,12 +24,14 @@ from idp.oauth.introspection import (
     introspect,
     introspection_jwt,
 )
+from idp.oauth.introspection import served_from_memory as introspection_served_from_memory
 from idp.oauth.par import (
     REQUEST_URI_PREFIX,
     push_authorization_request,
     resolve_pushed_request,
 )
 from idp.oauth.token_endpoint import TokenEndpointContext, authenticate, handle_token_request
+from idp.oauth.token_endpoint import served_from_memory as token_served_from_memory
 from idp.oauth.token_revocation import revoke_token
 from idp.provider import Provider
 from idp.store.repository import SqlStore
@@ -133,11 +137,16 @@ def _token_context(provider: Provider, store: SqlStore) -> TokenEndpointContext:
     summary="Token endpoint (RFC 6749 §3.2, RFC 8628 §3.4, RFC 8693 §2)",
     openapi_extra=form_body(*TOKEN_PARAMETERS, required=("grant_type",)),
 )
-def token(request: Request, provider: ProviderDep, form: FormDep) -> JSONResponse:
-    with provider.store() as store:
-        body = handle_token_request(
-            form, request.headers.get("authorization"), _token_context(provider, store)
-        )
+async def token(request: Request) -> JSONResponse:
+    # The hottest endpoint: no dependency injection, parsed by hand.
+    provider, form = await get_provider(request), await form_params(request)
+    authorization = request.headers.get("authorization")
+
+    def run() -> dict[str, Any]:
+        with provider.store() as store:
+            return handle_token_request(form, authorization, _token_context(provider, store))
+
+    body = await on_loop_or_thread(run, in_memory=token_served_from_memory(form))
     # RFC 6749 §5.1: Cache-Control no-store, Pragma no-cache.
     return JSONResponse(body, headers=NO_STORE)
 
@@ -147,23 +156,29 @@ def token(request: Request, provider: ProviderDep, form: FormDep) -> JSONRespons
     summary="Token introspection (RFC 7662, RFC 9701)",
     openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
 )
-def introspection(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    settings = provider.settings
-    with provider.store() as store:
-        ctx = _token_context(provider, store)
-        client = authenticate(form, request.headers.get("authorization"), ctx)
-        check_may_introspect(client)
-        body = introspect(
-            form,
-            client,
-            signer=provider.signer,
-            issuer=settings.issuer,
-            revocations=provider.revocations,
-            stores=store,
-            now=ctx.now,
-        )
+async def introspection(request: Request) -> Response:
+    provider, form = await get_provider(request), await form_params(request)
+    settings, authorization = provider.settings, request.headers.get("authorization")
+
+    def run() -> tuple[Client, dict[str, Any]]:
+        with provider.store() as store:
+            ctx = _token_context(provider, store)
+            client = authenticate(form, authorization, ctx)
+            check_may_introspect(client)
+            return client, introspect(
+                form,
+                client,
+                signer=provider.signer,
+                issuer=settings.issuer,
+                revocations=provider.revocations,
+                stores=store,
+                now=ctx.now,
+            )
+
+    client, body = await on_loop_or_thread(run, in_memory=introspection_served_from_memory(form))
     if f"application/{JWT_RESPONSE_TYPE}" in request.headers.get("accept", ""):
-        jwt_body = introspection_jwt(body, client, provider.signer, settings.issuer, ctx.now)
+        now = provider.clock.now()
+        jwt_body = introspection_jwt(body, client, provider.signer, settings.issuer, now)
         return Response(jwt_body, media_type=f"application/{JWT_RESPONSE_TYPE}", headers=NO_STORE)
     return JSONResponse(body, headers=NO_STORE)
 

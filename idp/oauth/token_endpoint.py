@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 from idp.authn.storage import UserStore
@@ -60,6 +61,15 @@ def authenticate(
     )
 
 
+def served_from_memory(params: Mapping[str, str]) -> bool:
+    """Client credentials with a shared secret needs only the client cache and one
+    signature: no storage, so the endpoint may run it without a worker thread."""
+    return (
+        params.get("grant_type") == GrantType.CLIENT_CREDENTIALS
+        and "client_assertion" not in params
+    )
+
+
 def handle_token_request(
     params: Mapping[str, str], authorization: str | None, ctx: TokenEndpointContext
 ) -> dict[str, Any]:
@@ -74,6 +84,7 @@ def handle_token_request(
     return handler(params, client, ctx)
 
 
+@cache
 def grant_handlers() -> dict[str, GrantHandler]:
     from idp.oauth.authorization_code import exchange_authorization_code
     from idp.oauth.client_credentials import issue_client_credentials_token

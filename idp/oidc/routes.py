@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from idp.http.deps import OptionalFormDep, ProviderDep
 from idp.http.errors import NO_STORE
 from idp.oauth.bearer import read_bearer_token, verify_access_token
-from idp.oidc.discovery import provider_metadata
 from idp.oidc.userinfo import userinfo_claims
 from idp.provider import Provider
 
@@ -19,15 +18,23 @@ router = APIRouter(tags=["OpenID Connect"])
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-@router.get("/.well-known/openid-configuration", summary="Provider metadata (OIDC Discovery)")
-def discovery(provider: ProviderDep) -> JSONResponse:
-    return JSONResponse(provider_metadata(provider.settings.issuer), headers=PUBLIC_CACHE)
+# Both documents are serialised once, not per request; serving them does no I/O but a
+# key-ring refresh every IDP_KEY_CACHE_TTL seconds, so they run on the event loop.
+@router.get(
+    "/.well-known/openid-configuration",
+    summary="Provider metadata (OIDC Discovery)",
+    response_class=JSONResponse,
+)
+async def discovery(provider: ProviderDep) -> Response:
+    return Response(
+        provider.discovery_document, media_type="application/json", headers=PUBLIC_CACHE
+    )
 
 
-@router.get("/jwks", summary="Public signing keys (RFC 7517)")
-def jwks(provider: ProviderDep) -> JSONResponse:
-    return JSONResponse(
-        provider.keyring.jwks(),
+@router.get("/jwks", summary="Public signing keys (RFC 7517)", response_class=JSONResponse)
+async def jwks(provider: ProviderDep) -> Response:
+    return Response(
+        provider.keyring.jwks_document(),
         media_type="application/jwk-set+json",
         headers={"Cache-Control": "public, max-age=60"},
     )
