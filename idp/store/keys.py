@@ -47,9 +47,12 @@ class KeyQueries:
         self.session.flush()
 
     def lock_key_rotation(self) -> None:
-        # A row lock on PostgreSQL; SQLite serialises writers by itself.
+        # Writing first takes the lock: a row lock on PostgreSQL, the database write lock
+        # on SQLite. A second node waits here, then sees the keys the first one made.
         self.session.execute(
-            select(CacheVersionRow).where(CacheVersionRow.name == KEYS_LOCK).with_for_update()
+            update(CacheVersionRow)
+            .where(CacheVersionRow.name == KEYS_LOCK)
+            .values(version=CacheVersionRow.version + 1)
         )
 
     def set_expiry(self, kid: str, expires_at: int) -> None:
