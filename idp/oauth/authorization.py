@@ -214,13 +214,15 @@ def next_step(
         if "none" in request.prompt:
             raise LoginRequiredError("the user is not logged in")
         return Step.LOGIN
-    if client.first_party or consented_here:
+    if consented_here:
         return Step.ISSUE_CODE
-    if "consent" in request.prompt or not set(request.scope) <= consented_scope:
-        if "none" in request.prompt:
-            raise ConsentRequiredError("the user has not consented to this client")
-        return Step.CONSENT
-    return Step.ISSUE_CODE
+    if "consent" in request.prompt:
+        return Step.CONSENT  # OIDC Core §3.1.2.1: asked for, even by a first-party client
+    if client.first_party or set(request.scope) <= consented_scope:
+        return Step.ISSUE_CODE
+    if "none" in request.prompt:
+        raise ConsentRequiredError("the user has not consented to this client")
+    return Step.CONSENT
 
 
 def _reauthentication_asked(request: AuthorizationRequest, session: SsoSession, now: int) -> bool:
