@@ -3,6 +3,8 @@ pushed authorization request endpoints."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -132,6 +134,16 @@ def _token_context(provider: Provider, store: SqlStore) -> TokenEndpointContext:
     )
 
 
+@contextmanager
+def _authenticated(
+    provider: Provider, form: dict[str, str], authorization: str | None
+) -> Iterator[tuple[SqlStore, Client, TokenEndpointContext]]:
+    """One transaction for a request from an authenticated client (RFC 6749 §2.3)."""
+    with provider.store() as store:
+        ctx = _token_context(provider, store)
+        yield store, authenticate(form, authorization, ctx), ctx
+
+
 @router.post(
     "/token",
     summary="Token endpoint (RFC 6749 §3.2, RFC 8628 §3.4, RFC 8693 §2)",
@@ -161,9 +173,7 @@ async def introspection(request: Request) -> Response:
     settings, authorization = provider.settings, request.headers.get("authorization")
 
     def run() -> tuple[Client, dict[str, Any]]:
-        with provider.store() as store:
-            ctx = _token_context(provider, store)
-            client = authenticate(form, authorization, ctx)
+        with _authenticated(provider, form, authorization) as (store, client, ctx):
             check_may_introspect(client)
             return client, introspect(
                 form,
@@ -189,9 +199,8 @@ async def introspection(request: Request) -> Response:
     openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
 )
 def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    with provider.store() as store:
-        ctx = _token_context(provider, store)
-        client = authenticate(form, request.headers.get("authorization"), ctx)
+    authorization = request.headers.get("authorization")
+    with _authenticated(provider, form, authorization) as (store, client, ctx):
         revoke_token(
             form,
             client,
@@ -210,9 +219,8 @@ def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Respon
     openapi_extra=form_body("scope", "resource", *CLIENT_AUTH, required=("client_id",)),
 )
 def device_authorization(request: Request, provider: ProviderDep, form: FormDep) -> JSONResponse:
-    with provider.store() as store:
-        ctx = _token_context(provider, store)
-        client = authenticate(form, request.headers.get("authorization"), ctx)
+    authorization = request.headers.get("authorization")
+    with _authenticated(provider, form, authorization) as (store, client, ctx):
         device_code, auth = start_device_authorization(store, form, client, ctx.now)
     body = device_authorization_response(
         device_code, auth, provider.settings.endpoint("/device"), ctx.now
@@ -229,9 +237,8 @@ def device_authorization(request: Request, provider: ProviderDep, form: FormDep)
 def pushed_authorization_request(
     request: Request, provider: ProviderDep, form: FormDep
 ) -> JSONResponse:
-    with provider.store() as store:
-        ctx = _token_context(provider, store)
-        client = authenticate(form, request.headers.get("authorization"), ctx)
+    authorization = request.headers.get("authorization")
+    with _authenticated(provider, form, authorization) as (store, client, ctx):
         body: dict[str, Any] = push_authorization_request(
             store, provider.clients, form, client, ctx.now
         )
