@@ -41,25 +41,24 @@ class AssertionAudience:
 
 
 def read_credentials(params: Mapping[str, str], authorization: str | None) -> Credentials:
-    presented: list[Credentials] = []
-    if authorization and authorization[:6].lower() == "basic ":
-        presented.append(_read_basic(authorization[6:]))
-    if "client_secret" in params:
-        presented.append(
-            Credentials(
-                AuthMethod.CLIENT_SECRET_POST,
-                _required_client_id(params),
-                secret=params["client_secret"],
-            )
-        )
-    if "client_assertion" in params or "client_assertion_type" in params:
-        presented.append(_read_assertion(params))
-    if len(presented) > 1:
+    basic = bool(authorization) and str(authorization)[:6].lower() == "basic "
+    post = "client_secret" in params
+    assertion = "client_assertion" in params or "client_assertion_type" in params
+    if basic + post + assertion > 1:
         # RFC 6749 §2.3: the client MUST NOT use more than one authentication method.
         raise InvalidRequestError("more than one client authentication method was used")
-    if not presented:
+    if basic:
+        credentials = _read_basic(str(authorization)[6:])
+    elif post:
+        credentials = Credentials(
+            AuthMethod.CLIENT_SECRET_POST,
+            _required_client_id(params),
+            secret=params["client_secret"],
+        )
+    elif assertion:
+        credentials = _read_assertion(params)
+    else:
         return Credentials(AuthMethod.NONE, _required_client_id(params))
-    credentials = presented[0]
     if params.get("client_id", credentials.client_id) != credentials.client_id:
         raise InvalidRequestError("client_id does not match the authenticated client")
     return credentials
