@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from idp.authn.storage import UserStore
 
 # OIDC Core §5.4: which claims each scope value requests.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -40,3 +43,8 @@ class User:
                 if available[name] is not None:
                     claims[name] = available[name]
         return claims
+
+
+def is_active_user(users: UserStore, user_id: str) -> bool:
+    user = users.load_user(user_id)
+    return user is not None and not user.disabled

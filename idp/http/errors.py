@@ -53,7 +53,7 @@ def render_redirect_error(
     error: ProtocolError, redirect_uri: str, issuer: str, method: str
 ) -> Response:
     """RFC 6749 §4.1.2.1 with ``iss`` (RFC 9207 §2) to a redirect URI already verified."""
-    params = {"error": error.error, "error_description": error.description, "iss": issuer}
+    params = {"error": error.error, "error_description": client_description(error), "iss": issuer}
     if error.state is not None:
         params["state"] = error.state
     return redirect_to(add_params_to_uri(redirect_uri, list(params.items())), method)
@@ -73,17 +73,20 @@ def render_json_error(error: ProtocolError) -> Response:
     if isinstance(error, InvalidTokenError) or error.error == "insufficient_scope":
         headers["WWW-Authenticate"] = (
             f'Bearer realm="tessera", error="{error.error}", '
-            f'error_description="{_quoted(error.description)}"'
+            f'error_description="{client_description(error)}"'
         )
     elif isinstance(error, InvalidClientError):
         headers["WWW-Authenticate"] = 'Basic realm="tessera"'  # RFC 6749 §5.2
-    body = {"error": error.error, "error_description": error.description}
+    body = {"error": error.error, "error_description": client_description(error)}
     return JSONResponse(body, status_code=error.status_code, headers=headers)
 
 
-def _quoted(text: str) -> str:
-    # RFC 6750 §3: error_description is a quoted-string of printable ASCII, no '"' or '\'.
-    return "".join(ch for ch in text if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\')
+def client_description(error: ProtocolError) -> str:
+    """RFC 6749 §4.1.2.1, §5.2 (and RFC 6750 §3): error_description may only hold
+    %x20-21 / %x23-5B / %x5D-7E, so echoed input cannot smuggle anything in."""
+    return "".join(
+        ch if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\' else "?" for ch in error.description
+    )
 
 
 async def _handle_protocol_error(request: Request, error: ProtocolError) -> Response:

@@ -13,12 +13,13 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 64
 
 
-def query_params(request: Request) -> dict[str, str]:
-    return single_valued(request.query_params.multi_items())
-
-
 async def form_params(request: Request) -> dict[str, str]:
     """The form body of a POST; any other content type is invalid_request."""
+    return single_valued(await form_pairs(request))
+
+
+async def form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The name/value pairs of a form body, repeats included."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_CONTENT_TYPE:
         raise InvalidRequestError(f"request body must be {FORM_CONTENT_TYPE}")
@@ -32,7 +33,7 @@ async def form_params(request: Request) -> dict[str, str]:
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequestError("request body is not valid form data") from exc
-    return single_valued(pairs)
+    return pairs
 
 
 async def read_limited_body(request: Request) -> bytes:

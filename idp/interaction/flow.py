@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from idp.authn.storage import UserStore
+from idp.authn.users import is_active_user
 from idp.errors import ProtocolError
 from idp.oauth.authorization import (
     AuthorizationRequest,
@@ -124,7 +126,7 @@ def finish_interaction(store: InteractionStore, interaction: Interaction) -> Non
     store.delete_interaction(digest(interaction.id))
 
 
-class AdvanceStores(ConsentStore, CodeStore, InteractionStore, DeviceStore, Protocol):
+class AdvanceStores(ConsentStore, CodeStore, InteractionStore, DeviceStore, UserStore, Protocol):
     """What moving an authorization request forward reads and writes."""
 
 
@@ -146,6 +148,8 @@ def advance(
 
     Errors (login_required, consent_required) are bound to the verified redirect URI.
     """
+    if session is not None and not is_active_user(stores, session.user_id):
+        session = None  # a disabled account's live sessions sign no one in
     consented = (
         stores.load_consented_scope(session.user_id, client.client_id) if session else frozenset()
     )

@@ -3,6 +3,7 @@ a flat list of ``check_*`` steps, then decide whether the user must log in or co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -23,7 +24,7 @@ from idp.errors import (
 )
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.grants import AuthorizationCode
-from idp.oauth.parameters import require
+from idp.oauth.parameters import check_not_repeated, require
 from idp.oauth.pkce import check_code_challenge
 from idp.oauth.storage import ClientStore, CodeStore
 from idp.secret import digest, new_token
@@ -34,6 +35,7 @@ SUPPORTED_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 OFFLINE_ACCESS = "offline_access"
 SUPPORTED_PROMPTS = frozenset({"none", "login", "consent"})
 MAX_AGE_LIMIT = 10 * 365 * 86400
+ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class Step(StrEnum):
@@ -73,13 +75,21 @@ class AuthorizationRequest:
 
 
 def validate_authorization_request(
-    params: Mapping[str, str], clients: ClientStore, *, pushed: bool = False
+    params: Mapping[str, str],
+    clients: ClientStore,
+    *,
+    pushed: bool = False,
+    repeated: frozenset[str] = frozenset(),
 ) -> tuple[AuthorizationRequest, Client]:
     """Errors raised before the redirect URI is trusted are not redirectable.
-    ``pushed``: the parameters came through a pushed authorization request (RFC 9126)."""
+    ``pushed``: the parameters came through a pushed authorization request (RFC 9126);
+    ``repeated``: names of parameters the request included more than once."""
+    if {"client_id", "redirect_uri"} & repeated:
+        raise InvalidRequestError("client_id and redirect_uri must appear once", redirectable=False)
     client = check_client(params, clients)
     redirect_uri = check_redirect_uri(params, client)
     try:
+        check_not_repeated(repeated)  # RFC 6749 §3.1
         check_pushed_if_required(client, pushed)
         check_no_request_object(params)
         check_response_type(params, client)
@@ -194,7 +204,7 @@ def check_max_age(params: Mapping[str, str]) -> int | None:
     raw = params.get("max_age")
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) > MAX_AGE_LIMIT:
+    if not ASCII_DIGITS.fullmatch(raw) or int(raw) > MAX_AGE_LIMIT:
         raise InvalidRequestError("max_age must be a non-negative number of seconds")
     return int(raw)
 
@@ -226,8 +236,8 @@ def next_step(
 
 
 def _reauthentication_asked(request: AuthorizationRequest, session: SsoSession, now: int) -> bool:
-    if "login" in request.prompt:
-        return True
+    if "login" in request.prompt or request.max_age == 0:
+        return True  # OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login
     return request.max_age is not None and now - session.auth_time > request.max_age
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from idp.authn.users import is_active_user
 from idp.errors import InvalidGrantError
 from idp.oauth.clients import Client
 from idp.oauth.grants import AuthorizationCode, IssuedTokens
@@ -31,8 +32,7 @@ def exchange_authorization_code(
     check_code_binding(code, client, params)
     check_code_verifier(params.get("code_verifier"), code.code_challenge)
     resources = check_resources(params, client)
-    user = ctx.stores.load_user(code.user_id)
-    if user is None or user.disabled:
+    if not is_active_user(ctx.stores, code.user_id):
         raise InvalidGrantError("the user of this code is no longer active")
     session = ctx.stores.load_session_by_sid(code.sid)
     if session is None or session.expires_at <= ctx.now:

@@ -13,19 +13,36 @@ MAX_PARAMETER_LENGTH = 8192
 REPEATABLE = frozenset({"resource", "audience"})
 
 
-def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+def first_values(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], frozenset[str]]:
+    """The parameters, and the names that were repeated (the endpoint decides how to
+    answer: the authorization endpoint may only redirect the error once it trusts the
+    redirect URI)."""
     params: dict[str, str] = {}
+    seen: set[str] = set()
+    repeated: set[str] = set()
     for name, value in pairs:
-        if name in REPEATABLE and name in params and value:
-            params[name] = f"{params[name]} {value}"
-            continue
-        if name in params:
-            raise InvalidRequestError(f"parameter {name!r} is included more than once")
         if len(value) > MAX_PARAMETER_LENGTH:
             raise InvalidRequestError(f"parameter {name!r} is too long")
-        if value != "":
+        if name in REPEATABLE and name in params and value:
+            params[name] = f"{params[name]} {value}"
+        elif name in seen:
+            repeated.add(name)
+        elif value != "":
             params[name] = value
+        seen.add(name)
+    return params, frozenset(repeated)
+
+
+def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    params, repeated = first_values(pairs)
+    check_not_repeated(repeated)
     return params
+
+
+def check_not_repeated(repeated: frozenset[str]) -> None:
+    if repeated:
+        names = ", ".join(sorted(repeated))
+        raise InvalidRequestError(f"parameters included more than once: {names}")
 
 
 def require(params: Mapping[str, str], name: str) -> str:

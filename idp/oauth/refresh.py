@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from idp.authn.users import is_active_user
 from idp.errors import InvalidGrantError, InvalidScopeError
 from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
@@ -37,8 +38,7 @@ def refresh_tokens(
         if session is None or session.expires_at <= ctx.now:
             raise InvalidGrantError("the session this refresh token belongs to has ended")
         session_expires_at = session.expires_at
-    user = ctx.stores.load_user(stored.user_id)
-    if user is None or user.disabled:
+    if not is_active_user(ctx.stores, stored.user_id):
         raise InvalidGrantError("the user of this refresh token is no longer active")
     if not ctx.stores.mark_refresh_token_rotated(token_digest, ctx.now):
         detect_reuse(stored, ctx)  # another request rotated it first

@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from idp.http.deps import FormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
-from idp.http.forms import form_params, query_params
+from idp.http.forms import form_pairs, form_params
 from idp.http.openapi import CLIENT_AUTH, form_body, query
 from idp.http.session_cookie import current_session
 from idp.http.threads import on_loop_or_thread
@@ -32,6 +33,7 @@ from idp.oauth.par import (
     push_authorization_request,
     resolve_pushed_request,
 )
+from idp.oauth.parameters import check_not_repeated, first_values
 from idp.oauth.token_endpoint import TokenEndpointContext, authenticate, handle_token_request
 from idp.oauth.token_endpoint import served_from_memory as token_served_from_memory
 from idp.oauth.token_revocation import revoke_token
@@ -82,7 +84,7 @@ TOKEN_PARAMETERS = (
     response_class=Response,
 )
 def authorize_get(request: Request, provider: ProviderDep) -> Response:
-    return _authorize(request, provider, query_params(request))
+    return _authorize(request, provider, request.query_params.multi_items())
 
 
 @authorize_router.post(
@@ -91,18 +93,21 @@ def authorize_get(request: Request, provider: ProviderDep) -> Response:
     openapi_extra=form_body(*AUTHORIZATION_PARAMETERS, required=("client_id",)),
     response_class=Response,
 )
-def authorize_post(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    return _authorize(request, provider, form)
+async def authorize_post(request: Request, provider: ProviderDep) -> Response:
+    pairs = await form_pairs(request)
+    return await run_in_threadpool(_authorize, request, provider, pairs)
 
 
-def _authorize(request: Request, provider: Provider, params: dict[str, str]) -> Response:
+def _authorize(request: Request, provider: Provider, pairs: list[tuple[str, str]]) -> Response:
     settings, now = provider.settings, provider.clock.now()
+    params, repeated = first_values(pairs)
     with provider.store() as store:
         pushed = params.get("request_uri", "").startswith(REQUEST_URI_PREFIX)
         if pushed:
+            check_not_repeated(repeated)
             params = resolve_pushed_request(store, params, now)
         authz_request, client = validate_authorization_request(
-            params, provider.clients, pushed=pushed
+            params, provider.clients, pushed=pushed, repeated=repeated
         )
         session = current_session(request, provider, store)
         outcome = advance(
