@@ -17,6 +17,7 @@ from idp.oauth.token_response import user_token_response
 from idp.oauth.tokens import Grant
 from idp.revocation.revoke import revoke_access_token, revoke_refresh_family
 from idp.secret import digest
+from idp.sessions.sso import load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -34,8 +35,8 @@ def exchange_authorization_code(
     resources = check_resources(params, client)
     if not is_active_user(ctx.stores, code.user_id):
         raise InvalidGrantError("the user of this code is no longer active")
-    session = ctx.stores.load_session_by_sid(code.sid)
-    if session is None or session.expires_at <= ctx.now:
+    session = load_live_session(ctx.stores, ctx.session_policy, code.sid, ctx.now)
+    if session is None:
         raise InvalidGrantError("the session that authorized this code has ended")
     if not ctx.stores.mark_code_used(code_digest, ctx.now):
         take_back(code_digest, ctx)  # lost a race with another use of the same code

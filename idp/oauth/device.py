@@ -28,6 +28,7 @@ from idp.oauth.storage import DeviceStore
 from idp.oauth.token_response import user_token_response
 from idp.oauth.tokens import Grant
 from idp.secret import digest, new_token
+from idp.sessions.sso import load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -130,7 +131,9 @@ def issue_device_tokens(
     client: Client,
     ctx: TokenEndpointContext,
 ) -> dict[str, Any]:
-    session = ctx.stores.load_session_by_sid(auth.sid) if auth.sid else None
+    session = (
+        load_live_session(ctx.stores, ctx.session_policy, auth.sid, ctx.now) if auth.sid else None
+    )
     if session is None or auth.user_id is None:
         raise InvalidGrantError("the session that approved this device has ended")
     if not store.redeem_device_authorization(code_digest):

@@ -19,6 +19,7 @@ from idp.oauth.parameters import require
 from idp.oauth.storage import RefreshTokenStore
 from idp.revocation.cache import RevocationCache
 from idp.secret import digest
+from idp.sessions.sso import SessionPolicy, load_live_session
 from idp.sessions.storage import SessionStore
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -62,12 +63,13 @@ def introspect(
     issuer: str,
     revocations: RevocationCache,
     stores: IntrospectionStores,
+    session_policy: SessionPolicy,
     now: int,
 ) -> dict[str, Any]:
     token = require(params, "token")
     if token.count(".") == 2:
         return introspect_access_token(token, client, signer, issuer, revocations, now)
-    return introspect_refresh_token(token, client, stores, now)
+    return introspect_refresh_token(token, client, stores, session_policy, now)
 
 
 def introspect_access_token(
@@ -94,7 +96,11 @@ def introspect_access_token(
 
 
 def introspect_refresh_token(
-    token: str, client: Client, stores: IntrospectionStores, now: int
+    token: str,
+    client: Client,
+    stores: IntrospectionStores,
+    session_policy: SessionPolicy,
+    now: int,
 ) -> dict[str, Any]:
     stored = stores.load_refresh_token(digest(token))
     if (
@@ -105,7 +111,7 @@ def introspect_refresh_token(
         or stored.expires_at <= now
     ):
         return INACTIVE
-    if not stored.offline and stores.load_session_by_sid(stored.sid) is None:
+    if not stored.offline and load_live_session(stores, session_policy, stored.sid, now) is None:
         return INACTIVE
     return {
         "active": True,

@@ -17,6 +17,7 @@ from idp.oauth.token_response import user_token_response
 from idp.oauth.tokens import MAX_TOKEN_LIFETIME, Grant
 from idp.revocation.revoke import revoke_refresh_family, revoke_sso_session
 from idp.secret import digest
+from idp.sessions.sso import load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -34,8 +35,10 @@ def refresh_tokens(
     resources = check_resources(params, client)
     session_expires_at = None
     if not stored.offline:
-        session = ctx.stores.load_session_by_sid(stored.sid)
-        if session is None or session.expires_at <= ctx.now:
+        session = load_live_session(
+            ctx.stores, ctx.session_policy, stored.sid, ctx.now, activity=True
+        )
+        if session is None:
             raise InvalidGrantError("the session this refresh token belongs to has ended")
         session_expires_at = session.expires_at
     if not is_active_user(ctx.stores, stored.user_id):

@@ -135,6 +135,7 @@ def _token_context(provider: Provider, store: SqlStore) -> TokenEndpointContext:
         tokens=provider.tokens,
         revocations=provider.revocations,
         assertion_audience=provider.assertion_audience,
+        session_policy=provider.session_policy,
         now=provider.clock.now(),
     )
 
@@ -187,6 +188,7 @@ async def introspection(request: Request) -> Response:
                 issuer=settings.issuer,
                 revocations=provider.revocations,
                 stores=store,
+                session_policy=provider.session_policy,
                 now=ctx.now,
             )
 

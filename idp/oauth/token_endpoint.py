@@ -23,6 +23,7 @@ from idp.oauth.storage import (
 from idp.oauth.tokens import TokenIssuer
 from idp.revocation.cache import RevocationCache
 from idp.revocation.revoke import SessionRevocationStore
+from idp.sessions.sso import SessionPolicy
 from idp.sessions.storage import SessionStore
 
 
@@ -46,6 +47,7 @@ class TokenEndpointContext:
     tokens: TokenIssuer
     revocations: RevocationCache
     assertion_audience: AssertionAudience
+    session_policy: SessionPolicy
     now: int
 
 

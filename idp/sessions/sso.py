@@ -69,11 +69,29 @@ def resume_session(
     session = store.load_session(id_digest)
     if session is None:
         return None
-    if now >= session.expires_at or now - session.last_seen_at >= policy.idle_timeout:
+    if not is_live(session, policy, now):
         store.delete_session(id_digest)
         return None
     if now - session.last_seen_at >= TOUCH_INTERVAL:
         store.touch_session(id_digest, now)
+    return session
+
+
+def is_live(session: SsoSession, policy: SessionPolicy, now: int) -> bool:
+    """Within the absolute timeout, and used within the idle timeout."""
+    return now < session.expires_at and now - session.last_seen_at < policy.idle_timeout
+
+
+def load_live_session(
+    store: SessionStore, policy: SessionPolicy, sid: str, now: int, *, activity: bool = False
+) -> SsoSession | None:
+    """The live session a token is bound to. ``activity``: the user's application is
+    using it (a refresh), which slides the idle timeout as a page visit would."""
+    session = store.load_session_by_sid(sid)
+    if session is None or not is_live(session, policy, now):
+        return None
+    if activity and now - session.last_seen_at >= TOUCH_INTERVAL:
+        store.touch_session_by_sid(sid, now)
     return session
 
 

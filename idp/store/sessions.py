@@ -47,6 +47,11 @@ class SessionQueries:
             .values(last_seen_at=now)
         )
 
+    def touch_session_by_sid(self, sid: str, now: int) -> None:
+        self.session.execute(
+            update(SsoSessionRow).where(SsoSessionRow.sid == sid).values(last_seen_at=now)
+        )
+
     def delete_session(self, id_digest: str) -> None:
         self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.id_digest == id_digest))
 
