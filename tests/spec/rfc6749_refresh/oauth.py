@@ -14,6 +14,7 @@ import sqlalchemy
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
+from tests.support.assertions import assert_oauth_error  # noqa: F401 (re-exported)
 from tests.support.flows import (
     Browser,
     code_flow,
@@ -140,13 +141,6 @@ def introspection(idp: RunningIdp, app: App, token: str) -> dict[str, Any]:
 def userinfo_status(idp: RunningIdp, access_token: str) -> int:
     headers = {"Authorization": f"Bearer {access_token}"}
     return httpx.get(f"{idp.base_url}/userinfo", headers=headers, timeout=10).status_code
-
-
-def assert_oauth_error(response: httpx.Response, error: str, status: int = 400) -> None:
-    """RFC 6749 §5.2: a JSON error body with the given code."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json"), response.text
-    assert response.json()["error"] == error, response.text
 
 
 def claims_of(token: str) -> dict[str, Any]:
