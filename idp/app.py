@@ -16,12 +16,15 @@ from starlette.types import Lifespan
 from idp import __version__
 from idp.clock import Clock
 from idp.config import Settings
+from idp.http.direct_routes import DirectRoutes
 from idp.http.errors import install_error_handlers
 from idp.http.headers import SecurityHeadersMiddleware
 from idp.interaction.routes import device_router
 from idp.interaction.routes import router as interaction_router
+from idp.oauth.routes import DIRECT_ROUTES as OAUTH_DIRECT_ROUTES
 from idp.oauth.routes import authorize_router
 from idp.oauth.routes import router as oauth_router
+from idp.oidc.routes import DIRECT_ROUTES as OIDC_DIRECT_ROUTES
 from idp.oidc.routes import router as oidc_router
 from idp.provider import Provider
 
@@ -70,10 +73,11 @@ def build_routes(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(DirectRoutes, routes=OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.include_router(oauth_router)
     app.include_router(oidc_router)
     app.include_router(authorize_router)
-    app.include_router(oauth_router)
     app.include_router(interaction_router)
     app.include_router(device_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,11 @@ from idp.sessions.sso import SessionPolicy
 from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database
 from idp.store.repository import SqlStore
+
+
+class NoStorage:
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(f"a path declared in-memory used storage: {name}")
 
 
 @dataclass
@@ -98,11 +104,17 @@ class Provider:
         )
 
     @contextmanager
-    def store(self) -> Iterator[SqlStore]:
+    def store(self, *, in_memory: bool = False) -> Iterator[SqlStore]:
         """One transaction. A protocol rejection commits too: the core checks before it
         writes, so all a rejected request can have written is security bookkeeping
         (revocations after a replayed code or refresh token, a used client-assertion
-        id, a device's last poll)."""
+        id, a device's last poll).
+
+        ``in_memory``: the core declared this request needs no storage; it gets a store
+        that refuses every use, so that declaration cannot silently go stale."""
+        if in_memory:
+            yield cast(SqlStore, NoStorage())
+            return
         session = self.database.sessions()
         try:
             yield SqlStore(session)

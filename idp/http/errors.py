@@ -98,7 +98,13 @@ async def _handle_validation_error(request: Request, error: RequestValidationErr
 
 
 async def _handle_unexpected(request: Request, error: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return render_unexpected(request, error)
+
+
+def render_unexpected(request: Request, error: Exception) -> Response:
+    """Anything that is not a ProtocolError: logged with its traceback, answered with a
+    generic server_error and nothing about the cause."""
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     if getattr(request.state, "surface", None) == HTML_SURFACE:
         return render_page(
             "error.html", 500, error="server_error", description="Something went wrong."

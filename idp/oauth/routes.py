@@ -142,10 +142,10 @@ def _token_context(provider: Provider, store: SqlStore) -> TokenEndpointContext:
 
 @contextmanager
 def _authenticated(
-    provider: Provider, form: dict[str, str], authorization: str | None
+    provider: Provider, form: dict[str, str], authorization: str | None, in_memory: bool = False
 ) -> Iterator[tuple[SqlStore, Client, TokenEndpointContext]]:
     """One transaction for a request from an authenticated client (RFC 6749 §2.3)."""
-    with provider.store() as store:
+    with provider.store(in_memory=in_memory) as store:
         ctx = _token_context(provider, store)
         yield store, authenticate(form, authorization, ctx), ctx
 
@@ -158,13 +158,13 @@ def _authenticated(
 async def token(request: Request) -> JSONResponse:
     # The hottest endpoint: no dependency injection, parsed by hand.
     provider, form = await get_provider(request), await form_params(request)
-    authorization = request.headers.get("authorization")
+    authorization, in_memory = request.headers.get("authorization"), token_served_from_memory(form)
 
     def run() -> dict[str, Any]:
-        with provider.store() as store:
+        with provider.store(in_memory=in_memory) as store:
             return handle_token_request(form, authorization, _token_context(provider, store))
 
-    body = await on_loop_or_thread(run, in_memory=token_served_from_memory(form))
+    body = await on_loop_or_thread(run, in_memory=in_memory)
     # RFC 6749 §5.1: Cache-Control no-store, Pragma no-cache.
     return JSONResponse(body, headers=NO_STORE)
 
@@ -178,8 +178,10 @@ async def introspection(request: Request) -> Response:
     provider, form = await get_provider(request), await form_params(request)
     settings, authorization = provider.settings, request.headers.get("authorization")
 
+    in_memory = introspection_served_from_memory(form)
+
     def run() -> tuple[Client, dict[str, Any]]:
-        with _authenticated(provider, form, authorization) as (store, client, ctx):
+        with _authenticated(provider, form, authorization, in_memory) as (store, client, ctx):
             check_may_introspect(client)
             return client, introspect(
                 form,
@@ -192,12 +194,16 @@ async def introspection(request: Request) -> Response:
                 now=ctx.now,
             )
 
-    client, body = await on_loop_or_thread(run, in_memory=introspection_served_from_memory(form))
+    client, body = await on_loop_or_thread(run, in_memory=in_memory)
     if f"application/{JWT_RESPONSE_TYPE}" in request.headers.get("accept", ""):
         now = provider.clock.now()
         jwt_body = introspection_jwt(body, client, provider.signer, settings.issuer, now)
         return Response(jwt_body, media_type=f"application/{JWT_RESPONSE_TYPE}", headers=NO_STORE)
     return JSONResponse(body, headers=NO_STORE)
+
+
+# Dispatched ahead of the router by idp.http.direct_routes.DirectRoutes.
+DIRECT_ROUTES = {("POST", "/token"): token, ("POST", "/introspect"): introspection}
 
 
 @router.post(

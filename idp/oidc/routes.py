@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from idp.http.deps import OptionalFormDep, ProviderDep
+from idp.http.deps import OptionalFormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE
 from idp.oauth.bearer import read_bearer_token, verify_access_token
 from idp.oidc.userinfo import userinfo_claims
@@ -25,19 +25,25 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
     summary="Provider metadata (OIDC Discovery)",
     response_class=JSONResponse,
 )
-async def discovery(provider: ProviderDep) -> Response:
+async def discovery(request: Request) -> Response:
+    provider = await get_provider(request)
     return Response(
         provider.discovery_document, media_type="application/json", headers=PUBLIC_CACHE
     )
 
 
 @router.get("/jwks", summary="Public signing keys (RFC 7517)", response_class=JSONResponse)
-async def jwks(provider: ProviderDep) -> Response:
+async def jwks(request: Request) -> Response:
+    provider = await get_provider(request)
     return Response(
         provider.keyring.jwks_document(),
         media_type="application/jwk-set+json",
         headers={"Cache-Control": "public, max-age=60"},
     )
+
+
+# Dispatched ahead of the router by idp.http.direct_routes.DirectRoutes.
+DIRECT_ROUTES = {("GET", "/.well-known/openid-configuration"): discovery, ("GET", "/jwks"): jwks}
 
 
 @router.get("/userinfo", summary="Claims about the user (OIDC Core §5.3)")

@@ -1,0 +1,43 @@
+"""The hottest endpoints, dispatched without FastAPI's router.
+
+FastAPI's routing, dependency solving and exception middleware cost more than the
+work of a client-credentials token or an introspection. This ASGI middleware sends
+``POST /token``, ``POST /introspect``, discovery and the JWKS straight to their
+handlers. They are the same
+functions the FastAPI routes use (which also document them in OpenAPI), and errors are
+rendered by the same renderers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from fastapi import Request, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from idp.errors import ProtocolError
+from idp.http.errors import render_error, render_unexpected
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class DirectRoutes:
+    def __init__(self, app: ASGIApp, routes: Mapping[tuple[str, str], Handler]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = (
+            self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
+        )
+        if handler is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await handler(request)
+        except ProtocolError as error:
+            response = render_error(request, error)
+        except Exception as error:
+            response = render_unexpected(request, error)
+        await response(scope, receive, send)
