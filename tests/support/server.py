@@ -42,10 +42,12 @@ class RunningIdp:
 def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterator[RunningIdp]:
     port = free_port()
     settings = Settings(
-        issuer=f"http://127.0.0.1:{port}",
-        database_url=database_url,
-        secret_key_file=directory / "secret.key",
-        **overrides,
+        **{
+            "issuer": f"http://127.0.0.1:{port}",
+            "database_url": database_url,
+            "secret_key_file": directory / "secret.key",
+            **overrides,
+        }
     )
     upgrade(settings.database_url)
     clock = MovableClock()
