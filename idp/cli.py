@@ -329,7 +329,8 @@ def keys_list(as_json: JsonOption = False) -> None:
 
 def _key_state(activates_at: int, expires_at: int | None, now: int) -> str:
     if activates_at > now:
-        return "next"
+        # Rotated again before it signed: it never will.
+        return "superseded" if expires_at is not None else "next"
     return "retiring" if expires_at is not None else "active"
 
 

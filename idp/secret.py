@@ -28,14 +28,6 @@ class Secret:
 
     __str__ = __repr__
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and hmac.compare_digest(
-            self._value.encode(), other._value.encode()
-        )
-
-    def __hash__(self) -> int:
-        return hash(digest(self._value))
-
 
 def new_token(nbytes: int = 32) -> str:
     """A URL-safe random token; 32 bytes = 256 bits."""

@@ -44,11 +44,6 @@ class ClientCache:
             self._clients[client_id] = client
         return client
 
-    def invalidate(self) -> None:
-        with self._lock:
-            self._clients.clear()
-            self._polled_at = float("-inf")
-
     def _drop_if_stale(self) -> None:
         if time.monotonic() - self._polled_at < self._poll_interval:
             return

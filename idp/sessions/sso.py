@@ -93,7 +93,3 @@ def load_live_session(
     if activity and now - session.last_seen_at >= TOUCH_INTERVAL:
         store.touch_session_by_sid(sid, now)
     return session
-
-
-def end_session(store: SessionStore, cookie_value: str) -> None:
-    store.delete_session(digest(cookie_value))
