@@ -26,6 +26,7 @@ from idp.oauth.clients import Client, GrantType
 from idp.oauth.grants import AuthorizationCode
 from idp.oauth.parameters import check_not_repeated, require
 from idp.oauth.pkce import check_code_challenge
+from idp.oauth.resources import check_resources
 from idp.oauth.storage import ClientStore, CodeStore
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
@@ -97,6 +98,7 @@ def validate_authorization_request(
         scope = check_scope(params, client)
         prompt = check_prompt(params)
         max_age = check_max_age(params)
+        check_resources(params, client)  # RFC 8707 §2: named again at the token endpoint
         check_code_challenge(
             params.get("code_challenge"),
             params.get("code_challenge_method"),

@@ -113,7 +113,7 @@ def introspect_refresh_token(
         return INACTIVE
     if not stored.offline and load_live_session(stores, session_policy, stored.sid, now) is None:
         return INACTIVE
-    return {
+    body = {
         "active": True,
         "token_type": "refresh_token",
         "scope": stored.scope,
@@ -121,8 +121,10 @@ def introspect_refresh_token(
         "sub": stored.user_id,
         "exp": stored.expires_at,
         "iat": stored.created_at,
-        "sid": stored.sid or None,
     }
+    if stored.sid:
+        body["sid"] = stored.sid
+    return body
 
 
 def introspection_jwt(

@@ -45,6 +45,18 @@ def test_scope_beyond_the_client_registration_is_invalid_scope__rfc6749_s3_3(idp
     assert_redirected_error(response, idp, client, "invalid_scope")
 
 
+def test_unregistered_resource_is_invalid_target__rfc8707_s2(idp, browser):
+    client, _ = register(idp, public=True, resources=["https://api.example/orders"])
+    response = open_authorize(browser, client, resource="https://api.example/billing")
+    assert_redirected_error(response, idp, client, "invalid_target")
+
+
+def test_registered_resource_is_accepted__rfc8707_s2(idp, browser):
+    client, _ = register(idp, public=True, resources=["https://api.example/orders"])
+    response = open_authorize(browser, client, resource="https://api.example/orders")
+    assert response.status_code == 200  # the login page: the request was accepted
+
+
 def test_error_description_uses_only_the_allowed_characters__rfc6749_s4_1_2_1(idp, browser, client):
     response = open_authorize(browser, client, scope='openid "caf\u00e9"')
     assert_redirected_error(response, idp, client, "invalid_scope")
