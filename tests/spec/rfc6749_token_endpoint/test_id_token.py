@@ -29,6 +29,15 @@ def test_id_token_is_rs256_by_default_with_the_core_claims__oidc_core_s2(idp):
     assert claims["amr"] == ["pwd"]
 
 
+def test_a_client_can_have_its_own_token_lifetimes(idp):
+    client, secret = register(idp, id_token_ttl=300, access_token_ttl=120)
+    tokens = issue_tokens(idp, client, secret)
+    id_token = verify_id_token(idp, tokens["id_token"], client)
+    access_token = verify_access_token(idp, tokens["access_token"])
+    assert id_token["exp"] - id_token["iat"] == 300
+    assert access_token["exp"] - access_token["iat"] == tokens["expires_in"] == 120
+
+
 def test_id_token_has_no_nonce_when_none_was_sent__oidc_core_s2(idp):
     client, secret = register(idp)
     claims = verify_id_token(idp, issue_tokens(idp, client, secret)["id_token"], client)
