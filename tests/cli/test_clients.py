@@ -98,3 +98,49 @@ def test_redirect_uris_over_http_with_fragment_or_wildcard_are_refused(env, cli_
         assert reason in line
         assert result.stdout == ""
     assert query(cli_dir, "SELECT count(*) FROM clients") == clients_before
+
+
+def test_service_client_options_are_registered(env):
+    created = run_idp(
+        env,
+        "clients",
+        "create",
+        "--name",
+        "orders-worker",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "orders:read",
+        "--resource",
+        "https://api.example/orders",
+        "--access-token-ttl",
+        "120",
+        "--exchange-audience",
+        "https://api.example/billing",
+        "--json",
+    )
+    assert created.returncode == 0, created.stderr
+    client = json.loads(created.stdout)
+    assert client["grant_types"] == ["client_credentials"]
+    assert client["redirect_uris"] == []
+    assert client["resources"] == ["https://api.example/orders"]
+    assert client["access_token_ttl"] == 120
+    assert client["exchange_audiences"] == ["https://api.example/billing"]
+
+
+def test_out_of_range_lifetime_is_refused(env):
+    refused = run_idp(
+        env,
+        "clients",
+        "create",
+        "--name",
+        "x",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "a",
+        "--access-token-ttl",
+        "5",
+    )
+    assert refused.returncode == 1
+    assert "access_token_ttl" in error_line(refused)
