@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
@@ -33,33 +33,39 @@ log = logging.getLogger("idp")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    app = build_routes(lifespan=scheduled_key_rotation)
+    app = build_routes(lifespan=maintenance)
     app.state.provider = Provider.from_settings(settings or Settings(), clock)
     return app
 
 
 @asynccontextmanager
-async def scheduled_key_rotation(app: FastAPI) -> AsyncIterator[None]:
-    """Every node checks every IDP_KEY_CACHE_TTL seconds whether a rotation is due."""
+async def maintenance(app: FastAPI) -> AsyncIterator[None]:
+    """Periodic jobs any node may run: scheduled key rotation (checked every
+    IDP_KEY_CACHE_TTL seconds) and pruning of dead rows (every IDP_PRUNE_INTERVAL)."""
     provider: Provider = app.state.provider
-    task = None
-    if provider.settings.key_rotation_period:
-        task = asyncio.create_task(_rotate_periodically(provider))
+    settings = provider.settings
+    jobs = [
+        (provider.rotate_keys_if_due, settings.key_cache_ttl, settings.key_rotation_period),
+        (provider.prune, settings.prune_interval, settings.prune_interval),
+    ]
+    tasks = [
+        asyncio.create_task(_every(interval, job)) for job, interval, enabled in jobs if enabled
+    ]
     yield
-    if task:
+    for task in tasks:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
     provider.database.dispose()
 
 
-async def _rotate_periodically(provider: Provider) -> None:
+async def _every(interval: float, job: Callable[[], object]) -> None:
     while True:
         try:
-            await run_in_threadpool(provider.rotate_keys_if_due)
+            await run_in_threadpool(job)
         except Exception:
-            log.exception("scheduled key rotation failed; retrying")
-        await asyncio.sleep(provider.settings.key_cache_ttl)
+            log.exception("periodic job %s failed; it will run again", job.__name__)
+        await asyncio.sleep(interval)
 
 
 def build_routes(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:

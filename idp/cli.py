@@ -121,6 +121,14 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@db_app.command("prune")
+def db_prune(as_json: JsonOption = False) -> None:
+    """Delete expired codes, sessions, tokens and requests now (servers do it hourly)."""
+    with provider_store() as (provider, _store):
+        deleted = provider.prune()
+    emit(deleted, as_json, "\n".join(f"{table}\t{count}" for table, count in deleted.items()))
+
+
 def _user_json(user: User) -> dict[str, Any]:
     return {
         "id": user.id,

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         le=60,
         description="How often a node checks for changed clients and new revocations, s.",
     )
+    prune_interval: int = Field(
+        3600, ge=0, description="Delete expired codes, sessions, tokens every this many s; 0 off."
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted, bytes.")
     default_audience: str | None = Field(
         None, description="`aud` of access tokens when no resource is named; default: issuer."

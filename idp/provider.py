@@ -27,6 +27,7 @@ from idp.revocation.cache import RevocationCache
 from idp.sessions.sso import SessionPolicy
 from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database
+from idp.store.pruning import prune
 from idp.store.repository import SqlStore
 
 
@@ -133,6 +134,11 @@ class Provider:
         # Requests served from memory never began a transaction; committing would.
         if session.in_transaction():
             session.commit()
+
+    def prune(self) -> dict[str, int]:
+        """Delete rows nothing can use any more (idp.store.pruning)."""
+        with self.database.transaction() as session:
+            return prune(session, self.clock.now(), self.settings.session_idle_timeout)
 
     def rotate_keys_if_due(self) -> None:
         """Scheduled key rotation (IDP_KEY_ROTATION_PERIOD); any node may run it."""

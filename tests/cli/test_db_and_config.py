@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.cli.conftest import query
 from tests.cli.processes import error_line, idp_env, run_concurrently, run_idp
 from tests.support.server import free_port
@@ -40,3 +42,11 @@ def test_bad_issuer_or_ttl_stops_commands_and_serve_with_a_line_naming_the_varia
     # Configuration is checked before anything touches the disk.
     assert not (tmp_path / "t.db").exists()
     assert not (tmp_path / "secret.key").exists()
+
+
+def test_db_prune_reports_what_it_deleted(env):
+    pruned = run_idp(env, "db", "prune", "--json")
+    assert pruned.returncode == 0, pruned.stderr
+    counts = json.loads(pruned.stdout)
+    assert {"authorization_codes", "sso_sessions", "refresh_tokens", "revocations"} <= set(counts)
+    assert all(isinstance(value, int) for value in counts.values())

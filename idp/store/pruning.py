@@ -1,0 +1,71 @@
+"""Deleting what can no longer matter, so tables do not grow without bound.
+
+A row goes when nothing could still use it: interactions, pushed requests, device
+authorizations and client-assertion ids past their expiry; SSO sessions past their
+absolute or idle timeout; revocations once the last token they cover has expired;
+refresh tokens past their expiry; authorization codes once unused and expired, or used
+and with every token they produced expired (so a replay can still revoke them until
+then). Security events are kept for the event stream.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy.orm import Session
+
+from idp.store.database import affected_rows
+from idp.store.models import (
+    AuthorizationCodeRow,
+    ClientAssertionRow,
+    DeviceAuthorizationRow,
+    InteractionRow,
+    PushedRequestRow,
+    RefreshTokenRow,
+    RevocationRow,
+    SsoSessionRow,
+)
+
+
+def prune(session: Session, now: int, idle_timeout: int) -> dict[str, int]:
+    """Delete dead rows; returns how many went, per table."""
+    live_family_token = exists(
+        select(RefreshTokenRow.token_digest).where(
+            RefreshTokenRow.family_id == AuthorizationCodeRow.refresh_family_id,
+            RefreshTokenRow.expires_at > now,
+        )
+    )
+    statements = {
+        "interactions": delete(InteractionRow).where(InteractionRow.expires_at <= now),
+        "pushed_requests": delete(PushedRequestRow).where(PushedRequestRow.expires_at <= now),
+        "device_authorizations": delete(DeviceAuthorizationRow).where(
+            DeviceAuthorizationRow.expires_at <= now
+        ),
+        "client_assertions": delete(ClientAssertionRow).where(ClientAssertionRow.expires_at <= now),
+        "sso_sessions": delete(SsoSessionRow).where(
+            or_(
+                SsoSessionRow.expires_at <= now,
+                SsoSessionRow.last_seen_at <= now - idle_timeout,
+            )
+        ),
+        "revocations": delete(RevocationRow).where(RevocationRow.prune_after <= now),
+        "authorization_codes": delete(AuthorizationCodeRow).where(
+            AuthorizationCodeRow.expires_at <= now,
+            or_(
+                AuthorizationCodeRow.used_at.is_(None),
+                and_(
+                    or_(
+                        AuthorizationCodeRow.access_token_expires_at.is_(None),
+                        AuthorizationCodeRow.access_token_expires_at <= now,
+                    ),
+                    ~live_family_token,
+                ),
+            ),
+        ),
+        "refresh_tokens": delete(RefreshTokenRow).where(RefreshTokenRow.expires_at <= now),
+    }
+    return {
+        table: affected_rows(
+            session.execute(statement, execution_options={"synchronize_session": False})
+        )
+        for table, statement in statements.items()
+    }
