@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Protocol
 
 from idp.authn.storage import UserStore
 from idp.errors import UnauthorizedClientError, UnsupportedGrantTypeError
+from idp.oauth.authorization_code import exchange_authorization_code
 from idp.oauth.client_auth import AssertionAudience, authenticate_client, read_credentials
+from idp.oauth.client_credentials import issue_client_credentials_token
 from idp.oauth.clients import Client, GrantType
+from idp.oauth.device import exchange_device_code
 from idp.oauth.parameters import require
+from idp.oauth.refresh import refresh_tokens
 from idp.oauth.storage import (
     AssertionStore,
     ClientStore,
@@ -20,6 +23,7 @@ from idp.oauth.storage import (
     DeviceStore,
     RefreshTokenStore,
 )
+from idp.oauth.token_exchange import exchange_token
 from idp.oauth.tokens import TokenIssuer
 from idp.revocation.cache import RevocationCache
 from idp.revocation.revoke import SessionRevocationStore
@@ -76,7 +80,7 @@ def handle_token_request(
     params: Mapping[str, str], authorization: str | None, ctx: TokenEndpointContext
 ) -> dict[str, Any]:
     grant_type = require(params, "grant_type")
-    handler = grant_handlers().get(grant_type)
+    handler = GRANT_HANDLERS.get(grant_type)
     if handler is None:
         raise UnsupportedGrantTypeError(f"grant_type {grant_type!r} is not supported")
     client = authenticate(params, authorization, ctx)
@@ -86,18 +90,10 @@ def handle_token_request(
     return handler(params, client, ctx)
 
 
-@cache
-def grant_handlers() -> dict[str, GrantHandler]:
-    from idp.oauth.authorization_code import exchange_authorization_code
-    from idp.oauth.client_credentials import issue_client_credentials_token
-    from idp.oauth.device import exchange_device_code
-    from idp.oauth.refresh import refresh_tokens
-    from idp.oauth.token_exchange import exchange_token
-
-    return {
-        GrantType.AUTHORIZATION_CODE: exchange_authorization_code,
-        GrantType.REFRESH_TOKEN: refresh_tokens,
-        GrantType.CLIENT_CREDENTIALS: issue_client_credentials_token,
-        GrantType.DEVICE_CODE: exchange_device_code,
-        GrantType.TOKEN_EXCHANGE: exchange_token,
-    }
+GRANT_HANDLERS: dict[str, GrantHandler] = {
+    GrantType.AUTHORIZATION_CODE: exchange_authorization_code,
+    GrantType.REFRESH_TOKEN: refresh_tokens,
+    GrantType.CLIENT_CREDENTIALS: issue_client_credentials_token,
+    GrantType.DEVICE_CODE: exchange_device_code,
+    GrantType.TOKEN_EXCHANGE: exchange_token,
+}
