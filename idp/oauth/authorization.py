@@ -56,6 +56,7 @@ class AuthorizationRequest:
     max_age: int | None = None
     login_hint: str | None = None
     code_challenge: str | None = None
+    resources: tuple[str, ...] = ()
 
     @property
     def is_openid(self) -> bool:
@@ -71,6 +72,7 @@ class AuthorizationRequest:
                 **record,
                 "scope": tuple(record["scope"]),
                 "prompt": tuple(record["prompt"]),
+                "resources": tuple(record.get("resources", ())),
             }
         )
 
@@ -98,7 +100,7 @@ def validate_authorization_request(
         scope = check_scope(params, client)
         prompt = check_prompt(params)
         max_age = check_max_age(params)
-        check_resources(params, client)  # RFC 8707 §2: named again at the token endpoint
+        resources = check_resources(params, client)
         check_code_challenge(
             params.get("code_challenge"),
             params.get("code_challenge_method"),
@@ -116,6 +118,7 @@ def validate_authorization_request(
         max_age=max_age,
         login_hint=params.get("login_hint"),
         code_challenge=params.get("code_challenge"),
+        resources=resources,
     )
     return request, client
 
@@ -257,6 +260,7 @@ def issue_authorization_code(
             scope=" ".join(request.scope),
             nonce=request.nonce,
             code_challenge=request.code_challenge,
+            resources=request.resources,
             sid=session.sid,
             auth_time=session.auth_time,
             acr=session.acr,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from idp.authn.users import is_active_user
-from idp.errors import InvalidGrantError
+from idp.errors import InvalidGrantError, InvalidTargetError
 from idp.oauth.clients import Client
 from idp.oauth.grants import AuthorizationCode, IssuedTokens
 from idp.oauth.parameters import require
@@ -32,7 +32,7 @@ def exchange_authorization_code(
     code = load_redeemable_code(code_digest, ctx)
     check_code_binding(code, client, params)
     check_code_verifier(params.get("code_verifier"), code.code_challenge)
-    resources = check_resources(params, client)
+    resources = check_granted_resources(check_resources(params, client), code.resources)
     if not is_active_user(ctx.stores, code.user_id):
         raise InvalidGrantError("the user of this code is no longer active")
     session = load_live_session(ctx.stores, ctx.session_policy, code.sid, ctx.now)
@@ -72,6 +72,16 @@ def load_redeemable_code(code_digest: str, ctx: TokenEndpointContext) -> Authori
     if code.expires_at <= ctx.now:
         raise InvalidGrantError("authorization code has expired")
     return code
+
+
+def check_granted_resources(
+    requested: tuple[str, ...], granted: tuple[str, ...]
+) -> tuple[str, ...]:
+    """RFC 8707 §2.2: at the token endpoint, within what the authorization request named;
+    with none named again, the token is for all of those."""
+    if granted and not set(requested) <= set(granted):
+        raise InvalidTargetError("resource was not part of the authorization request")
+    return requested or granted
 
 
 def check_code_binding(code: AuthorizationCode, client: Client, params: Mapping[str, str]) -> None:

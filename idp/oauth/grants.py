@@ -21,6 +21,7 @@ class AuthorizationCode:
     amr: list[str]
     expires_at: int
     used_at: int | None = None
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

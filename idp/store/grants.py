@@ -25,7 +25,11 @@ class GrantQueries:
     session: Session
 
     def save_code(self, code_digest: str, code: AuthorizationCode) -> None:
-        self.session.add(AuthorizationCodeRow(code_digest=code_digest, **code.__dict__))
+        self.session.add(
+            AuthorizationCodeRow(
+                code_digest=code_digest, **{**code.__dict__, "resources": list(code.resources)}
+            )
+        )
         self.session.flush()
 
     def load_code(self, code_digest: str) -> AuthorizationCode | None:
@@ -45,6 +49,7 @@ class GrantQueries:
             amr=list(row.amr),
             expires_at=row.expires_at,
             used_at=row.used_at,
+            resources=tuple(row.resources),
         )
 
     def mark_code_used(self, code_digest: str, now: int) -> bool:

@@ -128,6 +128,7 @@ class AuthorizationCodeRow(Base):
     access_token_jti: Mapped[str | None] = mapped_column(String(64))
     access_token_expires_at: Mapped[int | None]
     refresh_family_id: Mapped[str | None] = mapped_column(String(64))
+    resources: Mapped[list[str]] = mapped_column(server_default="[]")
 
 
 class RefreshTokenRow(Base):

@@ -82,6 +82,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('exchange_audiences', sa.JSON(), server_default='[]', nullable=False))
         batch_op.add_column(sa.Column('may_impersonate', sa.Boolean(), server_default=sa.false(), nullable=False))
 
+    with op.batch_alter_table('authorization_codes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('resources', sa.JSON(), server_default='[]', nullable=False))
+
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rotated_at', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('access_token_jti', sa.String(length=64), nullable=True))
@@ -100,6 +103,9 @@ def downgrade() -> None:
         batch_op.drop_column('access_token_expires_at')
         batch_op.drop_column('access_token_jti')
         batch_op.drop_column('rotated_at')
+
+    with op.batch_alter_table('authorization_codes', schema=None) as batch_op:
+        batch_op.drop_column('resources')
 
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.drop_column('may_impersonate')
