@@ -14,7 +14,7 @@ from idp.oauth.parameters import require
 from idp.oauth.pkce import check_code_verifier
 from idp.oauth.resources import check_resources
 from idp.oauth.token_response import user_token_response
-from idp.oauth.tokens import Grant
+from idp.oauth.tokens import session_grant
 from idp.revocation.revoke import revoke_access_token, revoke_refresh_family
 from idp.secret import digest
 from idp.sessions.sso import load_live_session
@@ -42,16 +42,7 @@ def exchange_authorization_code(
         take_back(code_digest, ctx)  # lost a race with another use of the same code
         raise InvalidGrantError("authorization code was already used")
 
-    grant = Grant(
-        client_id=client.client_id,
-        subject=code.user_id,
-        scope=code.scope,
-        sid=code.sid,
-        auth_time=code.auth_time,
-        acr=code.acr,
-        amr=tuple(code.amr),
-        audience=resources,
-    )
+    grant = session_grant(session, client.client_id, code.scope, resources)
     response, access, family_id = user_token_response(
         grant, client, ctx, nonce=code.nonce, session_expires_at=session.expires_at
     )

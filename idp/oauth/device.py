@@ -26,7 +26,7 @@ from idp.oauth.parameters import require
 from idp.oauth.resources import check_resources
 from idp.oauth.storage import DeviceStore
 from idp.oauth.token_response import user_token_response
-from idp.oauth.tokens import Grant
+from idp.oauth.tokens import session_grant
 from idp.secret import digest, new_token
 from idp.sessions.sso import load_live_session
 
@@ -138,16 +138,7 @@ def issue_device_tokens(
         raise InvalidGrantError("the session that approved this device has ended")
     if not store.redeem_device_authorization(code_digest):
         raise InvalidGrantError("device_code was already used")
-    grant = Grant(
-        client_id=client.client_id,
-        subject=auth.user_id,
-        scope=auth.scope,
-        sid=auth.sid,
-        auth_time=auth.auth_time,
-        acr=auth.acr,
-        amr=auth.amr,
-        audience=auth.resources,
-    )
+    grant = session_grant(session, client.client_id, auth.scope, auth.resources)
     response, _access, _family = user_token_response(
         grant, client, ctx, session_expires_at=session.expires_at
     )

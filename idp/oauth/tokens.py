@@ -12,6 +12,7 @@ from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
 from idp.oauth.storage import RefreshTokenStore
 from idp.secret import digest, new_token
+from idp.sessions.sso import SsoSession
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
 MAX_TOKEN_LIFETIME = 86400  # no client may have access or ID tokens that live longer
@@ -52,6 +53,22 @@ class Grant:
     amr: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     actor: dict[str, Any] | None = field(default=None, compare=False)
+
+
+def session_grant(
+    session: SsoSession, client_id: str, scope: str, audience: tuple[str, ...]
+) -> Grant:
+    """A grant made by the user of a live SSO session, carrying its authentication."""
+    return Grant(
+        client_id=client_id,
+        subject=session.user_id,
+        scope=scope,
+        sid=session.sid,
+        auth_time=session.auth_time,
+        acr=session.acr,
+        amr=tuple(session.amr),
+        audience=audience,
+    )
 
 
 class TokenIssuer:
