@@ -71,7 +71,4 @@ class DeviceAuthorization:
     status: DeviceStatus = DeviceStatus.PENDING
     last_polled_at: int | None = None
     user_id: str | None = None
-    sid: str | None = None
-    auth_time: int | None = None
-    acr: str | None = None
-    amr: tuple[str, ...] = ()
+    sid: str | None = None  # of the session that approved it, which the tokens come from

@@ -27,9 +27,6 @@ def _to_device(row: DeviceAuthorizationRow) -> DeviceAuthorization:
         last_polled_at=row.last_polled_at,
         user_id=row.user_id,
         sid=row.sid,
-        auth_time=row.auth_time,
-        acr=row.acr,
-        amr=tuple(row.amr or ()),
     )
 
 
@@ -43,7 +40,6 @@ class DeviceQueries:
                 **{
                     **auth.__dict__,
                     "resources": list(auth.resources),
-                    "amr": list(auth.amr),
                     "status": auth.status.value,
                 },
             )
@@ -74,13 +70,7 @@ class DeviceQueries:
     ) -> bool:
         values: dict[str, Any] = {"status": status.value}
         if session is not None:
-            values |= {
-                "user_id": session.user_id,
-                "sid": session.sid,
-                "auth_time": session.auth_time,
-                "acr": session.acr,
-                "amr": list(session.amr),
-            }
+            values |= {"user_id": session.user_id, "sid": session.sid}
         result = self.session.execute(
             update(DeviceAuthorizationRow)
             .where(

@@ -208,9 +208,6 @@ class DeviceAuthorizationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     sid: Mapped[str | None] = mapped_column(String(64))
-    auth_time: Mapped[int | None]
-    acr: Mapped[str | None] = mapped_column(String(64))
-    amr: Mapped[list[str] | None]
 
 
 class PushedRequestRow(Base):
