@@ -6,18 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from idp.authn.users import is_active_user
 from idp.errors import InvalidGrantError, InvalidTargetError
 from idp.oauth.clients import Client
 from idp.oauth.grants import AuthorizationCode, IssuedTokens
 from idp.oauth.parameters import require
 from idp.oauth.pkce import check_code_verifier
 from idp.oauth.resources import check_resources
-from idp.oauth.token_response import user_token_response
+from idp.oauth.token_response import load_granting_session, user_token_response
 from idp.oauth.tokens import session_grant
 from idp.revocation.revoke import revoke_access_token, revoke_refresh_family
 from idp.secret import digest
-from idp.sessions.sso import load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -33,11 +31,7 @@ def exchange_authorization_code(
     check_code_binding(code, client, params)
     check_code_verifier(params.get("code_verifier"), code.code_challenge)
     resources = check_granted_resources(check_resources(params, client), code.resources)
-    if not is_active_user(ctx.stores, code.user_id):
-        raise InvalidGrantError("the user of this code is no longer active")
-    session = load_live_session(ctx.stores, ctx.session_policy, code.sid, ctx.now)
-    if session is None:
-        raise InvalidGrantError("the session that authorized this code has ended")
+    session = load_granting_session(ctx, code.sid)
     if not ctx.stores.mark_code_used(code_digest, ctx.now):
         take_back(code_digest, ctx)  # lost a race with another use of the same code
         raise InvalidGrantError("authorization code was already used")

@@ -25,10 +25,9 @@ from idp.oauth.grants import DeviceAuthorization, DeviceStatus
 from idp.oauth.parameters import require
 from idp.oauth.resources import check_resources
 from idp.oauth.storage import DeviceStore
-from idp.oauth.token_response import user_token_response
+from idp.oauth.token_response import load_granting_session, user_token_response
 from idp.oauth.tokens import session_grant
 from idp.secret import digest, new_token
-from idp.sessions.sso import load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -131,11 +130,7 @@ def issue_device_tokens(
     client: Client,
     ctx: TokenEndpointContext,
 ) -> dict[str, Any]:
-    session = (
-        load_live_session(ctx.stores, ctx.session_policy, auth.sid, ctx.now) if auth.sid else None
-    )
-    if session is None or auth.user_id is None:
-        raise InvalidGrantError("the session that approved this device has ended")
+    session = load_granting_session(ctx, auth.sid)
     if not store.redeem_device_authorization(code_digest):
         raise InvalidGrantError("device_code was already used")
     grant = session_grant(session, client.client_id, auth.scope, auth.resources)

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from idp.authn.users import is_active_user
+from idp.errors import InvalidGrantError
 from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.tokens import AccessToken, Grant
 from idp.oidc.id_token import issue_id_token
+from idp.sessions.sso import SsoSession, load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
 
 OFFLINE_ACCESS = "offline_access"
+
+
+def load_granting_session(ctx: TokenEndpointContext, sid: str | None) -> SsoSession:
+    """The live SSO session a code or a device approval came from, of an active user:
+    tokens end with the session and with the account."""
+    session = load_live_session(ctx.stores, ctx.session_policy, sid, ctx.now) if sid else None
+    if session is None or not is_active_user(ctx.stores, session.user_id):
+        raise InvalidGrantError("the session or account that granted this has ended")
+    return session
 
 
 def bearer_response(access: AccessToken, scope: str, now: int) -> dict[str, Any]:

@@ -133,6 +133,17 @@ def test_device_code_is_single_use__rfc8628_s3_5(idp):
     assert_oauth_error(poll(idp, client, device["device_code"]), "invalid_grant")
 
 
+def test_no_tokens_once_the_approving_user_is_disabled__rfc8628_s3_5(idp):
+    client, _ = device_client(idp)
+    user = create_user(idp)
+    device = started(idp, client)
+    with DeviceBrowser(idp) as browser:
+        browser.approve(user, device["user_code"])
+    with idp.provider.store() as store:
+        store.set_user_disabled(user.username, True, idp.clock.now())
+    assert_oauth_error(poll(idp, client, device["device_code"]), "invalid_grant")
+
+
 def test_user_denies_and_device_gets_access_denied__rfc8628_s3_5(idp):
     client, _ = device_client(idp)
     device = started(idp, client)
