@@ -262,9 +262,6 @@ def issue_authorization_code(
             code_challenge=request.code_challenge,
             resources=request.resources,
             sid=session.sid,
-            auth_time=session.auth_time,
-            acr=session.acr,
-            amr=session.amr,
             expires_at=now + ttl,
         ),
     )

@@ -15,10 +15,7 @@ class AuthorizationCode:
     scope: str
     nonce: str | None
     code_challenge: str | None
-    sid: str
-    auth_time: int
-    acr: str
-    amr: list[str]
+    sid: str  # the session it came from, which the tokens' authentication comes from
     expires_at: int
     used_at: int | None = None
     resources: tuple[str, ...] = ()

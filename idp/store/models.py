@@ -120,9 +120,6 @@ class AuthorizationCodeRow(Base):
     nonce: Mapped[str | None] = mapped_column(String(512))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     sid: Mapped[str] = mapped_column(String(64))
-    auth_time: Mapped[int]
-    acr: Mapped[str] = mapped_column(String(64))
-    amr: Mapped[list[str]]
     expires_at: Mapped[int] = mapped_column(index=True)
     used_at: Mapped[int | None]
     access_token_jti: Mapped[str | None] = mapped_column(String(64))

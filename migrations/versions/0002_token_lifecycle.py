@@ -81,6 +81,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table('authorization_codes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('resources', sa.JSON(), server_default='[]', nullable=False))
+        # Redemption takes auth_time, acr and amr from the live session (sid) instead.
+        batch_op.drop_column('auth_time')
+        batch_op.drop_column('acr')
+        batch_op.drop_column('amr')
 
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rotated_at', sa.Integer(), nullable=True))
@@ -102,6 +106,9 @@ def downgrade() -> None:
         batch_op.drop_column('rotated_at')
 
     with op.batch_alter_table('authorization_codes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('amr', sa.JSON(), server_default='[]', nullable=False))
+        batch_op.add_column(sa.Column('acr', sa.String(length=64), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('auth_time', sa.Integer(), server_default='0', nullable=False))
         batch_op.drop_column('resources')
 
     with op.batch_alter_table('clients', schema=None) as batch_op:
