@@ -41,7 +41,8 @@ def revoke_sso_session(
     tokens_live_until: int,
 ) -> None:
     """End the session and take back every token it issued: access tokens by ``sid``
-    (until the longest-lived of them has expired) and its session-bound refresh tokens."""
+    (until the longest-lived of them has expired) and its refresh tokens, offline ones
+    included."""
     store.add_revocation(
         RevocationKind.SID, sid, reason=reason, now=now, prune_after=tokens_live_until
     )

@@ -140,14 +140,10 @@ class GrantQueries:
         return [(jti, expires_at) for jti, expires_at in issued if jti and expires_at]
 
     def revoke_session_refresh_tokens(self, sid: str, now: int) -> None:
-        """Revoke the refresh tokens bound to session ``sid`` (offline ones survive)."""
+        """Revoke every refresh token issued in session ``sid``, offline ones included."""
         self.session.execute(
             update(RefreshTokenRow)
-            .where(
-                RefreshTokenRow.sid == sid,
-                RefreshTokenRow.offline.is_(False),
-                RefreshTokenRow.revoked_at.is_(None),
-            )
+            .where(RefreshTokenRow.sid == sid, RefreshTokenRow.revoked_at.is_(None))
             .values(revoked_at=now)
         )
 

@@ -13,6 +13,7 @@ import pytest
 
 from idp.authn.users import User
 from tests.spec.rfc6749_refresh.oauth import (
+    OFFLINE_SCOPE,
     SESSION_REVOKED,
     App,
     assert_oauth_error,
@@ -68,6 +69,18 @@ def test_rotated_token_reuse_ends_the_sso_session__rfc9700_s4_14_2(replay):
 
 def test_rotated_token_reuse_is_recorded_as_security_event__rfc9700_s4_14_2(idp, replay):
     assert security_events(idp, replay.user.id) == [SESSION_REVOKED]
+
+
+def test_rotated_token_reuse_revokes_every_refresh_token_of_the_session__rfc9700_s4_14_2(idp):
+    """Other clients' tokens from the same browser session go too, offline ones included:
+    the session is taken to be compromised."""
+    victim, neighbour, user = user_app(idp), user_app(idp), create_user(idp)
+    with Browser(idp) as browser:
+        first = sign_in(idp, victim, user, browser=browser)
+        offline = sign_in(idp, neighbour, user, browser=browser, scope=OFFLINE_SCOPE)
+    refreshed(idp, victim, first["refresh_token"])
+    assert_oauth_error(refresh(idp, victim, first["refresh_token"]), "invalid_grant")
+    assert_oauth_error(refresh(idp, neighbour, offline["refresh_token"]), "invalid_grant")
 
 
 def test_reuse_by_another_client_does_not_revoke_the_family__rfc6749_s6(idp):
