@@ -3,7 +3,6 @@ and a 256-bit secret; only the secret's SHA-256 digest is stored."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,10 +19,9 @@ from idp.oauth.clients import (
 )
 from idp.oauth.storage import ClientStore
 from idp.oauth.tokens import MAX_TOKEN_LIFETIME
+from idp.scope import Scope
 from idp.secret import Secret, digest, new_token
 
-# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 CONFIDENTIAL_ONLY_GRANTS = frozenset({GrantType.CLIENT_CREDENTIALS, GrantType.TOKEN_EXCHANGE})
 TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
 REFRESH_TTL_RANGE = (600, 86400 * 365)
@@ -129,11 +127,11 @@ def _grant_types(requested: Sequence[str], method: AuthMethod) -> tuple[GrantTyp
     return grants
 
 
-def _scope(scope: str) -> frozenset[str]:
-    values = frozenset(scope.split())
-    if not values or not all(SCOPE_TOKEN.fullmatch(value) for value in values):
+def _scope(scope: str) -> Scope:
+    values = Scope.parse(scope)
+    if not values or not values.is_well_formed():
         raise InvalidClientMetadataError("scope must be space-separated scope tokens")
-    return values
+    return values.sorted()
 
 
 def _resource(uri: str) -> str:
@@ -161,7 +159,7 @@ def describe_client(client: Client) -> dict[str, Any]:
         "grant_types": [grant.value for grant in client.grant_types],
         "response_types": ["code"] if REDIRECT_GRANTS & set(client.grant_types) else [],
         "token_endpoint_auth_method": client.token_endpoint_auth_method.value,
-        "scope": " ".join(sorted(client.scope)),
+        "scope": str(client.scope),
         "first_party": client.first_party,
         "id_token_signed_response_alg": client.id_token_signed_response_alg,
         "resources": list(client.resources),

@@ -5,14 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from idp.scope import SCOPE_CLAIMS, Scope
+
 if TYPE_CHECKING:
     from idp.authn.storage import UserStore
-
-# OIDC Core §5.4: which claims each scope value requests.
-SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
-    "profile": ("name", "given_name", "family_name", "preferred_username"),
-    "email": ("email", "email_verified"),
-}
 
 
 @dataclass(frozen=True)
@@ -27,7 +23,7 @@ class User:
     password_hash: str | None = None
     disabled: bool = False
 
-    def claims_for(self, scopes: set[str]) -> dict[str, Any]:
+    def claims_for(self, scopes: Scope) -> dict[str, Any]:
         """`sub` plus the claims released by ``scopes``, omitting those with no value."""
         available: dict[str, Any] = {
             "name": self.name,

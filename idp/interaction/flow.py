@@ -18,6 +18,7 @@ from idp.oauth.clients import Client
 from idp.oauth.device import normalize_user_code
 from idp.oauth.grants import DeviceStatus
 from idp.oauth.storage import CodeStore, ConsentStore, DeviceStore, InteractionStore
+from idp.scope import Scope
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
@@ -75,7 +76,7 @@ def start_device_interaction(
     request = AuthorizationRequest(
         client_id=auth.client_id,
         redirect_uri="",
-        scope=tuple(auth.scope.split()),
+        scope=auth.scope,
         prompt=("consent",),
     )
     interaction = Interaction(id=new_token(), request=request, device_code_digest=code_digest)
@@ -151,7 +152,7 @@ def advance(
     if session is not None and not is_active_user(stores, session.user_id):
         session = None  # a disabled account's live sessions sign no one in
     consented = (
-        stores.load_consented_scope(session.user_id, client.client_id) if session else frozenset()
+        stores.load_consented_scope(session.user_id, client.client_id) if session else Scope()
     )
     logged_in_here = bool(
         interaction

@@ -143,7 +143,7 @@ def consent(
         store.save_consent(
             session.user_id,
             interaction.request.client_id,
-            frozenset(interaction.request.scope),
+            interaction.request.scope,
             now,
         )
         update_interaction(store, interaction, now, settings.interaction_ttl, consented=True)

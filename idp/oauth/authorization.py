@@ -28,12 +28,10 @@ from idp.oauth.parameters import check_not_repeated, require
 from idp.oauth.pkce import check_code_challenge
 from idp.oauth.resources import check_resources
 from idp.oauth.storage import ClientStore, CodeStore
+from idp.scope import OFFLINE_ACCESS, OPENID, Scope
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
-# OIDC Core §5.4 and §11; clients may also register their own API scopes.
-SUPPORTED_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
-OFFLINE_ACCESS = "offline_access"
 SUPPORTED_PROMPTS = frozenset({"none", "login", "consent"})
 MAX_AGE_LIMIT = 10 * 365 * 86400
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
@@ -49,7 +47,7 @@ class Step(StrEnum):
 class AuthorizationRequest:
     client_id: str
     redirect_uri: str
-    scope: tuple[str, ...]
+    scope: Scope
     state: str | None = None
     nonce: str | None = None
     prompt: tuple[str, ...] = ()
@@ -60,17 +58,17 @@ class AuthorizationRequest:
 
     @property
     def is_openid(self) -> bool:
-        return "openid" in self.scope
+        return OPENID in self.scope
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "scope": str(self.scope)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> AuthorizationRequest:
         return cls(
             **{
                 **record,
-                "scope": tuple(record["scope"]),
+                "scope": Scope.parse(record["scope"]),
                 "prompt": tuple(record["prompt"]),
                 "resources": tuple(record.get("resources", ())),
             }
@@ -174,23 +172,15 @@ def check_response_mode(params: Mapping[str, str]) -> None:
         raise InvalidRequestError("only response_mode=query is supported")
 
 
-def check_scope(params: Mapping[str, str], client: Client) -> tuple[str, ...]:
-    requested = check_requested_scope(params.get("scope"), client)
-    if OFFLINE_ACCESS in requested and GrantType.REFRESH_TOKEN not in client.grant_types:
-        # OIDC Core §11: offline_access is ignored when no refresh token can follow.
-        requested = tuple(scope for scope in requested if scope != OFFLINE_ACCESS)
-    return requested
-
-
-def check_requested_scope(scope: str | None, client: Client) -> tuple[str, ...]:
-    """RFC 6749 §3.3: requested scope, within what the client registered."""
-    requested = tuple(dict.fromkeys((scope or "").split()))
+def check_scope(params: Mapping[str, str], client: Client) -> Scope:
+    """RFC 6749 §3.3: the requested scope, within what the client registered."""
+    requested = client.scope.narrow(params.get("scope"), default=Scope())
     if not requested:
         # RFC 6749 §3.3: no default scope is defined, so the request fails.
         raise InvalidScopeError("scope is required")
-    unknown = set(requested) - client.scope
-    if unknown:
-        raise InvalidScopeError(f"scope not allowed for this client: {' '.join(sorted(unknown))}")
+    if OFFLINE_ACCESS in requested and GrantType.REFRESH_TOKEN not in client.grant_types:
+        # OIDC Core §11: offline_access is ignored when no refresh token can follow.
+        return requested.without(OFFLINE_ACCESS)
     return requested
 
 
@@ -218,7 +208,7 @@ def next_step(
     request: AuthorizationRequest,
     client: Client,
     session: SsoSession | None,
-    consented_scope: frozenset[str],
+    consented_scope: Scope,
     now: int,
     *,
     logged_in_here: bool = False,
@@ -233,7 +223,7 @@ def next_step(
         return Step.ISSUE_CODE
     if "consent" in request.prompt:
         return Step.CONSENT  # OIDC Core §3.1.2.1: asked for, even by a first-party client
-    if client.first_party or set(request.scope) <= consented_scope:
+    if client.first_party or request.scope.issubset(consented_scope):
         return Step.ISSUE_CODE
     if "none" in request.prompt:
         raise ConsentRequiredError("the user has not consented to this client")
@@ -257,7 +247,7 @@ def issue_authorization_code(
             client_id=request.client_id,
             user_id=session.user_id,
             redirect_uri=request.redirect_uri,
-            scope=" ".join(request.scope),
+            scope=request.scope,
             nonce=request.nonce,
             code_challenge=request.code_challenge,
             resources=request.resources,

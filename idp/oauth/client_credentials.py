@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from idp.errors import InvalidScopeError, UnauthorizedClientError
-from idp.oauth.authorization import SUPPORTED_SCOPES
+from idp.errors import UnauthorizedClientError
 from idp.oauth.clients import Client
 from idp.oauth.resources import check_resources
 from idp.oauth.token_response import bearer_response
 from idp.oauth.tokens import Grant
+from idp.scope import USER_SCOPES
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -26,7 +26,9 @@ def issue_client_credentials_token(
     if client.is_public:
         # RFC 6749 §4.4: MUST only be used by confidential clients.
         raise UnauthorizedClientError("public clients cannot use client_credentials")
-    scope = check_service_scope(params.get("scope"), client)
+    # RFC 6749 §4.4.2: any non-user scope the client registered, by default all of them;
+    # user scopes (openid, profile, ...) mean nothing without a user.
+    scope = client.scope.without(*USER_SCOPES).narrow(params.get("scope"))
     grant = Grant(
         client_id=client.client_id,
         subject=client.client_id,
@@ -36,13 +38,3 @@ def issue_client_credentials_token(
     access = ctx.tokens.issue_access_token(grant, client, ctx.now)
     # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
     return bearer_response(access, scope, ctx.now)
-
-
-def check_service_scope(requested: str | None, client: Client) -> str:
-    """The requested scope, or by default every non-user scope the client registered.
-    User scopes (openid, profile, ...) mean nothing without a user."""
-    service_scopes = client.scope - SUPPORTED_SCOPES
-    values = list(dict.fromkeys((requested or "").split())) or sorted(service_scopes)
-    if not set(values) <= service_scopes:
-        raise InvalidScopeError("scope not allowed for this client or grant")
-    return " ".join(values)

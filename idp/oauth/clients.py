@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from idp.scope import Scope
+
 
 class AuthMethod(StrEnum):
     """Token endpoint authentication methods (OIDC Core §9, RFC 7591 §2)."""
@@ -26,6 +28,8 @@ class GrantType(StrEnum):
     TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693 §2.1
 
 
+DEFAULT_CLIENT_SCOPE = Scope(("email", "openid", "profile"))
+
 # Grants that redirect a user agent back to the client.
 REDIRECT_GRANTS = frozenset({GrantType.AUTHORIZATION_CODE})
 
@@ -37,7 +41,7 @@ class Client:
     token_endpoint_auth_method: AuthMethod
     redirect_uris: tuple[str, ...]
     grant_types: tuple[GrantType, ...] = (GrantType.AUTHORIZATION_CODE,)
-    scope: frozenset[str] = frozenset({"openid", "profile", "email"})
+    scope: Scope = DEFAULT_CLIENT_SCOPE
     first_party: bool = False
     secret_digest: str | None = field(default=None, repr=False)
     jwks: dict[str, Any] | None = None

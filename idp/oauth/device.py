@@ -19,7 +19,7 @@ from idp.errors import (
     SlowDownError,
     UnauthorizedClientError,
 )
-from idp.oauth.authorization import check_requested_scope
+from idp.oauth.authorization import check_scope
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.grants import DeviceAuthorization, DeviceStatus
 from idp.oauth.parameters import require
@@ -51,7 +51,7 @@ def start_device_authorization(
     auth = DeviceAuthorization(
         client_id=client.client_id,
         user_code=new_user_code(),
-        scope=" ".join(check_requested_scope(params.get("scope"), client)),
+        scope=check_scope(params, client),
         resources=check_resources(params, client),
         created_at=now,
         expires_at=now + DEVICE_CODE_TTL,

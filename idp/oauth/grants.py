@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from idp.scope import Scope
+
 
 @dataclass(frozen=True)
 class AuthorizationCode:
     client_id: str
     user_id: str
     redirect_uri: str
-    scope: str
+    scope: Scope
     nonce: str | None
     code_challenge: str | None
     sid: str  # the session it came from, which the tokens' authentication comes from
@@ -36,7 +38,7 @@ class RefreshToken:
     client_id: str
     user_id: str
     sid: str
-    scope: str
+    scope: Scope
     auth_time: int
     created_at: int
     expires_at: int
@@ -60,7 +62,7 @@ class DeviceStatus(StrEnum):
 class DeviceAuthorization:
     client_id: str
     user_code: str
-    scope: str
+    scope: Scope
     resources: tuple[str, ...]
     created_at: int
     expires_at: int

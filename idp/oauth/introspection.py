@@ -116,7 +116,7 @@ def introspect_refresh_token(
     body = {
         "active": True,
         "token_type": "refresh_token",
-        "scope": stored.scope,
+        "scope": str(stored.scope),
         "client_id": stored.client_id,
         "sub": stored.user_id,
         "exp": stored.expires_at,

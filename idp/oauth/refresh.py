@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from idp.authn.users import is_active_user
-from idp.errors import InvalidGrantError, InvalidScopeError
+from idp.errors import InvalidGrantError
 from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
 from idp.oauth.parameters import require
@@ -31,7 +31,8 @@ def refresh_tokens(
 ) -> dict[str, Any]:
     token_digest = digest(require(params, "refresh_token"))
     stored = load_usable_refresh_token(token_digest, client, ctx)
-    scope = check_narrowed_scope(params.get("scope"), stored.scope)
+    # RFC 6749 §6: the scope may be narrowed, never widened.
+    scope = stored.scope.narrow(params.get("scope"))
     resources = check_resources(params, client)
     session_expires_at = None
     if not stored.offline:
@@ -106,13 +107,3 @@ def detect_reuse(stored: RefreshToken, ctx: TokenEndpointContext) -> None:
         detail={"reason": REUSE, "family_id": stored.family_id},
     )
     raise InvalidGrantError("refresh token was already used")
-
-
-def check_narrowed_scope(requested: str | None, granted: str) -> str:
-    """RFC 6749 §6: the scope may be narrowed, never widened."""
-    if requested is None:
-        return granted
-    narrowed = list(dict.fromkeys(requested.split()))
-    if not narrowed or not set(narrowed) <= set(granted.split()):
-        raise InvalidScopeError("scope exceeds what was originally granted")
-    return " ".join(narrowed)

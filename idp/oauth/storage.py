@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from idp.oauth.clients import Client
+from idp.scope import Scope
 
 if TYPE_CHECKING:
     from idp.sessions.sso import SsoSession
@@ -60,11 +61,9 @@ class RefreshTokenStore(Protocol):
 
 
 class ConsentStore(Protocol):
-    def load_consented_scope(self, user_id: str, client_id: str) -> frozenset[str]: ...
+    def load_consented_scope(self, user_id: str, client_id: str) -> Scope: ...
 
-    def save_consent(
-        self, user_id: str, client_id: str, scope: frozenset[str], now: int
-    ) -> None: ...
+    def save_consent(self, user_id: str, client_id: str, scope: Scope, now: int) -> None: ...
 
 
 class InteractionStore(Protocol):

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from idp.errors import InvalidRequestError, InvalidScopeError, InvalidTargetError, InvalidTokenError
+from idp.errors import InvalidRequestError, InvalidTargetError, InvalidTokenError
 from idp.oauth.bearer import verify_access_token
 from idp.oauth.clients import Client
 from idp.oauth.parameters import require
 from idp.oauth.token_response import bearer_response
 from idp.oauth.tokens import Grant
+from idp.scope import Scope
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
@@ -34,7 +35,8 @@ def exchange_token(
     subject = verify_presented_token(params, "subject_token", ctx)
     actor = verify_presented_token(params, "actor_token", ctx) if "actor_token" in params else None
     targets = check_targets(params, client)
-    scope = check_exchange_scope(params.get("scope"), str(subject.get("scope", "")))
+    # An exchanged token cannot carry more scope than its subject token (RFC 8693 §2.1).
+    scope = Scope.parse(str(subject.get("scope", ""))).narrow(params.get("scope"))
     grant = Grant(
         client_id=client.client_id,
         subject=str(subject["sub"]),
@@ -82,15 +84,6 @@ def check_targets(params: Mapping[str, str], client: Client) -> tuple[str, ...]:
     if refused:
         raise InvalidTargetError(f"client may not exchange tokens for {' '.join(refused)}")
     return targets
-
-
-def check_exchange_scope(requested: str | None, subject_scope: str) -> str:
-    if requested is None:
-        return subject_scope
-    values = list(dict.fromkeys(requested.split()))
-    if not set(values) <= set(subject_scope.split()):
-        raise InvalidScopeError("an exchanged token cannot carry more scope than its subject")
-    return " ".join(values)
 
 
 def actor_claim(

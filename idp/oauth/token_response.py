@@ -10,12 +10,11 @@ from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.tokens import AccessToken, Grant
 from idp.oidc.id_token import issue_id_token
+from idp.scope import OFFLINE_ACCESS, OPENID, Scope
 from idp.sessions.sso import SsoSession, load_live_session
 
 if TYPE_CHECKING:
     from idp.oauth.token_endpoint import TokenEndpointContext
-
-OFFLINE_ACCESS = "offline_access"
 
 
 def load_granting_session(ctx: TokenEndpointContext, sid: str | None) -> SsoSession:
@@ -27,12 +26,12 @@ def load_granting_session(ctx: TokenEndpointContext, sid: str | None) -> SsoSess
     return session
 
 
-def bearer_response(access: AccessToken, scope: str, now: int) -> dict[str, Any]:
+def bearer_response(access: AccessToken, scope: Scope, now: int) -> dict[str, Any]:
     return {
         "access_token": access.token,
         "token_type": "Bearer",
         "expires_in": access.expires_at - now,
-        "scope": scope,
+        "scope": str(scope),
     }
 
 
@@ -44,7 +43,7 @@ def user_token_response(
     nonce: str | None = None,
     session_expires_at: int | None,
     refresh_family_id: str | None = None,
-    refresh_scope: str | None = None,
+    refresh_scope: Scope | None = None,
 ) -> tuple[dict[str, Any], AccessToken, str | None]:
     """Access token, refresh token (for clients with that grant; bound to the SSO session
     unless offline_access was granted) and ID token (for scope openid).
@@ -55,7 +54,7 @@ def user_token_response(
     family_id = None
     if GrantType.REFRESH_TOKEN in client.grant_types:
         scope = refresh_scope or grant.scope
-        offline = OFFLINE_ACCESS in scope.split()
+        offline = OFFLINE_ACCESS in scope
         response["refresh_token"], record = ctx.tokens.issue_refresh_token(
             ctx.stores,
             Grant(**{**grant.__dict__, "scope": scope}),
@@ -67,7 +66,7 @@ def user_token_response(
             offline=offline,
         )
         family_id = record.family_id
-    if "openid" in grant.scope.split():
+    if OPENID in grant.scope:
         response["id_token"] = issue_id_token(
             ctx.tokens.signer,
             grant,

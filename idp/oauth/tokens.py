@@ -11,6 +11,7 @@ from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
 from idp.oauth.storage import RefreshTokenStore
+from idp.scope import Scope
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
@@ -46,7 +47,7 @@ class Grant:
 
     client_id: str
     subject: str
-    scope: str
+    scope: Scope
     sid: str | None = None
     auth_time: int | None = None
     acr: str | None = None
@@ -56,7 +57,7 @@ class Grant:
 
 
 def session_grant(
-    session: SsoSession, client_id: str, scope: str, audience: tuple[str, ...]
+    session: SsoSession, client_id: str, scope: Scope, audience: tuple[str, ...]
 ) -> Grant:
     """A grant made by the user of a live SSO session, carrying its authentication."""
     return Grant(
@@ -98,7 +99,7 @@ class TokenIssuer:
             "sub": grant.subject,
             "aud": audience[0] if len(audience) == 1 else audience,
             "client_id": grant.client_id,
-            "scope": grant.scope,
+            "scope": str(grant.scope),
             "jti": jti,
             "iat": now,
             "exp": expires_at,

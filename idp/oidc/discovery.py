@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from idp.authn.users import SCOPE_CLAIMS
 from idp.keys.signing import Algorithm
-from idp.oauth.authorization import SUPPORTED_PROMPTS, SUPPORTED_SCOPES
+from idp.oauth.authorization import SUPPORTED_PROMPTS
 from idp.oauth.client_auth import ASSERTION_ALGORITHMS
 from idp.oauth.clients import AuthMethod, GrantType
+from idp.scope import SCOPE_CLAIMS, USER_SCOPES
 
 ID_TOKEN_CLAIMS = (
     "iss",
@@ -41,7 +41,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "device_authorization_endpoint": f"{issuer}/device_authorization",
         "pushed_authorization_request_endpoint": f"{issuer}/par",
         "require_pushed_authorization_requests": False,
-        "scopes_supported": sorted(SUPPORTED_SCOPES),
+        "scopes_supported": sorted(USER_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": [grant.value for grant in GrantType],

@@ -6,11 +6,12 @@ from typing import Any
 
 from idp.authn.storage import UserStore
 from idp.errors import InsufficientScopeError, InvalidTokenError
+from idp.scope import OPENID, Scope
 
 
 def userinfo_claims(access_token_claims: dict[str, Any], users: UserStore) -> dict[str, Any]:
-    scopes = set(str(access_token_claims.get("scope", "")).split())
-    if "openid" not in scopes:
+    scopes = Scope.parse(str(access_token_claims.get("scope", "")))
+    if OPENID not in scopes:
         # OIDC Core §5.3: UserInfo needs an access token obtained with scope openid.
         raise InsufficientScopeError("the access token lacks the openid scope")
     user = users.load_user(str(access_token_claims["sub"]))

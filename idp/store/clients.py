@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from idp.oauth.clients import AuthMethod, Client, GrantType
+from idp.scope import Scope
 from idp.store.cache_versions import CLIENTS_CACHE, CacheVersionQueries
 from idp.store.database import affected_rows
 from idp.store.models import ClientRow
@@ -18,7 +19,7 @@ def _to_client(row: ClientRow) -> Client:
         token_endpoint_auth_method=AuthMethod(row.token_endpoint_auth_method),
         redirect_uris=tuple(row.redirect_uris),
         grant_types=tuple(GrantType(grant) for grant in row.grant_types),
-        scope=frozenset(row.scope.split()),
+        scope=Scope.parse(row.scope),
         first_party=row.first_party,
         secret_digest=row.secret_digest,
         jwks=row.jwks,
@@ -49,7 +50,7 @@ class ClientQueries(CacheVersionQueries):
                 token_endpoint_auth_method=client.token_endpoint_auth_method.value,
                 redirect_uris=list(client.redirect_uris),
                 grant_types=[grant.value for grant in client.grant_types],
-                scope=" ".join(sorted(client.scope)),
+                scope=str(client.scope),
                 first_party=client.first_party,
                 jwks=client.jwks,
                 id_token_signed_response_alg=client.id_token_signed_response_alg,

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from idp.oauth.grants import DeviceAuthorization, DeviceStatus
+from idp.scope import Scope
 from idp.sessions.sso import SsoSession
 from idp.store.database import affected_rows
 from idp.store.models import DeviceAuthorizationRow, PushedRequestRow
@@ -18,7 +19,7 @@ def _to_device(row: DeviceAuthorizationRow) -> DeviceAuthorization:
     return DeviceAuthorization(
         client_id=row.client_id,
         user_code=row.user_code,
-        scope=row.scope,
+        scope=Scope.parse(row.scope),
         resources=tuple(row.resources),
         created_at=row.created_at,
         expires_at=row.expires_at,
@@ -39,6 +40,7 @@ class DeviceQueries:
                 device_code_digest=code_digest,
                 **{
                     **auth.__dict__,
+                    "scope": str(auth.scope),
                     "resources": list(auth.resources),
                     "status": auth.status.value,
                 },

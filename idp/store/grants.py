@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from idp.oauth.grants import AuthorizationCode, IssuedTokens, RefreshToken
+from idp.scope import Scope
 from idp.store.database import affected_rows
 from idp.store.models import (
     AuthorizationCodeRow,
@@ -27,7 +28,8 @@ class GrantQueries:
     def save_code(self, code_digest: str, code: AuthorizationCode) -> None:
         self.session.add(
             AuthorizationCodeRow(
-                code_digest=code_digest, **{**code.__dict__, "resources": list(code.resources)}
+                code_digest=code_digest,
+                **{**code.__dict__, "scope": str(code.scope), "resources": list(code.resources)},
             )
         )
         self.session.flush()
@@ -40,7 +42,7 @@ class GrantQueries:
             client_id=row.client_id,
             user_id=row.user_id,
             redirect_uri=row.redirect_uri,
-            scope=row.scope,
+            scope=Scope.parse(row.scope),
             nonce=row.nonce,
             code_challenge=row.code_challenge,
             sid=row.sid,
@@ -85,7 +87,10 @@ class GrantQueries:
 
     def save_refresh_token(self, token_digest: str, token: RefreshToken) -> None:
         self.session.add(
-            RefreshTokenRow(token_digest=token_digest, **{**token.__dict__, "amr": list(token.amr)})
+            RefreshTokenRow(
+                token_digest=token_digest,
+                **{**token.__dict__, "scope": str(token.scope), "amr": list(token.amr)},
+            )
         )
         self.session.flush()
 
@@ -98,7 +103,7 @@ class GrantQueries:
             client_id=row.client_id,
             user_id=row.user_id,
             sid=row.sid,
-            scope=row.scope,
+            scope=Scope.parse(row.scope),
             auth_time=row.auth_time,
             created_at=row.created_at,
             expires_at=row.expires_at,
@@ -203,17 +208,17 @@ class GrantQueries:
             return False
         return True
 
-    def load_consented_scope(self, user_id: str, client_id: str) -> frozenset[str]:
+    def load_consented_scope(self, user_id: str, client_id: str) -> Scope:
         row = self.session.get(ConsentRow, (user_id, client_id))
-        return frozenset(row.scope.split()) if row else frozenset()
+        return Scope.parse(row.scope) if row else Scope()
 
-    def save_consent(self, user_id: str, client_id: str, scope: frozenset[str], now: int) -> None:
-        granted = scope | self.load_consented_scope(user_id, client_id)
+    def save_consent(self, user_id: str, client_id: str, scope: Scope, now: int) -> None:
+        granted = Scope.of([*self.load_consented_scope(user_id, client_id), *scope])
         self.session.merge(
             ConsentRow(
                 user_id=user_id,
                 client_id=client_id,
-                scope=" ".join(sorted(granted)),
+                scope=str(granted.sorted()),
                 updated_at=now,
             )
         )
