@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
+from idp.store.migrate import upgrade
 from tests.cli.conftest import query
 from tests.cli.processes import error_line, idp_env, run_concurrently, run_idp
 from tests.support.server import free_port
+
+# One user with a client, a consent, an authorization code and a refresh token, in the
+# tables as revision 0001 created them.
+GRANTS_AT_0001 = """
+INSERT INTO users (id, username, email_verified, disabled, created_at, updated_at)
+    VALUES ('u1', 'alice', 0, 0, 1, 1);
+INSERT INTO clients (client_id, name, token_endpoint_auth_method, redirect_uris, grant_types,
+        scope, first_party, id_token_signed_response_alg, created_at)
+    VALUES ('c1', 'old app', 'none', '["https://a.example/cb"]', '["authorization_code"]',
+        'openid', 0, 'RS256', 1);
+INSERT INTO consents (user_id, client_id, scope, updated_at)
+    VALUES ('u1', 'c1', 'openid', 1);
+INSERT INTO authorization_codes (code_digest, client_id, user_id, redirect_uri, scope, sid,
+        auth_time, acr, amr, expires_at)
+    VALUES ('code1', 'c1', 'u1', 'https://a.example/cb', 'openid', 's1', 1, '0', '["pwd"]', 9);
+INSERT INTO refresh_tokens (token_digest, family_id, client_id, user_id, sid, scope,
+        auth_time, created_at, expires_at)
+    VALUES ('rt1', 'f1', 'c1', 'u1', 's1', 'openid', 1, 1, 9);
+"""
 
 
 def test_db_upgrade_created_the_schema_and_a_second_run_changes_nothing(env, cli_dir):
@@ -16,8 +39,43 @@ def test_db_upgrade_created_the_schema_and_a_second_run_changes_nothing(env, cli
     (version,) = query(cli_dir, "SELECT version_num FROM alembic_version")
     again = run_idp(env, "db", "upgrade")
     assert again.returncode == 0, again.stderr
-    assert again.stdout.strip() == "database is up to date"
+    assert again.stdout.strip() == f"database is already up to date ({version[0]})"
     assert query(cli_dir, "SELECT version_num FROM alembic_version") == [version]
+
+
+def test_db_upgrade_of_a_new_database_says_it_created_the_schema(tmp_path):
+    result = run_idp(idp_env(tmp_path), "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    (version,) = query(tmp_path, "SELECT version_num FROM alembic_version")
+    assert result.stdout.strip() == f"created the database schema at {version[0]}"
+
+
+def test_db_upgrade_from_0001_keeps_consents_codes_and_tokens_and_says_what_it_applied(
+    tmp_path,
+):
+    env = idp_env(tmp_path)
+    upgrade(env["IDP_DATABASE_URL"], "0001")
+    run_sql(tmp_path, GRANTS_AT_0001)
+    result = run_idp(env, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert query(tmp_path, "SELECT id FROM users") == [("u1",)]
+    assert query(tmp_path, "SELECT client_id FROM clients") == [("c1",)]
+    assert query(tmp_path, "SELECT user_id, client_id FROM consents") == [("u1", "c1")]
+    assert query(tmp_path, "SELECT code_digest FROM authorization_codes") == [("code1",)]
+    assert query(tmp_path, "SELECT token_digest FROM refresh_tokens") == [("rt1",)]
+    (version,) = query(tmp_path, "SELECT version_num FROM alembic_version")
+    assert version[0] != "0001"
+    assert result.stdout.strip() == f"upgraded the database from 0001 to {version[0]}"
+
+
+def test_db_upgrade_that_would_leave_dangling_references_fails_and_keeps_0001(tmp_path):
+    env = idp_env(tmp_path)
+    upgrade(env["IDP_DATABASE_URL"], "0001")
+    # sqlite3 leaves foreign keys off, so this consent may refer to no user and no client.
+    run_sql(tmp_path, "INSERT INTO consents VALUES ('no-user', 'no-client', 'openid', 1);")
+    result = run_idp(env, "db", "upgrade")
+    assert error_line(result).startswith("error: upgrade rolled back: 2 foreign key references")
+    assert query(tmp_path, "SELECT version_num FROM alembic_version") == [("0001",)]
 
 
 def test_bad_issuer_or_ttl_stops_commands_and_serve_with_a_line_naming_the_variable(tmp_path):
@@ -50,3 +108,9 @@ def test_db_prune_reports_what_it_deleted(env):
     counts = json.loads(pruned.stdout)
     assert {"authorization_codes", "sso_sessions", "refresh_tokens", "revocations"} <= set(counts)
     assert all(isinstance(value, int) for value in counts.values())
+
+
+def run_sql(directory: Path, script: str) -> None:
+    with closing(sqlite3.connect(directory / "t.db")) as connection:
+        connection.executescript(script)
+        connection.commit()
