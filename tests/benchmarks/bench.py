@@ -4,11 +4,19 @@ Starts Tessera as a real server (`idp serve --workers N`, PostgreSQL) in its own
 processes and drives it with wrk from another process on the same machine:
 
     .venv/bin/python -m tests.benchmarks.bench [--workers 2] [--connections 32]
-        [--duration 10] [--threads 2]
+        [--duration 10] [--threads 2] [--token-pool 30000]
 
-Each endpoint gets a 3 s warm-up run first (caches filled, every worker past its first
+Each scenario gets a 3 s warm-up run first (caches filled, every worker past its first
 requests); the measured run follows. Prints requests/s and p50/p99 latency per
-endpoint as a Markdown table.
+scenario as a Markdown table.
+
+Introspection is measured twice. "One token, cached" sends the same token on every
+request, so after the first one each worker answers from its verified-token cache
+(idp.keys.jws.JwtSigner). "N distinct tokens" mints a pool of access tokens (POST
+/token, client credentials) right before its run, larger than the workers' caches
+together, and sends the next token of the pool on each request (token_pool.lua), so
+every request pays for a signature check. A sample of the pool is introspected first
+and every answer of the warm-up run is checked to be a 200 with "active": true.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import argparse
 import base64
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -24,20 +33,33 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import chain, repeat
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 
+from idp.keys.jws import VERIFIED_CACHE_SIZE
 from tests.support.databases import postgres_database
 from tests.support.server import free_port
 
 IDP = str(Path(sys.executable).parent / "idp")
+TOKEN_POOL_SCRIPT = Path(__file__).with_name("token_pool.lua")
 LATENCY_LINE = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-WARM_UP = 3  # seconds of load per endpoint before measuring, not reported
+WARM_UP = 3  # seconds of load per scenario before measuring, not reported
+ACCESS_TOKEN_TTL = 3600  # s, the bench client's; the pool must outlive its runs
+MINT_THREADS = 4  # httpx clients minting the token pool (the client is CPU-bound)
+SAMPLE = 20  # pool tokens introspected one by one before the run
+DONE_SCRIPT = (
+    "done = function(summary, latency, requests)\n"
+    '  io.write(string.format("NON2XX %d\\n", summary.errors.status))\n'
+    "end\n"
+)
+FORM = ("Content-Type", "application/x-www-form-urlencoded")
 
 
 @dataclass(frozen=True)
@@ -47,6 +69,8 @@ class Scenario:
     method: str = "GET"
     body: str = ""
     headers: tuple[tuple[str, str], ...] = ()
+    script: str = DONE_SCRIPT  # Lua after wrk.method/body/headers; must print NON2XX
+    script_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,47 +114,54 @@ def serving(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def wrk(
-    base_url: str,
-    scenario: Scenario,
-    args: argparse.Namespace,
-    workdir: Path,
-    *,
-    duration: int | None = None,
-) -> Result:
-    script = workdir / f"{scenario.name}.lua"
+def lua_script(scenario: Scenario) -> str:
     headers = "".join(f'wrk.headers["{name}"] = "{value}"\n' for name, value in scenario.headers)
-    script.write_text(
-        f'wrk.method = "{scenario.method}"\nwrk.body = "{scenario.body}"\n{headers}'
-        "done = function(summary, latency, requests)\n"
-        '  io.write(string.format("NON2XX %d\\n", summary.errors.status))\n'
-        "end\n"
+    return f'wrk.method = "{scenario.method}"\nwrk.body = "{scenario.body}"\n{headers}' + (
+        scenario.script
     )
-    output = subprocess.run(
-        [
-            "wrk",
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{args.duration}s",
-            "--latency",
-            "-s",
-            str(script),
-            base_url + scenario.path,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+
+
+def run_wrk(
+    base_url: str, scenario: Scenario, args: argparse.Namespace, workdir: Path, duration: int
+) -> str:
+    """wrk's report of one run of the scenario."""
+    script = workdir / "scenario.lua"
+    script.write_text(lua_script(scenario))
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(script),
+        base_url + scenario.path,
+    ]
+    if scenario.script_args:
+        command += ["--", *scenario.script_args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def report_number(output: str, label: str) -> int:
+    return int(re.search(rf"^{label} (\d+)$", output, re.MULTILINE).group(1))  # type: ignore[union-attr]
+
+
+def parse_result(name: str, output: str) -> Result:
     latencies = {
         pct: float(value) * UNITS_MS[unit] for pct, value, unit in LATENCY_LINE.findall(output)
     }
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    errors = int(re.search(r"NON2XX (\d+)", output).group(1))  # type: ignore[union-attr]
-    return Result(scenario.name, rps, latencies["50"], latencies["99"], errors)
+    errors = report_number(output, "NON2XX")
+    return Result(name, rps, latencies["50"], latencies["99"], errors)
 
 
-def prepare(env: dict[str, str]) -> tuple[str, str, str]:
-    """A service client with a resource, and one token of it to introspect."""
+def measure(base_url: str, scenario: Scenario, args: argparse.Namespace, workdir: Path) -> Result:
+    run_wrk(base_url, scenario, args, workdir, WARM_UP)  # steady state only
+    return parse_result(scenario.name, run_wrk(base_url, scenario, args, workdir, args.duration))
+
+
+def prepare(env: dict[str, str]) -> str:
+    """A service client with a resource; its HTTP Basic credentials."""
     run_idp(env, "db", "upgrade")
     client = json.loads(
         run_idp(
@@ -145,20 +176,158 @@ def prepare(env: dict[str, str]) -> tuple[str, str, str]:
             "orders:read",
             "--resource",
             "https://api.example/orders",
+            "--access-token-ttl",
+            str(ACCESS_TOKEN_TTL),
             "--json",
         )
     )
     basic = base64.b64encode(f"{client['client_id']}:{client['client_secret']}".encode())
-    return client["client_id"], client["client_secret"], "Basic " + basic.decode()
+    return "Basic " + basic.decode()
 
 
-def main() -> None:
+def mint(base_url: str, basic: str, count: int) -> list[tuple[str, float]]:
+    """`count` access tokens from POST /token, each with when it expires (time.time())."""
+    minted = []
+    with httpx.Client(base_url=base_url, headers={"Authorization": basic}) as client:
+        for _ in range(count):
+            sent_at = time.time()
+            response = client.post("/token", data={"grant_type": "client_credentials"})
+            response.raise_for_status()
+            answer = response.json()
+            minted.append((answer["access_token"], sent_at + answer["expires_in"]))
+    return minted
+
+
+def mint_tokens(base_url: str, basic: str, count: int) -> tuple[list[str], float]:
+    """`count` access tokens, minted by several threads, and when the first expires."""
+    shares = [count // MINT_THREADS + (i < count % MINT_THREADS) for i in range(MINT_THREADS)]
+    with ThreadPoolExecutor(MINT_THREADS) as pool:
+        minted = list(chain.from_iterable(pool.map(mint, repeat(base_url), repeat(basic), shares)))
+    return [token for token, _ in minted], min(expiry for _, expiry in minted)
+
+
+def check_active(base_url: str, basic: str, tokens: list[str]) -> None:
+    with httpx.Client(base_url=base_url, headers={"Authorization": basic}) as client:
+        for token in tokens:
+            response = client.post("/introspect", data={"token": token})
+            if response.status_code != 200 or response.json().get("active") is not True:
+                raise RuntimeError(f"a bench token is not active: {response.text}")
+
+
+def token_pool(base_url: str, basic: str, args: argparse.Namespace, workdir: Path) -> Path:
+    """A file of `args.token_pool` distinct live access tokens, one a line."""
+    started = time.monotonic()
+    tokens, first_expiry = mint_tokens(base_url, basic, args.token_pool)
+    if len(set(tokens)) != len(tokens):
+        raise RuntimeError("the token pool has duplicates")
+    if first_expiry < time.time() + WARM_UP + args.duration + 30:
+        raise RuntimeError("the token pool would expire during its runs")
+    check_active(base_url, basic, random.sample(tokens, min(SAMPLE, len(tokens))))
+    path = workdir / "tokens.txt"
+    path.write_text("\n".join(tokens) + "\n")
+    print(f"minted {len(tokens):,} tokens in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return path
+
+
+def measure_token_pool(
+    base_url: str, basic: str, args: argparse.Namespace, workdir: Path
+) -> Result:
+    """Introspection with the next token of a fresh pool on every request; the measured
+    run goes on through the pool where the warm-up run stopped."""
+    pool = str(token_pool(base_url, basic, args, workdir))
+    scenario = Scenario(
+        f"introspection ({args.token_pool:,} distinct tokens)",
+        "/introspect",
+        "POST",
+        headers=(FORM, ("Authorization", basic)),
+        script=TOKEN_POOL_SCRIPT.read_text(),
+    )
+    warm_up_args = (pool, str(args.threads), "0", "check")
+    output = run_wrk(base_url, replace(scenario, script_args=warm_up_args), args, workdir, WARM_UP)
+    inactive = report_number(output, "INACTIVE")
+    if inactive:
+        raise RuntimeError(f"{inactive} warm-up answers were not 200 with active=true")
+    measured_args = (pool, str(args.threads), str(report_number(output, "NEXT")))
+    output = run_wrk(
+        base_url, replace(scenario, script_args=measured_args), args, workdir, args.duration
+    )
+    return parse_result(scenario.name, output)
+
+
+def fixed_scenarios(base_url: str, basic: str) -> tuple[list[Scenario], list[Scenario]]:
+    """The scenarios measured before and after the token pool one."""
+    token = httpx.post(
+        f"{base_url}/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic},
+    ).json()["access_token"]
+    check_active(base_url, basic, [token])
+    auth = ("Authorization", basic)
+    before = [
+        Scenario(
+            "client_credentials token",
+            "/token",
+            "POST",
+            "grant_type=client_credentials",
+            (FORM, auth),
+        ),
+        Scenario(
+            "introspection (one token, cached)",
+            "/introspect",
+            "POST",
+            urlencode({"token": token}),
+            (FORM, auth),
+        ),
+    ]
+    after = [Scenario("jwks", "/jwks"), Scenario("discovery", "/.well-known/openid-configuration")]
+    return before, after
+
+
+def run_all(base_url: str, basic: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
+    before, after = fixed_scenarios(base_url, basic)
+    results = [measure(base_url, scenario, args, workdir) for scenario in before]
+    results.append(measure_token_pool(base_url, basic, args, workdir))
+    results += [measure(base_url, scenario, args, workdir) for scenario in after]
+    return results
+
+
+def print_table(results: list[Result], args: argparse.Namespace) -> None:
+    print(f"workers={args.workers} wrk -t{args.threads} -c{args.connections} -d{args.duration}s")
+    print("| scenario | requests/s | p50 ms | p99 ms | non-2xx |")
+    print("|---|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.scenario} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | "
+            f"{r.p99_ms:.2f} | {r.errors} |"
+        )
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--token-pool",
+        type=int,
+        default=30_000,
+        help="distinct access tokens for the uncached introspection scenario",
+    )
     args = parser.parse_args()
+    if args.token_pool < args.threads:
+        parser.error("--token-pool must be at least --threads")
+    if args.token_pool < args.workers * VERIFIED_CACHE_SIZE:
+        print(
+            f"warning: a pool of {args.token_pool:,} tokens may partly be served from the "
+            f"workers' caches ({args.workers} x {VERIFIED_CACHE_SIZE:,} tokens)",
+            file=sys.stderr,
+        )
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required (Debian package wrk)")
     port = free_port()
@@ -170,45 +339,10 @@ def main() -> None:
             "IDP_SECRET_KEY_FILE": str(workdir / "secret.key"),
             "IDP_ISSUER": f"http://127.0.0.1:{port}",
         }
-        _client_id, _secret, basic = prepare(env)
+        basic = prepare(env)
         with serving(env, port, args.workers) as base_url:
-            token = httpx.post(
-                f"{base_url}/token",
-                data={"grant_type": "client_credentials"},
-                headers={"Authorization": basic},
-            ).json()["access_token"]
-            form = ("Content-Type", "application/x-www-form-urlencoded")
-            auth = ("Authorization", basic)
-            scenarios = [
-                Scenario(
-                    "client_credentials token",
-                    "/token",
-                    "POST",
-                    "grant_type=client_credentials",
-                    (form, auth),
-                ),
-                Scenario(
-                    "introspection",
-                    "/introspect",
-                    "POST",
-                    urlencode({"token": token}),
-                    (form, auth),
-                ),
-                Scenario("jwks", "/jwks"),
-                Scenario("discovery", "/.well-known/openid-configuration"),
-            ]
-            results = []
-            for scenario in scenarios:
-                wrk(base_url, scenario, args, workdir, duration=WARM_UP)  # steady state only
-                results.append(wrk(base_url, scenario, args, workdir))
-    print(f"workers={args.workers} wrk -t{args.threads} -c{args.connections} -d{args.duration}s")
-    print("| endpoint | requests/s | p50 ms | p99 ms | non-2xx |")
-    print("|---|---:|---:|---:|---:|")
-    for r in results:
-        print(
-            f"| {r.scenario} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | "
-            f"{r.p99_ms:.2f} | {r.errors} |"
-        )
+            results = run_all(base_url, basic, args, workdir)
+    print_table(results, args)
 
 
 if __name__ == "__main__":
