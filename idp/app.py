@@ -16,8 +16,9 @@ from starlette.types import Lifespan
 from idp import __version__
 from idp.clock import Clock
 from idp.config import Settings
+from idp.errors import TemporarilyUnavailableError
 from idp.http.direct_routes import DirectRoutes
-from idp.http.errors import install_error_handlers
+from idp.http.errors import ErrorRenderer
 from idp.http.headers import SecurityHeadersMiddleware
 from idp.interaction.routes import device_router
 from idp.interaction.routes import router as interaction_router
@@ -27,23 +28,46 @@ from idp.oauth.routes import router as oauth_router
 from idp.oidc.routes import DIRECT_ROUTES as OIDC_DIRECT_ROUTES
 from idp.oidc.routes import router as oidc_router
 from idp.provider import Provider
+from idp.refresher import CacheRefresher, Job
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("idp")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    app = build_routes(lifespan=maintenance)
-    app.state.provider = Provider.from_settings(settings or Settings(), clock)
+    settings = settings or Settings()
+    app = build_routes(settings, lifespan=maintenance)
+    app.state.provider = Provider.from_settings(settings, clock)
     return app
+
+
+def cache_refresher(provider: Provider) -> CacheRefresher:
+    settings = provider.settings
+    interval = settings.cache_poll_interval
+    return CacheRefresher(
+        [
+            Job("revocations and clients", provider.refresh_caches, interval),
+            Job("signing keys", provider.refresh_keys, settings.key_cache_ttl),
+        ],
+        tick=min(interval, 1.0),
+    )
 
 
 @asynccontextmanager
 async def maintenance(app: FastAPI) -> AsyncIterator[None]:
-    """Periodic jobs any node may run: scheduled key rotation (checked every
-    IDP_KEY_CACHE_TTL seconds) and pruning of dead rows (every IDP_PRUNE_INTERVAL)."""
+    """The node's cache refresher, and periodic jobs any node may run: scheduled key
+    rotation (checked every IDP_KEY_CACHE_TTL seconds) and pruning of dead rows (every
+    IDP_PRUNE_INTERVAL)."""
     provider: Provider = app.state.provider
     settings = provider.settings
+    refresher = cache_refresher(provider)
+    try:
+        await run_in_threadpool(refresher.run_once)
+    except TemporarilyUnavailableError as error:
+        log.warning(
+            "starting without the database: %s; answers will be 503 until it is back", error.debug
+        )
+    refresher.start()
     jobs = [
         (provider.rotate_keys_if_due, settings.key_cache_ttl, settings.key_rotation_period),
         (provider.prune, settings.prune_interval, settings.prune_interval),
@@ -52,6 +76,7 @@ async def maintenance(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(_every(interval, job)) for job, interval, enabled in jobs if enabled
     ]
     yield
+    refresher.stop()
     for task in tasks:
         task.cancel()
         with suppress(asyncio.CancelledError):
@@ -68,7 +93,7 @@ async def _every(interval: float, job: Callable[[], object]) -> None:
         await asyncio.sleep(interval)
 
 
-def build_routes(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
+def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     """The application without a provider: what the OpenAPI document is generated from."""
     app = FastAPI(
         title="Tessera",
@@ -78,8 +103,9 @@ def build_routes(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    install_error_handlers(app)
-    app.add_middleware(DirectRoutes, routes=OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES)
+    errors = ErrorRenderer(settings.issuer)
+    errors.install(app)
+    app.add_middleware(DirectRoutes, routes=OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES, errors=errors)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(oauth_router)
     app.include_router(oidc_router)

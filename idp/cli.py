@@ -21,9 +21,9 @@ from idp.authn.users import User
 from idp.config import ConfigError, Settings, configuration_reference, load_settings
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
 from idp.oauth.clients import InvalidClientMetadataError
-from idp.oauth.tokens import MAX_TOKEN_LIFETIME
 from idp.provider import Provider
-from idp.store.migrate import upgrade
+from idp.revocation.records import MAX_TOKEN_LIFETIME
+from idp.store.migrate import DanglingForeignKeysError, upgrade
 from idp.store.repository import SqlStore
 
 app = typer.Typer(
@@ -116,9 +116,17 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations."""
-    upgrade(settings().database_url)
-    typer.echo("database is up to date")
+    """Apply pending migrations and say which."""
+    try:
+        result = upgrade(settings().database_url)
+    except DanglingForeignKeysError as exc:
+        raise fail(str(exc)) from None
+    if not result.applied:
+        typer.echo(f"database is already up to date ({result.after})")
+    elif result.before is None:
+        typer.echo(f"created the database schema at {result.after}")
+    else:
+        typer.echo(f"upgraded the database from {result.before} to {result.after}")
 
 
 @db_app.command("prune")
@@ -385,7 +393,7 @@ def openapi_document() -> dict[str, Any]:
 
     from idp.app import build_routes
 
-    app_for_schema = build_routes()
+    app_for_schema = build_routes(Settings())
     return get_openapi(
         title=app_for_schema.title,
         version=app_for_schema.version,

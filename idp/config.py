@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from idp.keys.publication import minimum_publish_delay
+
 
 class Settings(BaseSettings):
     """Tessera's configuration."""
@@ -53,7 +55,10 @@ class Settings(BaseSettings):
         description="Mark cookies Secure and use the __Host- prefix; default: issuer is https.",
     )
     key_publish_delay: int = Field(
-        3600, ge=0, description="Time a rotated-in key is published before it signs, s."
+        3600,
+        ge=0,
+        description="Time a rotated-in key is published before it signs, s; at least "
+        "IDP_KEY_CACHE_TTL plus the JWKS max-age (60 s).",
     )
     key_cache_ttl: int = Field(
         30, ge=1, le=3600, description="How long a node caches signing keys before re-reading, s."
@@ -66,6 +71,25 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="How often a node checks for changed clients and new revocations, s.",
+    )
+    cache_max_staleness: float = Field(
+        300,
+        ge=1,
+        le=3600,
+        description="While the database cannot be read, how long a node keeps answering "
+        "from memory (client credentials, introspection) before it answers 503, s.",
+    )
+    database_timeout: float = Field(
+        5,
+        gt=0,
+        le=120,
+        description="Bound on every database call (connect, pool wait, statement, lock), s.",
+    )
+    clock_leeway: int = Field(
+        15,
+        ge=0,
+        le=120,
+        description="Clock skew tolerated when checking the expiry of codes and tokens, s.",
     )
     prune_interval: int = Field(
         3600, ge=0, description="Delete expired codes, sessions, tokens every this many s; 0 off."
@@ -94,9 +118,10 @@ class Settings(BaseSettings):
             raise ValueError("session_idle_timeout must not exceed session_absolute_timeout")
         if self.key_rotation_period and self.key_rotation_period <= self.key_publish_delay:
             raise ValueError("key_rotation_period must exceed key_publish_delay")
-        if self.key_publish_delay and self.key_publish_delay <= self.key_cache_ttl:
-            # Every node must have re-read the keys before a new one signs.
-            raise ValueError("key_publish_delay must exceed key_cache_ttl")
+        floor = minimum_publish_delay(self.key_cache_ttl)
+        if self.key_publish_delay < floor:
+            # Every node and every verifier must have the new key before it signs.
+            raise ValueError(f"key_publish_delay must be at least {floor} (key_cache_ttl + 60)")
         return self
 
     @property

@@ -4,16 +4,22 @@ OIDC Core §3.1.2.6).
 Each subclass is named after the spec's error code. ``description`` is shown to the
 client; ``debug`` is for logs only. ``redirectable`` is False when the error must not
 be sent to the client's redirect URI (unknown client, unregistered redirect URI).
+An error knows the headers it needs (a challenge, ``Retry-After``); renderers add them.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
+
+REALM = "tessera"
 
 
 class ProtocolError(Exception):
     error: ClassVar[str] = "invalid_request"
     status_code: ClassVar[int] = 400
+    # RFC 6750 §3.1: a request without credentials is told only the challenge.
+    reports_error: ClassVar[bool] = True
 
     def __init__(
         self, description: str, *, debug: str | None = None, redirectable: bool = True
@@ -25,11 +31,26 @@ class ProtocolError(Exception):
         self.redirect_uri: str | None = None
         self.state: str | None = None
 
-    def bind_redirect(self, redirect_uri: str, state: str | None) -> ProtocolError:
-        """Send this error to a redirect URI already checked against the client's."""
-        if self.redirectable:
-            self.redirect_uri, self.state = redirect_uri, state
-        return self
+    def redirected_to(self, redirect_uri: str, state: str | None) -> ProtocolError:
+        """This error as it goes to a redirect URI already checked against the client's
+        (a copy; this one is left as it is)."""
+        if not self.redirectable:
+            return self
+        redirected = copy.copy(self)
+        redirected.redirect_uri, redirected.state = redirect_uri, state
+        return redirected
+
+    @property
+    def public_description(self) -> str:
+        """RFC 6749 §4.1.2.1, §5.2 (and RFC 6750 §3): error_description may only hold
+        %x20-21 / %x23-5B / %x5D-7E, so echoed input cannot smuggle anything in."""
+        return "".join(
+            ch if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\' else "?" for ch in self.description
+        )
+
+    def headers(self) -> dict[str, str]:
+        """Response headers this error calls for, beyond the body."""
+        return {}
 
 
 class InvalidRequestError(ProtocolError):
@@ -39,6 +60,9 @@ class InvalidRequestError(ProtocolError):
 class InvalidClientError(ProtocolError):
     error = "invalid_client"
     status_code = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Basic realm="{REALM}"'}  # RFC 6749 §5.2
 
 
 class InvalidGrantError(ProtocolError):
@@ -101,12 +125,23 @@ class InvalidRequestUriError(ProtocolError):
     error = "invalid_request_uri"  # OIDC Core §3.1.2.6; RFC 9126 §4
 
 
-class InvalidTokenError(ProtocolError):
+class BearerChallengeError(ProtocolError):
+    """Errors of a protected resource: RFC 6750 §3 puts them in the challenge too."""
+
+    def headers(self) -> dict[str, str]:
+        challenge = (
+            f'Bearer realm="{REALM}", error="{self.error}", '
+            f'error_description="{self.public_description}"'
+        )
+        return {"WWW-Authenticate": challenge}
+
+
+class InvalidTokenError(BearerChallengeError):
     error = "invalid_token"  # RFC 6750 §3.1
     status_code = 401
 
 
-class InsufficientScopeError(ProtocolError):
+class InsufficientScopeError(BearerChallengeError):
     error = "insufficient_scope"  # RFC 6750 §3.1
     status_code = 403
 
@@ -114,3 +149,15 @@ class InsufficientScopeError(ProtocolError):
 class RequestTooLargeError(ProtocolError):
     error = "invalid_request"
     status_code = 413
+
+
+class TemporarilyUnavailableError(ProtocolError):
+    """RFC 6749 §4.1.2.1: the server cannot handle the request now (the database is
+    unreachable, or this node's copy of it is too old to trust); retry later."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+    retry_after = 5
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}  # RFC 9110 §10.2.3

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import cast
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -21,19 +21,27 @@ from idp.keys.signing import StoredKey
 from idp.oauth.client_auth import AssertionAudience
 from idp.oauth.client_cache import ClientCache
 from idp.oauth.clients import Client
-from idp.oauth.tokens import MAX_TOKEN_LIFETIME, Lifetimes, TokenIssuer
+from idp.oauth.token_context import TokenContext, TokenStores
+from idp.oauth.tokens import Lifetimes, TokenIssuer
 from idp.oidc.discovery import provider_metadata
+from idp.oidc.id_token import IdTokens
 from idp.revocation.cache import RevocationCache
+from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
 from idp.sessions.sso import SessionPolicy
 from idp.store.cache_versions import CLIENTS_CACHE
-from idp.store.database import Database
+from idp.store.database import Database, unavailable_when_unreachable
 from idp.store.pruning import prune
 from idp.store.repository import SqlStore
 
 
 class NoStorage:
-    def __getattr__(self, name: str) -> object:
+    """The stores of a request the core declared in-memory: any use is a bug, and says so."""
+
+    def __getattr__(self, name: str) -> NoReturn:
         raise RuntimeError(f"a path declared in-memory used storage: {name}")
+
+
+NO_STORAGE = NoStorage()
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Provider:
     keyring: KeyRing
     signer: JwtSigner
     tokens: TokenIssuer
+    id_tokens: IdTokens
     clients: ClientCache
     revocations: RevocationCache
     csrf_key: bytes
@@ -56,7 +65,7 @@ class Provider:
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Provider:
         clock = clock or SystemClock()
         instance_secret = load_or_create(settings.secret_key_file)
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, settings.database_timeout)
         key_encryption_key = derive_key(instance_secret, "signing-key-encryption")
 
         def load_keys() -> list[StoredKey]:
@@ -71,12 +80,15 @@ class Provider:
             with database.transaction() as session:
                 return SqlStore(session).cache_version(CLIENTS_CACHE)
 
-        def load_revocations(last_id: int) -> list[tuple[int, str, str, int]]:
+        def load_revocations(position: int) -> tuple[list[RevocationRecord], int]:
             with database.transaction() as session:
-                return SqlStore(session).revocations_since(last_id, clock.now())
+                return SqlStore(session).revocations_after(position, clock.now())
 
-        keyring = KeyRing(load_keys, key_encryption_key, clock, settings.key_cache_ttl)
-        signer = JwtSigner(keyring, clock)
+        keyring = KeyRing(load_keys, key_encryption_key, clock)
+        signer = JwtSigner(keyring, clock, settings.clock_leeway)
+        lifetimes = Lifetimes(
+            settings.access_token_ttl, settings.id_token_ttl, settings.refresh_token_ttl
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -84,15 +96,11 @@ class Provider:
             keyring=keyring,
             signer=signer,
             tokens=TokenIssuer(
-                signer,
-                issuer=settings.issuer,
-                audience=settings.audience,
-                lifetimes=Lifetimes(
-                    settings.access_token_ttl, settings.id_token_ttl, settings.refresh_token_ttl
-                ),
+                signer, issuer=settings.issuer, audience=settings.audience, lifetimes=lifetimes
             ),
-            clients=ClientCache(load_client, load_client_version, settings.cache_poll_interval),
-            revocations=RevocationCache(load_revocations, settings.cache_poll_interval),
+            id_tokens=IdTokens(signer, settings.issuer, lifetimes),
+            clients=ClientCache(load_client, load_client_version, settings.cache_max_staleness),
+            revocations=RevocationCache(load_revocations, settings.cache_max_staleness),
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
             session_policy=SessionPolicy(
@@ -105,35 +113,55 @@ class Provider:
         )
 
     @contextmanager
-    def store(self, *, in_memory: bool = False) -> Iterator[SqlStore]:
+    def store(self) -> Iterator[SqlStore]:
         """One transaction. A protocol rejection commits too: the core checks before it
         writes, so all a rejected request can have written is security bookkeeping
         (revocations after a replayed code or refresh token, a used client-assertion
-        id, a device's last poll).
+        id, a device's last poll). A database that cannot be reached is 503."""
+        with unavailable_when_unreachable():
+            session = self.database.sessions()
+            try:
+                yield SqlStore(session)
+                self._commit(session)
+            except ProtocolError:
+                self._commit(session)
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
-        ``in_memory``: the core declared this request needs no storage; it gets a store
-        that refuses every use, so that declaration cannot silently go stale."""
-        if in_memory:
-            yield cast(SqlStore, NoStorage())
-            return
-        session = self.database.sessions()
-        try:
-            yield SqlStore(session)
-            self._commit(session)
-        except ProtocolError:
-            self._commit(session)
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def token_context(self, stores: TokenStores) -> TokenContext:
+        """What the endpoints of authenticated clients hand the core; ``NO_STORAGE``
+        for a request the core declared in-memory."""
+        return TokenContext(
+            stores=stores,
+            clients=self.clients,
+            tokens=self.tokens,
+            revocations=self.revocations,
+            assertion_audience=self.assertion_audience,
+            session_policy=self.session_policy,
+            now=self.clock.now(),
+            response_extensions=(self.id_tokens,),
+        )
 
     @staticmethod
     def _commit(session: Session) -> None:
         # Requests served from memory never began a transaction; committing would.
         if session.in_transaction():
             session.commit()
+
+    def refresh_caches(self) -> None:
+        """What the node's cache refresher runs every IDP_CACHE_POLL_INTERVAL seconds."""
+        with unavailable_when_unreachable():
+            self.revocations.refresh(self.clock.now())
+            self.clients.refresh()
+
+    def refresh_keys(self) -> None:
+        """Every IDP_KEY_CACHE_TTL seconds."""
+        with unavailable_when_unreachable():
+            self.keyring.refresh()
 
     def prune(self) -> dict[str, int]:
         """Delete rows nothing can use any more (idp.store.pruning)."""
@@ -153,4 +181,4 @@ class Provider:
                 max_token_ttl=MAX_TOKEN_LIFETIME,
             )
         if rotated:
-            self.keyring.invalidate()
+            self.keyring.refresh()

@@ -18,7 +18,7 @@ from idp.oauth.clients import (
     check_redirect_uri_registration,
 )
 from idp.oauth.storage import ClientStore
-from idp.oauth.tokens import MAX_TOKEN_LIFETIME
+from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.scope import Scope
 from idp.secret import Secret, digest, new_token
 

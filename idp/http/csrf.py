@@ -23,12 +23,12 @@ def render_form_page(
     template: str,
     *,
     key: bytes,
+    secure: bool,
     purpose: str,
     status_code: int = 200,
     **context: Any,
 ) -> Response:
     """Render a page holding a form, with its CSRF token (and cookie, if missing)."""
-    secure: bool = request.app.state.provider.settings.secure_cookies
     seed = request.cookies.get(cookie_name(CSRF_COOKIE, secure))
     new_seed = None if seed else new_token()
     token = _sign(key, seed or str(new_seed), purpose)
@@ -38,8 +38,9 @@ def render_form_page(
     return response
 
 
-def check_csrf(request: Request, form_token: str | None, key: bytes, purpose: str) -> None:
-    secure: bool = request.app.state.provider.settings.secure_cookies
+def check_csrf(
+    request: Request, form_token: str | None, *, key: bytes, secure: bool, purpose: str
+) -> None:
     seed = request.cookies.get(cookie_name(CSRF_COOKIE, secure))
     if not seed or not form_token or not hmac.compare_digest(_sign(key, seed, purpose), form_token):
         raise InvalidRequestError("the form has expired; please go back and try again")

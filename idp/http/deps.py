@@ -1,4 +1,5 @@
-"""Request-scoped dependencies shared by the routers."""
+"""Request-scoped dependencies shared by the routers: the one place that reads the
+provider from the application's state."""
 
 from __future__ import annotations
 
@@ -17,5 +18,15 @@ async def get_provider(request: Request) -> Provider:
 
 
 ProviderDep = Annotated[Provider, Depends(get_provider)]
-FormDep = Annotated[dict[str, str], Depends(form_params)]
-OptionalFormDep = Annotated[dict[str, str], Depends(optional_form_params)]
+
+
+async def _form(request: Request, provider: ProviderDep) -> dict[str, str]:
+    return await form_params(request, provider.settings.max_body_bytes)
+
+
+async def _optional_form(request: Request, provider: ProviderDep) -> dict[str, str]:
+    return await optional_form_params(request, provider.settings.max_body_bytes)
+
+
+FormDep = Annotated[dict[str, str], Depends(_form)]
+OptionalFormDep = Annotated[dict[str, str], Depends(_optional_form)]

@@ -16,15 +16,18 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from idp.errors import ProtocolError
-from idp.http.errors import render_error, render_unexpected
+from idp.http.errors import ErrorRenderer
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 class DirectRoutes:
-    def __init__(self, app: ASGIApp, routes: Mapping[tuple[str, str], Handler]) -> None:
+    def __init__(
+        self, app: ASGIApp, routes: Mapping[tuple[str, str], Handler], errors: ErrorRenderer
+    ) -> None:
         self.app = app
         self.routes = routes
+        self.errors = errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = (
@@ -37,7 +40,7 @@ class DirectRoutes:
         try:
             response = await handler(request)
         except ProtocolError as error:
-            response = render_error(request, error)
+            response = self.errors.render(request, error)
         except Exception as error:
-            response = render_unexpected(request, error)
+            response = self.errors.render_unexpected(request, error)
         await response(scope, receive, send)

@@ -13,17 +13,18 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 64
 
 
-async def form_params(request: Request) -> dict[str, str]:
-    """The form body of a POST; any other content type is invalid_request."""
-    return single_valued(await form_pairs(request))
+async def form_params(request: Request, limit: int) -> dict[str, str]:
+    """The form body of a POST, at most ``limit`` bytes; any other content type is
+    invalid_request."""
+    return single_valued(await form_pairs(request, limit))
 
 
-async def form_pairs(request: Request) -> list[tuple[str, str]]:
+async def form_pairs(request: Request, limit: int) -> list[tuple[str, str]]:
     """The name/value pairs of a form body, repeats included."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_CONTENT_TYPE:
         raise InvalidRequestError(f"request body must be {FORM_CONTENT_TYPE}")
-    body = await read_limited_body(request)
+    body = await read_limited_body(request, limit)
     try:
         pairs = parse_qsl(
             body.decode("utf-8", errors="strict"),
@@ -36,8 +37,7 @@ async def form_pairs(request: Request) -> list[tuple[str, str]]:
     return pairs
 
 
-async def read_limited_body(request: Request) -> bytes:
-    limit: int = request.app.state.provider.settings.max_body_bytes
+async def read_limited_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise RequestTooLargeError(f"request body exceeds {limit} bytes")
@@ -50,8 +50,8 @@ async def read_limited_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def optional_form_params(request: Request) -> dict[str, str]:
+async def optional_form_params(request: Request, limit: int) -> dict[str, str]:
     """Like form_params, but a request with no body and no content type has no params."""
-    if "content-type" not in request.headers and not await read_limited_body(request):
+    if "content-type" not in request.headers and not await read_limited_body(request, limit):
         return {}
-    return await form_params(request)
+    return await form_params(request, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.responses import HTMLResponse
@@ -14,6 +15,14 @@ _templates = Environment(
 )
 
 
-def render_page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render_page(
+    template: str,
+    status_code: int = 200,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
     html = _templates.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(
+        html, status_code=status_code, headers={"Cache-Control": "no-store", **(headers or {})}
+    )

@@ -171,7 +171,7 @@ def advance(
             consented_here=bool(interaction and interaction.consented),
         )
     except ProtocolError as error:
-        raise error.bind_redirect(request.redirect_uri, request.state) from None
+        raise error.redirected_to(request.redirect_uri, request.state) from None
     if step is not Step.ISSUE_CODE or session is None:
         return step
     if interaction is not None:

@@ -90,7 +90,13 @@ def login(
     form: FormDep,
 ) -> Response:
     now, settings = provider.clock.now(), provider.settings
-    check_csrf(request, form.get("csrf_token"), provider.csrf_key, LOGIN_PURPOSE)
+    check_csrf(
+        request,
+        form.get("csrf_token"),
+        key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
+        purpose=LOGIN_PURPOSE,
+    )
     with provider.store() as store:
         interaction, client = _load(store, interaction_id, now)
         if "cancel" in form:
@@ -132,7 +138,13 @@ def consent(
     form: FormDep,
 ) -> Response:
     now, settings = provider.clock.now(), provider.settings
-    check_csrf(request, form.get("csrf_token"), provider.csrf_key, CONSENT_PURPOSE)
+    check_csrf(
+        request,
+        form.get("csrf_token"),
+        key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
+        purpose=CONSENT_PURPOSE,
+    )
     with provider.store() as store:
         interaction, client = _load(store, interaction_id, now)
         session = current_session(request, provider, store)
@@ -172,7 +184,7 @@ def _deny(store: SqlStore, interaction: Interaction, client: Client, debug: str)
         store.decide_device_authorization(interaction.device_code_digest, DeviceStatus.DENIED, None)
         return render_page("device_done.html", client_name=client.name, approved=False)
     error = AccessDeniedError("the resource owner denied the request", debug=debug)
-    raise error.bind_redirect(interaction.request.redirect_uri, interaction.request.state)
+    raise error.redirected_to(interaction.request.redirect_uri, interaction.request.state)
 
 
 def _login_page(
@@ -189,6 +201,7 @@ def _login_page(
         request,
         "login.html",
         key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
         purpose=LOGIN_PURPOSE,
         status_code=status,
         client_name=client.name,
@@ -205,6 +218,7 @@ def _consent_page(
         request,
         "consent.html",
         key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
         purpose=CONSENT_PURPOSE,
         client_name=client.name,
         action=f"/interaction/{interaction.id}/consent",
@@ -220,7 +234,13 @@ def device_page(request: Request, provider: ProviderDep, user_code: str = "") ->
 
 @device_router.post("")
 def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    check_csrf(request, form.get("csrf_token"), provider.csrf_key, DEVICE_PURPOSE)
+    check_csrf(
+        request,
+        form.get("csrf_token"),
+        key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
+        purpose=DEVICE_PURPOSE,
+    )
     caller = request.client.host if request.client else "unknown"
     if user_code_failures.blocked(caller):
         return _device_page(
@@ -251,6 +271,7 @@ def _device_page(
         request,
         "device.html",
         key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
         purpose=DEVICE_PURPOSE,
         status_code=status,
         action="/device",

@@ -1,6 +1,7 @@
-"""The key ring: private keys unsealed once and held in memory, refreshed from storage
-every ``cache_ttl`` seconds so that keys rotated on another node are picked up before
-they start signing (the publish delay is longer than the cache lifetime)."""
+"""The key ring: private keys unsealed once and held in memory. The node's cache
+refresher re-reads them every IDP_KEY_CACHE_TTL seconds (``refresh``, off the event
+loop), so that keys rotated on another node are picked up before they start signing:
+the publish delay is at least the cache lifetime plus the JWKS max-age."""
 
 from __future__ import annotations
 
@@ -31,16 +32,14 @@ class KeyRing:
         load_keys: Callable[[], list[StoredKey]],
         encryption_key: bytes,
         clock: Clock,
-        cache_ttl: int,
     ) -> None:
         self._load_keys = load_keys
         self._encryption_key = encryption_key
         self._clock = clock
-        self._cache_ttl = cache_ttl
         self._lock = threading.Lock()
         self._stored: list[StoredKey] = []
         self._private: dict[str, PrivateKey] = {}
-        self._loaded_at: int | None = None
+        self._loaded = False
         self._document: tuple[tuple[str, ...], bytes] | None = None
 
     def signing_key(self, alg: Algorithm) -> ActiveKey:
@@ -75,25 +74,19 @@ class KeyRing:
             self._document = (kids, json.dumps(self.jwks()).encode())
         return self._document[1]
 
-    def invalidate(self) -> None:
+    def refresh(self) -> None:
+        """Re-read the keys from storage, unsealing only the new ones."""
+        stored = self._load_keys()
         with self._lock:
-            self._loaded_at = None
-
-    def _current_keys(self, now: int) -> list[StoredKey]:
-        self._refresh_if_stale(now)
-        return [key for key in self._stored if key.expires_at is None or key.expires_at > now]
-
-    def _refresh_if_stale(self, now: int) -> None:
-        if self._loaded_at is not None and now - self._loaded_at < self._cache_ttl:
-            return
-        with self._lock:
-            if self._loaded_at is not None and now - self._loaded_at < self._cache_ttl:
-                return
-            stored = self._load_keys()
             self._private = {
                 key.kid: self._private.get(key.kid)
                 or unseal_private_key(key.sealed_private_key, key.kid, self._encryption_key)
                 for key in stored
             }
             self._stored = stored
-            self._loaded_at = now
+            self._loaded = True
+
+    def _current_keys(self, now: int) -> list[StoredKey]:
+        if not self._loaded:
+            self.refresh()  # a process that never started the refresher (the CLI)
+        return [key for key in self._stored if key.expires_at is None or key.expires_at > now]

@@ -81,10 +81,12 @@ def validate_authorization_request(
     *,
     pushed: bool = False,
     repeated: frozenset[str] = frozenset(),
+    redirect_errors: bool = True,
 ) -> tuple[AuthorizationRequest, Client]:
     """Errors raised before the redirect URI is trusted are not redirectable.
     ``pushed``: the parameters came through a pushed authorization request (RFC 9126);
-    ``repeated``: names of parameters the request included more than once."""
+    ``repeated``: names of parameters the request included more than once;
+    ``redirect_errors``: False where errors are answered directly (the PAR endpoint)."""
     if {"client_id", "redirect_uri"} & repeated:
         raise InvalidRequestError("client_id and redirect_uri must appear once", redirectable=False)
     client = check_client(params, clients)
@@ -105,7 +107,9 @@ def validate_authorization_request(
             required=client.is_public,
         )
     except ProtocolError as error:
-        raise error.bind_redirect(redirect_uri, params.get("state")) from None
+        if not redirect_errors:
+            raise
+        raise error.redirected_to(redirect_uri, params.get("state")) from None
     request = AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=redirect_uri,

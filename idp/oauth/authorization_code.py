@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from idp.errors import InvalidGrantError, InvalidTargetError
 from idp.oauth.clients import Client
@@ -12,19 +12,15 @@ from idp.oauth.grants import AuthorizationCode, IssuedTokens
 from idp.oauth.parameters import require
 from idp.oauth.pkce import check_code_verifier
 from idp.oauth.resources import check_resources
+from idp.oauth.token_context import TokenContext
 from idp.oauth.token_response import load_granting_session, user_token_response
 from idp.oauth.tokens import session_grant
-from idp.revocation.revoke import revoke_access_token, revoke_refresh_family
+from idp.revocation.events import Reason
 from idp.secret import digest
-
-if TYPE_CHECKING:
-    from idp.oauth.token_endpoint import TokenEndpointContext
-
-REUSE = "authorization_code_reuse"
 
 
 def exchange_authorization_code(
-    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
+    params: Mapping[str, str], client: Client, ctx: TokenContext
 ) -> dict[str, Any]:
     code_digest = digest(require(params, "code"))
     code = load_redeemable_code(code_digest, ctx)
@@ -33,7 +29,7 @@ def exchange_authorization_code(
     resources = check_granted_resources(check_resources(params, client), code.resources)
     session = load_granting_session(ctx, code.sid)
     if not ctx.stores.mark_code_used(code_digest, ctx.now):
-        take_back(code_digest, ctx)  # lost a race with another use of the same code
+        take_back(code_digest, code, ctx)  # lost a race with another use of the same code
         raise InvalidGrantError("authorization code was already used")
 
     grant = session_grant(session, client.client_id, code.scope, resources)
@@ -46,13 +42,13 @@ def exchange_authorization_code(
     return response
 
 
-def load_redeemable_code(code_digest: str, ctx: TokenEndpointContext) -> AuthorizationCode:
+def load_redeemable_code(code_digest: str, ctx: TokenContext) -> AuthorizationCode:
     code = ctx.stores.load_code(code_digest)
     if code is None:
         raise InvalidGrantError("authorization code is invalid")
     if code.used_at is not None:
         # RFC 6749 §4.1.2: a reused code SHOULD revoke the tokens issued from it.
-        take_back(code_digest, ctx)
+        take_back(code_digest, code, ctx)
         raise InvalidGrantError("authorization code was already used")
     if code.expires_at <= ctx.now:
         raise InvalidGrantError("authorization code has expired")
@@ -77,19 +73,15 @@ def check_code_binding(code: AuthorizationCode, client: Client, params: Mapping[
         raise InvalidGrantError("redirect_uri does not match the authorization request")
 
 
-def take_back(code_digest: str, ctx: TokenEndpointContext) -> None:
+def take_back(code_digest: str, code: AuthorizationCode, ctx: TokenContext) -> None:
+    """RFC 6749 §4.1.2: what the first redemption of a replayed code issued."""
     issued = ctx.stores.take_back_code_grant(code_digest)
     if issued is None:
         return
-    revoke_access_token(
-        ctx.stores,
-        ctx.revocations,
-        issued.access_token_jti,
-        issued.access_token_expires_at,
-        reason=REUSE,
-        now=ctx.now,
+    revoker, holder = ctx.revoker(), {"subject": code.user_id, "client_id": code.client_id}
+    reason = Reason.AUTHORIZATION_CODE_REUSE
+    revoker.revoke_access_token(
+        issued.access_token_jti, issued.access_token_expires_at, reason=reason, **holder
     )
     if issued.refresh_family_id:
-        revoke_refresh_family(
-            ctx.stores, ctx.revocations, issued.refresh_family_id, reason=REUSE, now=ctx.now
-        )
+        revoker.revoke_refresh_family(issued.refresh_family_id, reason=reason, **holder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from idp.errors import InvalidRequestError, InvalidTokenError
+from idp.errors import REALM, InvalidRequestError, InvalidTokenError
 from idp.keys.jws import JwtSigner, TokenVerificationError
 from idp.oauth.tokens import ACCESS_TOKEN_TYPE
 from idp.revocation.cache import RevocationCache
@@ -12,6 +12,11 @@ from idp.revocation.cache import RevocationCache
 
 class MissingTokenError(InvalidTokenError):
     """RFC 6750 §3.1: a request with no credentials gets no error code."""
+
+    reports_error = False
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Bearer realm="{REALM}"'}
 
 
 def read_bearer_token(authorization: str | None, form_token: str | None) -> str:
@@ -43,6 +48,6 @@ def verify_access_token(
         claims = signer.verify(token, typ=ACCESS_TOKEN_TYPE, issuer=issuer, audience=audience)
     except TokenVerificationError as exc:
         raise InvalidTokenError("the access token is invalid", debug=str(exc)) from exc
-    if revocations.any_revoked(claims, now):
+    if revocations.covers(claims, now):
         raise InvalidTokenError("the access token has been revoked")
     return claims

@@ -7,21 +7,19 @@ and nothing here touches the database; the only real work is one signature."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from idp.errors import UnauthorizedClientError
 from idp.oauth.clients import Client
 from idp.oauth.resources import check_resources
+from idp.oauth.token_context import TokenContext
 from idp.oauth.token_response import bearer_response
 from idp.oauth.tokens import Grant
 from idp.scope import USER_SCOPES
 
-if TYPE_CHECKING:
-    from idp.oauth.token_endpoint import TokenEndpointContext
-
 
 def issue_client_credentials_token(
-    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
+    params: Mapping[str, str], client: Client, ctx: TokenContext
 ) -> dict[str, Any]:
     if client.is_public:
         # RFC 6749 §4.4: MUST only be used by confidential clients.

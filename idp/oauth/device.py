@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from idp.errors import (
     AccessDeniedError,
@@ -25,12 +25,10 @@ from idp.oauth.grants import DeviceAuthorization, DeviceStatus
 from idp.oauth.parameters import require
 from idp.oauth.resources import check_resources
 from idp.oauth.storage import DeviceStore
+from idp.oauth.token_context import TokenContext
 from idp.oauth.token_response import load_granting_session, user_token_response
 from idp.oauth.tokens import session_grant
 from idp.secret import digest, new_token
-
-if TYPE_CHECKING:
-    from idp.oauth.token_endpoint import TokenEndpointContext
 
 # RFC 8628 §6.1: 20 consonants, no vowels (no words), no look-alikes; 8 characters give
 # 20^8 ≈ 2^34.6 codes, shown as XXXX-XXXX.
@@ -93,7 +91,7 @@ def format_user_code(code: str) -> str:
 
 
 def exchange_device_code(
-    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
+    params: Mapping[str, str], client: Client, ctx: TokenContext
 ) -> dict[str, Any]:
     """RFC 8628 §3.4-3.5: the device polls for its tokens."""
     stores = ctx.stores
@@ -128,7 +126,7 @@ def issue_device_tokens(
     code_digest: str,
     auth: DeviceAuthorization,
     client: Client,
-    ctx: TokenEndpointContext,
+    ctx: TokenContext,
 ) -> dict[str, Any]:
     session = load_granting_session(ctx, auth.sid)
     if not store.redeem_device_authorization(code_digest):

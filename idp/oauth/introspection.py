@@ -8,7 +8,7 @@ token only if it is its own. Everything else is ``{"active": false}`` (RFC 7662 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from idp.errors import InvalidClientError, InvalidTokenError
 from idp.keys.jws import JwtSigner
@@ -16,11 +16,9 @@ from idp.keys.signing import Algorithm
 from idp.oauth.bearer import verify_access_token
 from idp.oauth.clients import Client
 from idp.oauth.parameters import require
-from idp.oauth.storage import RefreshTokenStore
-from idp.revocation.cache import RevocationCache
+from idp.oauth.token_context import TokenContext
 from idp.secret import digest
-from idp.sessions.sso import SessionPolicy, load_live_session
-from idp.sessions.storage import SessionStore
+from idp.sessions.sso import load_live_session
 
 INACTIVE: dict[str, Any] = {"active": False}
 JWT_RESPONSE_TYPE = "token-introspection+jwt"  # RFC 9701 §5
@@ -40,10 +38,6 @@ INTROSPECTED_CLAIMS = (
 )
 
 
-class IntrospectionStores(RefreshTokenStore, SessionStore, Protocol):
-    pass
-
-
 def served_from_memory(params: Mapping[str, str]) -> bool:
     """An access token (a JWT) introspected by a client using a shared secret needs only
     the key ring, the client cache and the revocation cache."""
@@ -55,34 +49,22 @@ def check_may_introspect(client: Client) -> None:
         raise InvalidClientError("only authenticated clients may introspect tokens")
 
 
-def introspect(
-    params: Mapping[str, str],
-    client: Client,
-    *,
-    signer: JwtSigner,
-    issuer: str,
-    revocations: RevocationCache,
-    stores: IntrospectionStores,
-    session_policy: SessionPolicy,
-    now: int,
-) -> dict[str, Any]:
+def introspect(params: Mapping[str, str], client: Client, ctx: TokenContext) -> dict[str, Any]:
     token = require(params, "token")
     if token.count(".") == 2:
-        return introspect_access_token(token, client, signer, issuer, revocations, now)
-    return introspect_refresh_token(token, client, stores, session_policy, now)
+        return introspect_access_token(token, client, ctx)
+    return introspect_refresh_token(token, client, ctx)
 
 
-def introspect_access_token(
-    token: str,
-    client: Client,
-    signer: JwtSigner,
-    issuer: str,
-    revocations: RevocationCache,
-    now: int,
-) -> dict[str, Any]:
+def introspect_access_token(token: str, client: Client, ctx: TokenContext) -> dict[str, Any]:
     try:
         claims = verify_access_token(
-            token, signer, issuer=issuer, audience=None, revocations=revocations, now=now
+            token,
+            ctx.tokens.signer,
+            issuer=ctx.tokens.issuer,
+            audience=None,
+            revocations=ctx.revocations,
+            now=ctx.now,
         )
     except InvalidTokenError:
         return INACTIVE
@@ -95,23 +77,19 @@ def introspect_access_token(
     return body
 
 
-def introspect_refresh_token(
-    token: str,
-    client: Client,
-    stores: IntrospectionStores,
-    session_policy: SessionPolicy,
-    now: int,
-) -> dict[str, Any]:
-    stored = stores.load_refresh_token(digest(token))
+def introspect_refresh_token(token: str, client: Client, ctx: TokenContext) -> dict[str, Any]:
+    stored = ctx.stores.load_refresh_token(digest(token))
     if (
         stored is None
         or stored.client_id != client.client_id
         or stored.revoked_at is not None
         or stored.rotated_at is not None
-        or stored.expires_at <= now
+        or stored.expires_at <= ctx.now
     ):
         return INACTIVE
-    if not stored.offline and load_live_session(stores, session_policy, stored.sid, now) is None:
+    if not stored.offline and not load_live_session(
+        ctx.stores, ctx.session_policy, stored.sid, ctx.now
+    ):
         return INACTIVE
     body = {
         "active": True,

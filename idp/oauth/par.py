@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from idp.errors import InvalidRequestError, InvalidRequestUriError, ProtocolError
+from idp.errors import InvalidRequestError, InvalidRequestUriError
 from idp.oauth.authorization import validate_authorization_request
 from idp.oauth.clients import Client
 from idp.oauth.storage import ClientStore
@@ -44,11 +44,8 @@ def push_authorization_request(
         raise InvalidRequestError("client_id does not match the authenticated client")
     request = {name: value for name, value in params.items() if name not in CLIENT_AUTH_PARAMETERS}
     request["client_id"] = client.client_id
-    try:
-        validate_authorization_request(request, clients, pushed=True)
-    except ProtocolError as error:
-        error.redirect_uri = None  # RFC 9126 §2.3: errors go in the response, as JSON
-        raise
+    # RFC 9126 §2.3: errors go in the response, as JSON, never to the redirect URI.
+    validate_authorization_request(request, clients, pushed=True, redirect_errors=False)
     request_uri = REQUEST_URI_PREFIX + new_token()
     store.save_pushed_request(digest(request_uri), client.client_id, request, now + REQUEST_URI_TTL)
     return {"request_uri": request_uri, "expires_in": REQUEST_URI_TTL}

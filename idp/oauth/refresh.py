@@ -5,7 +5,7 @@ rotated revokes its family and ends the SSO session it belongs to."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from idp.authn.users import is_active_user
 from idp.errors import InvalidGrantError
@@ -13,22 +13,15 @@ from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
 from idp.oauth.parameters import require
 from idp.oauth.resources import check_resources
+from idp.oauth.token_context import TokenContext
 from idp.oauth.token_response import user_token_response
-from idp.oauth.tokens import MAX_TOKEN_LIFETIME, Grant
-from idp.revocation.revoke import revoke_refresh_family, revoke_sso_session
+from idp.oauth.tokens import Grant
+from idp.revocation.events import Reason
 from idp.secret import digest
 from idp.sessions.sso import load_live_session
 
-if TYPE_CHECKING:
-    from idp.oauth.token_endpoint import TokenEndpointContext
 
-REUSE = "refresh_token_reuse"
-REUSE_EVENT = "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
-
-
-def refresh_tokens(
-    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
-) -> dict[str, Any]:
+def refresh_tokens(params: Mapping[str, str], client: Client, ctx: TokenContext) -> dict[str, Any]:
     token_digest = digest(require(params, "refresh_token"))
     stored = load_usable_refresh_token(token_digest, client, ctx)
     # RFC 6749 §6: the scope may be narrowed, never widened.
@@ -69,9 +62,7 @@ def refresh_tokens(
     return response
 
 
-def load_usable_refresh_token(
-    token_digest: str, client: Client, ctx: TokenEndpointContext
-) -> RefreshToken:
+def load_usable_refresh_token(token_digest: str, client: Client, ctx: TokenContext) -> RefreshToken:
     stored = ctx.stores.load_refresh_token(token_digest)
     if stored is None or stored.client_id != client.client_id:
         # RFC 6749 §6: bound to the client it was issued to.
@@ -85,25 +76,13 @@ def load_usable_refresh_token(
     return stored
 
 
-def detect_reuse(stored: RefreshToken, ctx: TokenEndpointContext) -> None:
+def detect_reuse(stored: RefreshToken, ctx: TokenContext) -> None:
     """RFC 9700 §4.14.2: an already rotated token was presented. Revoke the family and
-    the session's tokens, record the event, and refuse."""
-    revoke_refresh_family(ctx.stores, ctx.revocations, stored.family_id, reason=REUSE, now=ctx.now)
-    if stored.sid:
-        revoke_sso_session(
-            ctx.stores,
-            ctx.revocations,
-            stored.sid,
-            reason=REUSE,
-            now=ctx.now,
-            tokens_live_until=ctx.now + MAX_TOKEN_LIFETIME,
-        )
-    ctx.stores.record_security_event(
-        REUSE_EVENT,
-        subject=stored.user_id,
-        client_id=stored.client_id,
-        sid=stored.sid or None,
-        now=ctx.now,
-        detail={"reason": REUSE, "family_id": stored.family_id},
-    )
+    end the session it belongs to, with every token it issued; then refuse."""
+    revoker, reason = ctx.revoker(), Reason.REFRESH_TOKEN_REUSE
+    holder = {"subject": stored.user_id, "client_id": stored.client_id}
+    if stored.sid:  # the session's refresh tokens include the family's
+        revoker.revoke_session(stored.sid, reason=reason, **holder)
+    else:
+        revoker.revoke_refresh_family(stored.family_id, reason=reason, **holder)
     raise InvalidGrantError("refresh token was already used")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from idp.errors import ProtocolError
 from idp.http.deps import FormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.forms import form_pairs, form_params
@@ -19,6 +20,7 @@ from idp.http.session_cookie import current_session
 from idp.http.threads import on_loop_or_thread
 from idp.interaction.flow import CodeIssued, advance, start_interaction
 from idp.oauth.authorization import authorization_response_uri, validate_authorization_request
+from idp.oauth.client_auth import read_credentials
 from idp.oauth.clients import Client
 from idp.oauth.device import device_authorization_response, start_device_authorization
 from idp.oauth.introspection import (
@@ -34,10 +36,11 @@ from idp.oauth.par import (
     resolve_pushed_request,
 )
 from idp.oauth.parameters import check_not_repeated, first_values
-from idp.oauth.token_endpoint import TokenEndpointContext, authenticate, handle_token_request
+from idp.oauth.token_context import TokenContext
+from idp.oauth.token_endpoint import authenticate, handle_token_request
 from idp.oauth.token_endpoint import served_from_memory as token_served_from_memory
 from idp.oauth.token_revocation import revoke_token
-from idp.provider import Provider
+from idp.provider import NO_STORAGE, Provider
 from idp.store.repository import SqlStore
 
 router = APIRouter(tags=["OAuth 2.0"])
@@ -94,7 +97,7 @@ def authorize_get(request: Request, provider: ProviderDep) -> Response:
     response_class=Response,
 )
 async def authorize_post(request: Request, provider: ProviderDep) -> Response:
-    pairs = await form_pairs(request)
+    pairs = await form_pairs(request, provider.settings.max_body_bytes)
     return await run_in_threadpool(_authorize, request, provider, pairs)
 
 
@@ -128,26 +131,27 @@ def _authorize(request: Request, provider: Provider, pairs: list[tuple[str, str]
     return redirect_to(location, request.method)
 
 
-def _token_context(provider: Provider, store: SqlStore) -> TokenEndpointContext:
-    return TokenEndpointContext(
-        stores=store,
-        clients=provider.clients,
-        tokens=provider.tokens,
-        revocations=provider.revocations,
-        assertion_audience=provider.assertion_audience,
-        session_policy=provider.session_policy,
-        now=provider.clock.now(),
-    )
-
-
 @contextmanager
 def _authenticated(
-    provider: Provider, form: dict[str, str], authorization: str | None, in_memory: bool = False
-) -> Iterator[tuple[SqlStore, Client, TokenEndpointContext]]:
+    provider: Provider, form: dict[str, str], authorization: str | None
+) -> Iterator[tuple[SqlStore, Client, TokenContext]]:
     """One transaction for a request from an authenticated client (RFC 6749 §2.3)."""
-    with provider.store(in_memory=in_memory) as store:
-        ctx = _token_context(provider, store)
+    with provider.store() as store:
+        ctx = provider.token_context(store)
         yield store, authenticate(form, authorization, ctx), ctx
+
+
+def _in_memory(
+    provider: Provider, form: dict[str, str], authorization: str | None, declared: bool
+) -> bool:
+    """The core declared the request needs no storage, and this node holds the client."""
+    if not declared:
+        return False
+    try:
+        credentials = read_credentials(form, authorization)
+    except ProtocolError:
+        return False  # the request fails either way; let the full path say why
+    return provider.clients.holds(credentials.client_id)
 
 
 @router.post(
@@ -157,12 +161,16 @@ def _authenticated(
 )
 async def token(request: Request) -> JSONResponse:
     # The hottest endpoint: no dependency injection, parsed by hand.
-    provider, form = await get_provider(request), await form_params(request)
-    authorization, in_memory = request.headers.get("authorization"), token_served_from_memory(form)
+    provider = await get_provider(request)
+    form = await form_params(request, provider.settings.max_body_bytes)
+    authorization = request.headers.get("authorization")
+    in_memory = _in_memory(provider, form, authorization, token_served_from_memory(form))
 
     def run() -> dict[str, Any]:
-        with provider.store(in_memory=in_memory) as store:
-            return handle_token_request(form, authorization, _token_context(provider, store))
+        if in_memory:
+            return handle_token_request(form, authorization, provider.token_context(NO_STORAGE))
+        with provider.store() as store:
+            return handle_token_request(form, authorization, provider.token_context(store))
 
     body = await on_loop_or_thread(run, in_memory=in_memory)
     # RFC 6749 §5.1: Cache-Control no-store, Pragma no-cache.
@@ -175,24 +183,21 @@ async def token(request: Request) -> JSONResponse:
     openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
 )
 async def introspection(request: Request) -> Response:
-    provider, form = await get_provider(request), await form_params(request)
+    provider = await get_provider(request)
+    form = await form_params(request, provider.settings.max_body_bytes)
     settings, authorization = provider.settings, request.headers.get("authorization")
+    in_memory = _in_memory(provider, form, authorization, introspection_served_from_memory(form))
 
-    in_memory = introspection_served_from_memory(form)
+    def answer(ctx: TokenContext) -> tuple[Client, dict[str, Any]]:
+        client = authenticate(form, authorization, ctx)
+        check_may_introspect(client)
+        return client, introspect(form, client, ctx)
 
     def run() -> tuple[Client, dict[str, Any]]:
-        with _authenticated(provider, form, authorization, in_memory) as (store, client, ctx):
-            check_may_introspect(client)
-            return client, introspect(
-                form,
-                client,
-                signer=provider.signer,
-                issuer=settings.issuer,
-                revocations=provider.revocations,
-                stores=store,
-                session_policy=provider.session_policy,
-                now=ctx.now,
-            )
+        if in_memory:
+            return answer(provider.token_context(NO_STORAGE))
+        with provider.store() as store:
+            return answer(provider.token_context(store))
 
     client, body = await on_loop_or_thread(run, in_memory=in_memory)
     if f"application/{JWT_RESPONSE_TYPE}" in request.headers.get("accept", ""):
@@ -213,16 +218,8 @@ DIRECT_ROUTES = {("POST", "/token"): token, ("POST", "/introspect"): introspecti
 )
 def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     authorization = request.headers.get("authorization")
-    with _authenticated(provider, form, authorization) as (store, client, ctx):
-        revoke_token(
-            form,
-            client,
-            signer=provider.signer,
-            issuer=provider.settings.issuer,
-            revocations=provider.revocations,
-            stores=store,
-            now=ctx.now,
-        )
+    with _authenticated(provider, form, authorization) as (_store, client, ctx):
+        revoke_token(form, client, ctx)
     return Response(status_code=200, headers=NO_STORE)  # RFC 7009 §2.2
 
 

@@ -4,63 +4,23 @@ asked for. Each grant lives in its own module; this one only dispatches."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from idp.authn.storage import UserStore
 from idp.errors import UnauthorizedClientError, UnsupportedGrantTypeError
 from idp.oauth.authorization_code import exchange_authorization_code
-from idp.oauth.client_auth import AssertionAudience, authenticate_client, read_credentials
+from idp.oauth.client_auth import authenticate_client, read_credentials
 from idp.oauth.client_credentials import issue_client_credentials_token
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.device import exchange_device_code
 from idp.oauth.parameters import require
 from idp.oauth.refresh import refresh_tokens
-from idp.oauth.storage import (
-    AssertionStore,
-    ClientStore,
-    CodeStore,
-    DeviceStore,
-    RefreshTokenStore,
-)
+from idp.oauth.token_context import TokenContext
 from idp.oauth.token_exchange import exchange_token
-from idp.oauth.tokens import TokenIssuer
-from idp.revocation.cache import RevocationCache
-from idp.revocation.revoke import SessionRevocationStore
-from idp.sessions.sso import SessionPolicy
-from idp.sessions.storage import SessionStore
+
+GrantHandler = Callable[[Mapping[str, str], Client, TokenContext], dict[str, Any]]
 
 
-class TokenStores(
-    AssertionStore,
-    CodeStore,
-    DeviceStore,
-    RefreshTokenStore,
-    UserStore,
-    SessionStore,
-    SessionRevocationStore,
-    Protocol,
-):
-    """Everything the grants read or write, in one transaction."""
-
-
-@dataclass(frozen=True)
-class TokenEndpointContext:
-    stores: TokenStores
-    clients: ClientStore
-    tokens: TokenIssuer
-    revocations: RevocationCache
-    assertion_audience: AssertionAudience
-    session_policy: SessionPolicy
-    now: int
-
-
-GrantHandler = Callable[[Mapping[str, str], Client, TokenEndpointContext], dict[str, Any]]
-
-
-def authenticate(
-    params: Mapping[str, str], authorization: str | None, ctx: TokenEndpointContext
-) -> Client:
+def authenticate(params: Mapping[str, str], authorization: str | None, ctx: TokenContext) -> Client:
     credentials = read_credentials(params, authorization)
     return authenticate_client(
         ctx.clients, ctx.stores, credentials, ctx.assertion_audience, ctx.now
@@ -77,7 +37,7 @@ def served_from_memory(params: Mapping[str, str]) -> bool:
 
 
 def handle_token_request(
-    params: Mapping[str, str], authorization: str | None, ctx: TokenEndpointContext
+    params: Mapping[str, str], authorization: str | None, ctx: TokenContext
 ) -> dict[str, Any]:
     grant_type = require(params, "grant_type")
     handler = GRANT_HANDLERS.get(grant_type)

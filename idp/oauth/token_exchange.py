@@ -10,25 +10,21 @@ audiences a client may exchange for is its ``exchange_audiences`` policy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from idp.errors import InvalidRequestError, InvalidTargetError, InvalidTokenError
 from idp.oauth.bearer import verify_access_token
 from idp.oauth.clients import Client
 from idp.oauth.parameters import require
+from idp.oauth.token_context import TokenContext
 from idp.oauth.token_response import bearer_response
 from idp.oauth.tokens import Grant
 from idp.scope import Scope
 
-if TYPE_CHECKING:
-    from idp.oauth.token_endpoint import TokenEndpointContext
-
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # RFC 8693 §3
 
 
-def exchange_token(
-    params: Mapping[str, str], client: Client, ctx: TokenEndpointContext
-) -> dict[str, Any]:
+def exchange_token(params: Mapping[str, str], client: Client, ctx: TokenContext) -> dict[str, Any]:
     requested_type = params.get("requested_token_type", ACCESS_TOKEN_TYPE)
     if requested_type != ACCESS_TOKEN_TYPE:
         raise InvalidRequestError("only access tokens can be requested")
@@ -53,7 +49,7 @@ def exchange_token(
 
 
 def verify_presented_token(
-    params: Mapping[str, str], name: str, ctx: TokenEndpointContext
+    params: Mapping[str, str], name: str, ctx: TokenContext
 ) -> dict[str, Any]:
     """RFC 8693 §2.1: the token and its type; we accept our own access tokens."""
     token = require(params, name)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from idp.authn.users import is_active_user
 from idp.errors import InvalidGrantError
-from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client, GrantType
+from idp.oauth.token_context import TokenContext
 from idp.oauth.tokens import AccessToken, Grant
-from idp.oidc.id_token import issue_id_token
-from idp.scope import OFFLINE_ACCESS, OPENID, Scope
+from idp.scope import OFFLINE_ACCESS, Scope
 from idp.sessions.sso import SsoSession, load_live_session
 
-if TYPE_CHECKING:
-    from idp.oauth.token_endpoint import TokenEndpointContext
 
-
-def load_granting_session(ctx: TokenEndpointContext, sid: str | None) -> SsoSession:
+def load_granting_session(ctx: TokenContext, sid: str | None) -> SsoSession:
     """The live SSO session a code or a device approval came from, of an active user:
     tokens end with the session and with the account."""
     session = load_live_session(ctx.stores, ctx.session_policy, sid, ctx.now) if sid else None
@@ -38,7 +34,7 @@ def bearer_response(access: AccessToken, scope: Scope, now: int) -> dict[str, An
 def user_token_response(
     grant: Grant,
     client: Client,
-    ctx: TokenEndpointContext,
+    ctx: TokenContext,
     *,
     nonce: str | None = None,
     session_expires_at: int | None,
@@ -46,7 +42,8 @@ def user_token_response(
     refresh_scope: Scope | None = None,
 ) -> tuple[dict[str, Any], AccessToken, str | None]:
     """Access token, refresh token (for clients with that grant; bound to the SSO session
-    unless offline_access was granted) and ID token (for scope openid).
+    unless offline_access was granted), and what the response extensions add (the ID
+    token, for scope openid).
 
     Returns the response, the access token and the refresh family id."""
     access = ctx.tokens.issue_access_token(grant, client, ctx.now)
@@ -66,15 +63,6 @@ def user_token_response(
             offline=offline,
         )
         family_id = record.family_id
-    if OPENID in grant.scope:
-        response["id_token"] = issue_id_token(
-            ctx.tokens.signer,
-            grant,
-            issuer=ctx.tokens.issuer,
-            alg=Algorithm(client.id_token_signed_response_alg),
-            nonce=nonce,
-            access_token=access.token,
-            now=ctx.now,
-            lifetime=ctx.tokens.lifetimes.for_client(client).id_token,
-        )
+    for extension in ctx.response_extensions:
+        extension.extend(response, grant, client, access, nonce=nonce, now=ctx.now)
     return response, access, family_id

@@ -9,66 +9,46 @@ same (RFC 7009 §2.2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
 
 from idp.errors import UnauthorizedClientError
-from idp.keys.jws import JwtSigner, TokenVerificationError
+from idp.keys.jws import TokenVerificationError
 from idp.oauth.clients import Client
 from idp.oauth.parameters import require
-from idp.oauth.storage import RefreshTokenStore
+from idp.oauth.token_context import TokenContext
 from idp.oauth.tokens import ACCESS_TOKEN_TYPE
-from idp.revocation.cache import RevocationCache
-from idp.revocation.revoke import (
-    FamilyRevocationStore,
-    revoke_access_token,
-    revoke_refresh_family,
-)
+from idp.revocation.events import Reason
 from idp.secret import digest
 
-REASON = "rfc7009_revocation"
 
-
-class TokenRevocationStores(RefreshTokenStore, FamilyRevocationStore, Protocol):
-    pass
-
-
-def revoke_token(
-    params: Mapping[str, str],
-    client: Client,
-    *,
-    signer: JwtSigner,
-    issuer: str,
-    revocations: RevocationCache,
-    stores: TokenRevocationStores,
-    now: int,
-) -> None:
+def revoke_token(params: Mapping[str, str], client: Client, ctx: TokenContext) -> None:
     token = require(params, "token")
     if token.count(".") == 2:
-        revoke_presented_access_token(token, client, signer, issuer, revocations, stores, now)
+        revoke_presented_access_token(token, client, ctx)
         return
-    stored = stores.load_refresh_token(digest(token))
+    stored = ctx.stores.load_refresh_token(digest(token))
     if stored is None:
         return
     check_issued_to(client, stored.client_id)
-    revoke_refresh_family(stores, revocations, stored.family_id, reason=REASON, now=now)
+    ctx.revoker().revoke_refresh_family(
+        stored.family_id,
+        reason=Reason.TOKEN_REVOCATION,
+        subject=stored.user_id,
+        client_id=stored.client_id,
+    )
 
 
-def revoke_presented_access_token(
-    token: str,
-    client: Client,
-    signer: JwtSigner,
-    issuer: str,
-    revocations: RevocationCache,
-    stores: TokenRevocationStores,
-    now: int,
-) -> None:
+def revoke_presented_access_token(token: str, client: Client, ctx: TokenContext) -> None:
     try:
-        claims = signer.verify(token, typ=ACCESS_TOKEN_TYPE, issuer=issuer)
+        claims = ctx.tokens.signer.verify(token, typ=ACCESS_TOKEN_TYPE, issuer=ctx.tokens.issuer)
     except TokenVerificationError:
         return
     check_issued_to(client, str(claims.get("client_id")))
-    revoke_access_token(
-        stores, revocations, str(claims["jti"]), int(claims["exp"]), reason=REASON, now=now
+    ctx.revoker().revoke_access_token(
+        str(claims["jti"]),
+        int(claims["exp"]),
+        reason=Reason.TOKEN_REVOCATION,
+        subject=str(claims["sub"]),
+        client_id=client.client_id,
     )
 
 

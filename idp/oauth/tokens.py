@@ -16,7 +16,6 @@ from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
-MAX_TOKEN_LIFETIME = 86400  # no client may have access or ID tokens that live longer
 
 
 @dataclass(frozen=True)

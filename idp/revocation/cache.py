@@ -1,58 +1,65 @@
 """Every node's in-memory view of the revocation records.
 
-It reads the records added since the last one it saw at most once per
-``poll_interval`` seconds, so a revocation made on another node is honoured within that
-interval, and one made on this node at once (``remember``). Entries leave when the last
-token they cover has expired.
+The node's cache refresher (``refresh``, off the event loop, every
+IDP_CACHE_POLL_INTERVAL seconds) reads the records committed since the last position
+it saw; a revocation made on this node is known at once (``remember``). Checking a
+token is a dictionary lookup per claim. If the database cannot be read for longer than
+``max_staleness`` seconds, the cache refuses to answer rather than call a revoked
+token valid (fail closed).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from enum import StrEnum
+from collections.abc import Callable, Mapping
 
-Loader = Callable[[int], list[tuple[int, str, str, int]]]
+from idp.revocation.records import RevocationKind, RevocationRecord
+
+Loader = Callable[[int], tuple[list[RevocationRecord], int]]
 
 
-class RevocationKind(StrEnum):
-    JTI = "jti"  # one access token
-    SID = "sid"  # every token issued in an SSO session
+class StaleCacheError(RuntimeError):
+    """The node has not been able to read the database for too long."""
 
 
 class RevocationCache:
-    def __init__(self, load_since: Loader, poll_interval: float) -> None:
-        self._load_since = load_since
-        self._poll_interval = poll_interval
+    def __init__(self, load_after: Loader, max_staleness: float) -> None:
+        self._load_after = load_after
+        self._max_staleness = max_staleness
         self._lock = threading.Lock()
-        self._revoked: dict[tuple[str, str], int] = {}
-        self._last_id = 0
-        self._polled_at = float("-inf")
+        self._records: dict[tuple[RevocationKind, str], RevocationRecord] = {}
+        self._position = 0
+        self._refreshed_at: float | None = None
 
-    def is_revoked(self, kind: RevocationKind, value: str, now: int) -> bool:
-        self._refresh_if_due()
-        prune_after = self._revoked.get((kind, value))
-        return prune_after is not None and prune_after > now
+    def covers(self, claims: Mapping[str, object], now: int) -> bool:
+        """Whether any revocation takes back the token these claims describe."""
+        self.check_fresh()
+        for kind in RevocationKind:
+            value = claims.get(kind)
+            record = self._records.get((kind, value)) if isinstance(value, str) else None
+            if record is not None and record.covers(claims, now):
+                return True
+        return False
 
-    def any_revoked(self, claims: dict[str, object], now: int) -> bool:
-        """Whether the token these claims describe is covered by any revocation."""
-        return any(
-            isinstance(claims.get(kind), str) and self.is_revoked(kind, str(claims[kind]), now)
-            for kind in RevocationKind
-        )
+    def check_fresh(self) -> None:
+        refreshed_at = self._refreshed_at
+        if refreshed_at is None or time.monotonic() - refreshed_at > self._max_staleness:
+            raise StaleCacheError("revocations could not be read from the database")
 
-    def remember(self, kind: RevocationKind, value: str, prune_after: int) -> None:
+    def remember(self, record: RevocationRecord) -> None:
         with self._lock:
-            self._revoked[(kind, value)] = prune_after
+            known = self._records.get(record.key)
+            self._records[record.key] = known.merged(record) if known else record
 
-    def _refresh_if_due(self) -> None:
-        if time.monotonic() - self._polled_at < self._poll_interval:
-            return
+    def refresh(self, now: int) -> None:
+        """Read what was committed since the last refresh and drop what has expired."""
+        records, position = self._load_after(self._position)
+        for record in records:
+            self.remember(record)
         with self._lock:
-            if time.monotonic() - self._polled_at < self._poll_interval:
-                return
-            for row_id, kind, value, prune_after in self._load_since(self._last_id):
-                self._revoked[(kind, value)] = prune_after
-                self._last_id = max(self._last_id, row_id)
-            self._polled_at = time.monotonic()
+            self._records = {
+                key: record for key, record in self._records.items() if record.prune_after > now
+            }
+            self._position = position
+            self._refreshed_at = time.monotonic()

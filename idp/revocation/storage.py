@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from idp.revocation.records import RevocationRecord
 
-class RevocationStore(Protocol):
-    def add_revocation(
-        self, kind: str, value: str, *, reason: str, now: int, prune_after: int
-    ) -> None: ...
 
-    def revocations_since(self, last_id: int, now: int) -> list[tuple[int, str, str, int]]: ...
+class RevocationLog(Protocol):
+    def add_revocation(self, record: RevocationRecord, *, reason: str) -> None: ...
 
+    def revocations_after(self, position: int, now: int) -> tuple[list[RevocationRecord], int]:
+        """Live records not yet seen by a reader at ``position``, and the position to
+        read from next. Positions follow commit order, so a record committed late is
+        never skipped."""
+        ...
+
+
+class SecurityEventLog(Protocol):
     def record_security_event(
         self,
         event_type: str,
@@ -22,3 +29,24 @@ class RevocationStore(Protocol):
         sid: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None: ...
+
+
+class RevocationStore(RevocationLog, SecurityEventLog, Protocol):
+    """Everything a revocation writes, in the caller's transaction."""
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the transaction has committed (never if it rolls back)."""
+        ...
+
+    def revoke_refresh_family(self, family_id: str, now: int) -> list[tuple[str, int]]:
+        """Revoke every token of the family; (jti, exp) of the access tokens issued
+        alongside them, for the caller to revoke too."""
+        ...
+
+    def revoke_session_refresh_tokens(self, sid: str, now: int) -> None: ...
+
+    def end_sessions_by_sid(self, sid: str) -> None: ...
+
+    def revoke_user_refresh_tokens(self, user_id: str, now: int) -> None: ...
+
+    def end_user_sessions(self, user_id: str) -> None: ...

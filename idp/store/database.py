@@ -1,44 +1,104 @@
-"""Engine and transactions. SQLite is the embedded default; PostgreSQL the scale path."""
+"""Engine and transactions. SQLite is the embedded default; PostgreSQL the scale path.
+
+Every database call is bounded by ``timeout`` seconds: connecting, waiting for a pooled
+connection, a statement, a lock. A database that is down or hung makes a request fail
+quickly (idp.provider turns that into 503 temporarily_unavailable) instead of holding
+it, and a thread, for as long as the database does.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, exc
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from idp.errors import TemporarilyUnavailableError
+from idp.store.revocations import drop_after_commit_actions, run_after_commit_actions
 
-def make_engine(url: str) -> Engine:
+DEFAULT_TIMEOUT = 5.0
+# Down, hung past the timeout, or locked past the busy timeout: worth a retry later.
+UNREACHABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, exc.DisconnectionError)
+log = logging.getLogger("idp.store")
+
+
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return _sqlite_engine(url, timeout)
+    millis = int(timeout * 1000)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={
+            "connect_timeout": max(1, int(timeout)),
+            "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"
+            f" -c idle_in_transaction_session_timeout={millis * 6}",
+        },
+    )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_engine(url: str, timeout: float) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # The driver must not open transactions itself: SQLAlchemy's "begin" does.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        # Take the write lock up front: a transaction that read first and then wants to
+        # write finds the database changed under it and fails at once with "database
+        # is locked", without waiting (SQLite's SQLITE_BUSY_SNAPSHOT). Up front, it
+        # waits its turn for at most busy_timeout. This also puts row ids in commit order.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 class Database:
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.engine = make_engine(url, timeout)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "after_commit", run_after_commit_actions)
+        event.listen(self.sessions, "after_rollback", drop_after_commit_actions)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls back if it raises."""
-        with self.sessions.begin() as session:
+        with unavailable_when_unreachable(), self.sessions.begin() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def unavailable_when_unreachable() -> Iterator[None]:
+    """Database unreachable: 503 temporarily_unavailable, not a server error."""
+    try:
+        yield
+    except UNREACHABLE as error:
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        raise TemporarilyUnavailableError(
+            "the service is temporarily unavailable; try again shortly", debug=str(error)
+        ) from error
 
 
 def affected_rows(result: Result[Any]) -> int:

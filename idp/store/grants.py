@@ -1,9 +1,7 @@
-"""Authorization codes, refresh tokens, consents, revocations and client assertion ids
+"""Authorization codes, refresh tokens, consents and client assertion ids
 (implements the grant-related Protocols of idp.oauth.storage)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +15,6 @@ from idp.store.models import (
     ClientAssertionRow,
     ConsentRow,
     RefreshTokenRow,
-    RevocationRow,
-    SecurityEventRow,
 )
 
 
@@ -143,60 +139,6 @@ class GrantQueries:
             .values(revoked_at=now)
         )
         return [(jti, expires_at) for jti, expires_at in issued if jti and expires_at]
-
-    def revoke_session_refresh_tokens(self, sid: str, now: int) -> None:
-        """Revoke every refresh token issued in session ``sid``, offline ones included."""
-        self.session.execute(
-            update(RefreshTokenRow)
-            .where(RefreshTokenRow.sid == sid, RefreshTokenRow.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-
-    def add_revocation(
-        self, kind: str, value: str, *, reason: str, now: int, prune_after: int
-    ) -> None:
-        self.session.add(
-            RevocationRow(
-                kind=kind, value=value, reason=reason, revoked_at=now, prune_after=prune_after
-            )
-        )
-        self.session.flush()
-
-    def revocations_since(self, last_id: int, now: int) -> list[tuple[int, str, str, int]]:
-        """(id, kind, value, prune_after) of live revocations recorded after ``last_id``."""
-        rows = self.session.execute(
-            select(
-                RevocationRow.id,
-                RevocationRow.kind,
-                RevocationRow.value,
-                RevocationRow.prune_after,
-            )
-            .where(RevocationRow.id > last_id, RevocationRow.prune_after > now)
-            .order_by(RevocationRow.id)
-        )
-        return [(row.id, row.kind, row.value, row.prune_after) for row in rows]
-
-    def record_security_event(
-        self,
-        event_type: str,
-        *,
-        subject: str,
-        now: int,
-        client_id: str | None = None,
-        sid: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        self.session.add(
-            SecurityEventRow(
-                event_type=event_type,
-                subject=subject,
-                client_id=client_id,
-                sid=sid,
-                detail=detail or {},
-                created_at=now,
-            )
-        )
-        self.session.flush()
 
     def record_assertion(self, client_id: str, jti: str, expires_at: int) -> bool:
         try:

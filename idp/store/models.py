@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, false
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, MetaData, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -161,6 +161,9 @@ class RevocationRow(Base):
     reason: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[int]
     prune_after: Mapped[int]
+    # PostgreSQL: the inserting transaction (pg_current_xact_id), for readers that
+    # follow commit order (idp.store.revocations). NULL on SQLite.
+    transaction_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class ClientAssertionRow(Base):

@@ -8,6 +8,7 @@ from idp.store.clients import ClientQueries
 from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
+from idp.store.revocations import RevocationQueries
 from idp.store.sessions import InteractionQueries, SessionQueries
 from idp.store.users import UserQueries
 
@@ -19,6 +20,7 @@ class SqlStore(
     SessionQueries,
     InteractionQueries,
     GrantQueries,
+    RevocationQueries,
     DeviceQueries,
     PushedRequestQueries,
 ):

@@ -58,6 +58,9 @@ class SessionQueries:
     def end_sessions_by_sid(self, sid: str) -> None:
         self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.sid == sid))
 
+    def end_user_sessions(self, user_id: str) -> None:
+        self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.user_id == user_id))
+
 
 class InteractionQueries:
     session: Session

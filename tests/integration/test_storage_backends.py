@@ -36,7 +36,7 @@ def test_consent_is_remembered(idp):
         code_flow(idp, client, user, browser=browser)
         with idp.provider.store() as store:
             consented = store.load_consented_scope(user.id, client.client_id)
-    assert consented == {"openid", "profile", "email"}
+    assert set(consented) == {"openid", "profile", "email"}
 
 
 def test_replayed_code_revokes_the_first_access_token__rfc6749_s4_1_2(idp):

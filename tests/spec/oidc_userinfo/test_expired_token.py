@@ -12,5 +12,5 @@ def test_expired_access_token_is_401_invalid_token__rfc6750_s3_1(idp):
     client, secret = register(idp)
     token = issue_tokens(idp, client, secret)["access_token"]
     assert userinfo(idp, token).status_code == 200
-    idp.clock.advance(idp.settings.access_token_ttl + 1)
+    idp.clock.advance(idp.settings.access_token_ttl + idp.settings.clock_leeway + 1)
     assert_bearer_error(userinfo(idp, token), "invalid_token", 401)

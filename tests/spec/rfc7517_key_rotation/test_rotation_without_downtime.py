@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from idp.oauth.tokens import MAX_TOKEN_LIFETIME
+from idp.revocation.records import MAX_TOKEN_LIFETIME
 from tests.support.databases import database_url
 from tests.support.flows import register
 from tests.support.server import running_idp

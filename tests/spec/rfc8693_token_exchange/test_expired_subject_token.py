@@ -12,5 +12,5 @@ def test_expired_subject_token_is_invalid_request__rfc8693_s2_2_2(idp):
     expires_at = verify_access_token(idp, subject.access_token)["exp"]
     idp.clock.advance(expires_at - idp.clock.now() - 5)
     assert exchange(idp, client, secret, subject.access_token).status_code == 200
-    idp.clock.advance(5)
+    idp.clock.advance(5 + idp.settings.clock_leeway)
     assert_oauth_error(exchange(idp, client, secret, subject.access_token), "invalid_request")

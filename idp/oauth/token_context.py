@@ -1,0 +1,69 @@
+"""What the endpoints of authenticated clients (token, introspection, revocation, device
+authorization, pushed requests) hand the core: one transaction's stores, the node's
+caches and token issuer, the time, and the extensions that add to token responses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from idp.authn.storage import UserStore
+from idp.oauth.client_auth import AssertionAudience
+from idp.oauth.clients import Client
+from idp.oauth.storage import (
+    AssertionStore,
+    ClientStore,
+    CodeStore,
+    DeviceStore,
+    RefreshTokenStore,
+)
+from idp.oauth.tokens import AccessToken, Grant, TokenIssuer
+from idp.revocation.cache import RevocationCache
+from idp.revocation.revoker import Revoker
+from idp.revocation.storage import RevocationStore
+from idp.sessions.sso import SessionPolicy
+from idp.sessions.storage import SessionStore
+
+
+class TokenStores(
+    AssertionStore,
+    CodeStore,
+    DeviceStore,
+    RefreshTokenStore,
+    UserStore,
+    SessionStore,
+    RevocationStore,
+    Protocol,
+):
+    """Everything the grants read or write, in one transaction."""
+
+
+class TokenResponseExtension(Protocol):
+    """Adds to the token response of a grant made by a user (OIDC adds the ID token)."""
+
+    def extend(
+        self,
+        response: dict[str, Any],
+        grant: Grant,
+        client: Client,
+        access: AccessToken,
+        *,
+        nonce: str | None,
+        now: int,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class TokenContext:
+    stores: TokenStores
+    clients: ClientStore
+    tokens: TokenIssuer
+    revocations: RevocationCache
+    assertion_audience: AssertionAudience
+    session_policy: SessionPolicy
+    now: int
+    response_extensions: Sequence[TokenResponseExtension] = ()
+
+    def revoker(self) -> Revoker:
+        return Revoker(self.stores, self.revocations, self.now)

@@ -1,0 +1,29 @@
+"""Security event types recorded with each revocation, for the security event stream
+(RFC 8417 SETs carrying OpenID CAEP 1.0 and RISC 1.0 events)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+CAEP = "https://schemas.openid.net/secevent/caep/event-type/"
+RISC = "https://schemas.openid.net/secevent/risc/event-type/"
+OAUTH = "https://schemas.openid.net/secevent/oauth/event-type/"
+
+
+class SecurityEventType(StrEnum):
+    SESSION_REVOKED = CAEP + "session-revoked"  # CAEP 1.0 §3.1
+    CREDENTIAL_CHANGE = CAEP + "credential-change"  # CAEP 1.0 §3.3
+    ACCOUNT_DISABLED = RISC + "account-disabled"  # RISC 1.0 §2.3
+    TOKEN_REVOKED = OAUTH + "token-revoked"  # OpenID OAuth Event Types 1.0 (draft)
+
+
+class Reason(StrEnum):
+    """Why something was taken back; kept with the record and the event."""
+
+    TOKEN_REVOCATION = "rfc7009_revocation"
+    REFRESH_TOKEN_REUSE = "refresh_token_reuse"
+    AUTHORIZATION_CODE_REUSE = "authorization_code_reuse"
+    PASSWORD_CHANGE = "password_change"
+    ACCOUNT_DISABLED = "account_disabled"
+    CLIENT_DELETED = "client_deleted"
+    SESSION_LIMIT = "session_limit"

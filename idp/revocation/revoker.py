@@ -1,0 +1,110 @@
+"""The one unit of work for taking things back.
+
+Every revocation path (RFC 7009, refresh-token and code reuse, password change, a
+disabled account, a deleted client) goes through a ``Revoker``. In the caller's
+transaction it writes the revocation records and ends what is stored (refresh tokens,
+SSO sessions) and records one security event; once that commits, this node's cache
+knows at once, and other nodes read the records from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from idp.revocation.cache import RevocationCache
+from idp.revocation.events import Reason, SecurityEventType
+from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationKind, RevocationRecord
+from idp.revocation.storage import RevocationStore
+
+
+@dataclass
+class Revoker:
+    store: RevocationStore
+    cache: RevocationCache
+    now: int
+
+    def revoke_access_token(
+        self, jti: str, expires_at: int, *, reason: Reason, subject: str, client_id: str
+    ) -> None:
+        self._record(RevocationKind.JTI, jti, prune_after=expires_at, reason=reason)
+        self._event(
+            SecurityEventType.TOKEN_REVOKED,
+            reason,
+            subject=subject,
+            client_id=client_id,
+            detail={"jti": jti},
+        )
+
+    def revoke_refresh_family(
+        self, family_id: str, *, reason: Reason, subject: str, client_id: str
+    ) -> None:
+        """A refresh-token family and the access tokens issued with it (RFC 7009 §2.1)."""
+        for jti, expires_at in self.store.revoke_refresh_family(family_id, self.now):
+            self._record(RevocationKind.JTI, jti, prune_after=expires_at, reason=reason)
+        self._event(
+            SecurityEventType.TOKEN_REVOKED,
+            reason,
+            subject=subject,
+            client_id=client_id,
+            detail={"family_id": family_id},
+        )
+
+    def revoke_session(
+        self, sid: str, *, reason: Reason, subject: str, client_id: str | None = None
+    ) -> None:
+        """End an SSO session and take back every token it issued: access tokens by
+        ``sid`` and its refresh tokens, offline ones included."""
+        self._record(RevocationKind.SID, sid, reason=reason)
+        self.store.revoke_session_refresh_tokens(sid, self.now)
+        self.store.end_sessions_by_sid(sid)
+        self._event(
+            SecurityEventType.SESSION_REVOKED, reason, subject=subject, client_id=client_id, sid=sid
+        )
+
+    def revoke_subject(self, user_id: str, *, reason: Reason, event: SecurityEventType) -> None:
+        """Everything a user holds (ASVS 5 §7.4): every token issued to them until now,
+        every refresh token, every SSO session."""
+        self._record(RevocationKind.SUBJECT, user_id, reason=reason)
+        self.store.revoke_user_refresh_tokens(user_id, self.now)
+        self.store.end_user_sessions(user_id)
+        self._event(event, reason, subject=user_id)
+
+    def revoke_client(self, client_id: str, *, reason: Reason) -> None:
+        """Every token issued to a client until now."""
+        self._record(RevocationKind.CLIENT, client_id, reason=reason)
+        self._event(SecurityEventType.TOKEN_REVOKED, reason, subject=client_id, client_id=client_id)
+
+    def _record(
+        self,
+        kind: RevocationKind,
+        value: str,
+        *,
+        reason: Reason,
+        prune_after: int | None = None,
+    ) -> None:
+        record = RevocationRecord(
+            kind, value, self.now, prune_after or self.now + MAX_TOKEN_LIFETIME
+        )
+        self.store.add_revocation(record, reason=reason)
+        # This node honours it as soon as it is durable; other nodes read it from there.
+        self.store.after_commit(lambda: self.cache.remember(record))
+
+    def _event(
+        self,
+        event_type: SecurityEventType,
+        reason: Reason,
+        *,
+        subject: str,
+        client_id: str | None = None,
+        sid: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.store.record_security_event(
+            event_type,
+            subject=subject,
+            now=self.now,
+            client_id=client_id,
+            sid=sid,
+            detail={"reason": reason.value, **(detail or {})},
+        )
