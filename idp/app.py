@@ -20,10 +20,9 @@ from idp.errors import TemporarilyUnavailableError
 from idp.http.direct_routes import DirectRoutes
 from idp.http.errors import ErrorRenderer
 from idp.http.headers import SecurityHeadersMiddleware
-from idp.interaction.routes import device_router
 from idp.interaction.routes import router as interaction_router
 from idp.oauth.routes import DIRECT_ROUTES as OAUTH_DIRECT_ROUTES
-from idp.oauth.routes import authorize_router
+from idp.oauth.routes import authorize_router, device_router
 from idp.oauth.routes import router as oauth_router
 from idp.oidc.routes import DIRECT_ROUTES as OIDC_DIRECT_ROUTES
 from idp.oidc.routes import router as oidc_router

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     session_absolute_timeout: int = Field(
         86400, ge=300, description="SSO session absolute timeout, s."
     )
+    max_sessions_per_user: int = Field(
+        50,
+        ge=1,
+        le=10000,
+        description="SSO sessions a user may hold at once; a new login ends the oldest.",
+    )
     cookie_secure: bool | None = Field(
         None,
         description="Mark cookies Secure and use the __Host- prefix; default: issuer is https.",

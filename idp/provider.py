@@ -10,23 +10,31 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from idp.authn.login import PasswordChecks
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
 from idp.errors import ProtocolError
+from idp.interaction.model import InteractionKind
+from idp.interaction.registry import InteractionRegistry
+from idp.interaction.sealing import InteractionSeal
 from idp.keys.instance_secret import derive_key, load_or_create
 from idp.keys.jws import JwtSigner
 from idp.keys.keyring import KeyRing
 from idp.keys.rotation import rotate_keys_if_due
 from idp.keys.signing import StoredKey
+from idp.oauth.authorization_interaction import AuthorizationRequests
 from idp.oauth.client_auth import AssertionAudience
 from idp.oauth.client_cache import ClientCache
 from idp.oauth.clients import Client
+from idp.oauth.device_approval import DeviceApprovals
 from idp.oauth.token_context import TokenContext, TokenStores
 from idp.oauth.tokens import Lifetimes, TokenIssuer
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokens
 from idp.revocation.cache import RevocationCache
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
+from idp.revocation.revoker import Revoker
+from idp.revocation.storage import RevocationStore
 from idp.sessions.sso import SessionPolicy
 from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database, unavailable_when_unreachable
@@ -60,6 +68,9 @@ class Provider:
     session_policy: SessionPolicy
     assertion_audience: AssertionAudience
     discovery_document: bytes
+    interactions: InteractionRegistry[SqlStore]
+    interaction_seal: InteractionSeal
+    password_checks: PasswordChecks
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Provider:
@@ -69,19 +80,19 @@ class Provider:
         key_encryption_key = derive_key(instance_secret, "signing-key-encryption")
 
         def load_keys() -> list[StoredKey]:
-            with database.transaction() as session:
+            with database.reading() as session:
                 return SqlStore(session).list_keys()
 
         def load_client(client_id: str) -> Client | None:
-            with database.transaction() as session:
+            with database.reading() as session:
                 return SqlStore(session).load_client(client_id)
 
         def load_client_version() -> int:
-            with database.transaction() as session:
+            with database.reading() as session:
                 return SqlStore(session).cache_version(CLIENTS_CACHE)
 
         def load_revocations(position: int) -> tuple[list[RevocationRecord], int]:
-            with database.transaction() as session:
+            with database.reading() as session:
                 return SqlStore(session).revocations_after(position, clock.now())
 
         keyring = KeyRing(load_keys, key_encryption_key, clock)
@@ -89,6 +100,7 @@ class Provider:
         lifetimes = Lifetimes(
             settings.access_token_ttl, settings.id_token_ttl, settings.refresh_token_ttl
         )
+        clients = ClientCache(load_client, load_client_version, settings.cache_max_staleness)
         return cls(
             settings=settings,
             clock=clock,
@@ -99,17 +111,32 @@ class Provider:
                 signer, issuer=settings.issuer, audience=settings.audience, lifetimes=lifetimes
             ),
             id_tokens=IdTokens(signer, settings.issuer, lifetimes),
-            clients=ClientCache(load_client, load_client_version, settings.cache_max_staleness),
+            clients=clients,
             revocations=RevocationCache(load_revocations, settings.cache_max_staleness),
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
             session_policy=SessionPolicy(
-                settings.session_idle_timeout, settings.session_absolute_timeout
+                settings.session_idle_timeout,
+                settings.session_absolute_timeout,
+                settings.max_sessions_per_user,
             ),
             assertion_audience=AssertionAudience(
                 token_endpoint=settings.endpoint("/token"), issuer=settings.issuer
             ),
             discovery_document=json.dumps(provider_metadata(settings.issuer)).encode(),
+            # Each protocol resumes the interactions it suspended.
+            interactions=InteractionRegistry(
+                {
+                    InteractionKind.AUTHORIZATION: AuthorizationRequests(
+                        clients, settings.issuer, settings.authorization_code_ttl
+                    ),
+                    InteractionKind.DEVICE_APPROVAL: DeviceApprovals(clients),
+                }
+            ),
+            interaction_seal=InteractionSeal(
+                derive_key(instance_secret, "interaction"), settings.interaction_ttl
+            ),
+            password_checks=PasswordChecks(),
         )
 
     @contextmanager
@@ -145,6 +172,9 @@ class Provider:
             now=self.clock.now(),
             response_extensions=(self.id_tokens,),
         )
+
+    def revoker(self, stores: RevocationStore) -> Revoker:
+        return Revoker(stores, self.revocations, self.clock.now())
 
     @staticmethod
     def _commit(session: Session) -> None:

@@ -1,36 +1,25 @@
-"""HTTP: the login and consent pages of an interaction."""
+"""HTTP: the login and consent pages of an interaction, whatever its kind."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from idp.authn.login import authenticate_password
-from idp.errors import AccessDeniedError, InvalidRequestError
+from idp.authn.methods import PASSWORD
+from idp.authn.users import User
+from idp.errors import InvalidRequestError
 from idp.http.csrf import check_csrf, render_form_page
 from idp.http.deps import FormDep, ProviderDep
 from idp.http.errors import html_surface, redirect_to
 from idp.http.pages import render_page
-from idp.http.rate_limit import FailureLimiter
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
-from idp.interaction.flow import (
-    CodeIssued,
-    DeviceApproved,
-    Interaction,
-    InteractionNotFoundError,
-    InvalidUserCodeError,
-    advance,
-    finish_interaction,
-    load_interaction,
-    start_device_interaction,
-    update_interaction,
-)
-from idp.oauth.authorization import Step, authorization_response_uri
-from idp.oauth.clients import Client
-from idp.oauth.grants import DeviceStatus
+from idp.interaction.flow import Ask, advance
+from idp.interaction.model import Interaction, Prompt
+from idp.interaction.registry import Completion, Page, Party, Redirect
+from idp.interaction.sealing import InteractionNotFoundError
 from idp.provider import Provider
-from idp.sessions.sso import start_session
-from idp.store.repository import SqlStore
+from idp.sessions.sso import SsoSession, start_session
 
 router = APIRouter(
     prefix="/interaction",
@@ -39,159 +28,148 @@ router = APIRouter(
     include_in_schema=False,
 )
 
-device_router = APIRouter(
-    prefix="/device",
-    tags=["End-user pages"],
-    dependencies=[Depends(html_surface)],
-    include_in_schema=False,
-)
-
 LOGIN_PURPOSE = "login"
-DEVICE_PURPOSE = "device"
-# RFC 8628 §5.1: user codes are short, so guessing them must be rate limited.
-user_code_failures = FailureLimiter(max_failures=10, window=60)
 CONSENT_PURPOSE = "consent"
-PASSWORD_AMR = ["pwd"]  # RFC 8176 §2
-PASSWORD_ACR = "urn:tessera:acr:password"
+LOGIN_FAILED = "The username or password is incorrect."
 
 
-@router.get("/{interaction_id}")
-def show(interaction_id: str, request: Request, provider: ProviderDep) -> Response:
+@router.get("/{sealed}")
+def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     now = provider.clock.now()
+    interaction = open_interaction(provider, sealed, now)
+    handler = provider.interactions.handler(interaction)
     with provider.store() as store:
-        interaction, client = _load(store, interaction_id, now)
         session = current_session(request, provider, store)
-        outcome = advance(
-            store,
-            interaction.request,
-            client,
-            session,
-            interaction,
-            now=now,
-            code_ttl=provider.settings.authorization_code_ttl,
-        )
-    if isinstance(outcome, DeviceApproved):
-        return render_page("device_done.html", client_name=client.name, approved=True)
-    if isinstance(outcome, CodeIssued):
-        location = authorization_response_uri(
-            interaction.request, {"code": outcome.code}, provider.settings.issuer
-        )
-        return redirect_to(location, request.method)
-    if outcome is Step.LOGIN:
-        return _login_page(request, provider, interaction, client)
-    return _consent_page(request, provider, interaction, client)
+        outcome = advance(store, handler, interaction, session, now)
+    return render_outcome(request, provider, sealed, interaction, outcome)
 
 
-@router.post("/{interaction_id}/login")
-def login(
-    interaction_id: str,
-    request: Request,
-    provider: ProviderDep,
-    form: FormDep,
-) -> Response:
-    now, settings = provider.clock.now(), provider.settings
-    check_csrf(
-        request,
-        form.get("csrf_token"),
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
-        purpose=LOGIN_PURPOSE,
+@router.post("/{sealed}/login")
+async def login(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    _check_form(request, provider, form, LOGIN_PURPOSE)
+    now = provider.clock.now()
+    interaction = open_interaction(provider, sealed, now)
+    if "cancel" in form:
+        return await run_in_threadpool(_deny, request, provider, interaction)
+    username, password = form.get("username", "").strip(), form.get("password", "")
+    # Three steps, so that no transaction (and, on SQLite, no write lock) is held while a
+    # password is hashed: look the user up, verify, then start the session.
+    found = await run_in_threadpool(_load_user, provider, username)
+    user = await provider.password_checks.verify(found, password)
+    if user is None:
+        party = await run_in_threadpool(_party, provider, interaction)
+        return _login_page(
+            request, provider, sealed, party, error=LOGIN_FAILED, status=401, username=username
+        )
+    new_hash = await provider.password_checks.rehash(user, password)
+    cookie_value, session = await run_in_threadpool(
+        _start_session, request, provider, user, new_hash
     )
-    with provider.store() as store:
-        interaction, client = _load(store, interaction_id, now)
-        if "cancel" in form:
-            return _deny(store, interaction, client, "the user cancelled the login")
-        user = authenticate_password(store, form.get("username", ""), form.get("password", ""))
-        if user is None:
-            error = "The username or password is incorrect."
-            return _login_page(
-                request,
-                provider,
-                interaction,
-                client,
-                error=error,
-                status=401,
-                username=form.get("username", ""),
-            )
-        cookie_value, session = start_session(
-            store,
-            provider.session_policy,
-            user_id=user.id,
-            amr=PASSWORD_AMR,
-            acr=PASSWORD_ACR,
-            now=now,
-            replaces=session_cookie_value(request, provider),
-        )
-        update_interaction(
-            store, interaction, now, settings.interaction_ttl, logged_in_at=session.auth_time
-        )
-    response = redirect_to(f"/interaction/{interaction_id}", request.method)
+    resumed = provider.interaction_seal.seal(
+        interaction.authenticated(PASSWORD, session.auth_time), now
+    )
+    response = redirect_to(f"/interaction/{resumed}", request.method)
     set_session_cookie(response, provider, cookie_value)
     return response
 
 
-@router.post("/{interaction_id}/consent")
-def consent(
-    interaction_id: str,
-    request: Request,
-    provider: ProviderDep,
-    form: FormDep,
-) -> Response:
-    now, settings = provider.clock.now(), provider.settings
-    check_csrf(
-        request,
-        form.get("csrf_token"),
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
-        purpose=CONSENT_PURPOSE,
-    )
+@router.post("/{sealed}/consent")
+def consent(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    _check_form(request, provider, form, CONSENT_PURPOSE)
+    now = provider.clock.now()
+    interaction = open_interaction(provider, sealed, now)
+    if form.get("decision") != "allow":
+        return _deny(request, provider, interaction)
     with provider.store() as store:
-        interaction, client = _load(store, interaction_id, now)
         session = current_session(request, provider, store)
         if session is None:
-            return redirect_to(f"/interaction/{interaction_id}", request.method)
-        if form.get("decision") != "allow":
-            return _deny(store, interaction, client, "the user denied the request")
-        store.save_consent(
-            session.user_id,
-            interaction.request.client_id,
-            interaction.request.scope,
-            now,
-        )
-        update_interaction(store, interaction, now, settings.interaction_ttl, consented=True)
-    return redirect_to(f"/interaction/{interaction_id}", request.method)
+            return redirect_to(f"/interaction/{sealed}", request.method)
+        requirements = interaction.requirements
+        store.save_consent(session.user_id, requirements.party_id, requirements.consent_scope, now)
+    resumed = provider.interaction_seal.seal(interaction.with_consent(), now)
+    return redirect_to(f"/interaction/{resumed}", request.method)
 
 
-def _load(store: SqlStore, interaction_id: str, now: int) -> tuple[Interaction, Client]:
+def open_interaction(provider: Provider, sealed: str, now: int) -> Interaction:
     try:
-        interaction = load_interaction(store, interaction_id, now)
+        return provider.interaction_seal.open(sealed, now)
     except InteractionNotFoundError:
         raise InvalidRequestError(
             "This sign-in link has expired. Return to the application and start again.",
             redirectable=False,
         ) from None
-    client = store.load_client(interaction.request.client_id)
-    if client is None:
-        raise InvalidRequestError("unknown client", redirectable=False)
-    return interaction, client
 
 
-def _deny(store: SqlStore, interaction: Interaction, client: Client, debug: str) -> Response:
-    """The user said no: access_denied to the client (RFC 6749 §4.1.2.1), or, for a
-    device, a denied authorization its next poll reports (RFC 8628 §3.5)."""
-    finish_interaction(store, interaction)
-    if interaction.device_code_digest:
-        store.decide_device_authorization(interaction.device_code_digest, DeviceStatus.DENIED, None)
-        return render_page("device_done.html", client_name=client.name, approved=False)
-    error = AccessDeniedError("the resource owner denied the request", debug=debug)
-    raise error.redirected_to(interaction.request.redirect_uri, interaction.request.state)
+def render_outcome(
+    request: Request,
+    provider: Provider,
+    sealed: str,
+    interaction: Interaction,
+    outcome: Completion | Ask,
+) -> Response:
+    if isinstance(outcome, Redirect):
+        return redirect_to(outcome.location, request.method)
+    if isinstance(outcome, Page):
+        return render_page(outcome.template, **outcome.context)
+    if outcome.prompt is Prompt.LOGIN:
+        return _login_page(
+            request, provider, sealed, outcome.party, username=interaction.requirements.login_hint
+        )
+    return _consent_page(request, provider, sealed, interaction, outcome.party)
+
+
+def _check_form(request: Request, provider: Provider, form: dict[str, str], purpose: str) -> None:
+    check_csrf(
+        request,
+        form.get("csrf_token"),
+        key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
+        purpose=purpose,
+    )
+
+
+def _load_user(provider: Provider, username: str) -> User | None:
+    with provider.store() as store:
+        return store.load_user_by_username(username)
+
+
+def _party(provider: Provider, interaction: Interaction) -> Party:
+    with provider.store() as store:
+        return provider.interactions.handler(interaction).load_party(store, interaction)
+
+
+def _start_session(
+    request: Request, provider: Provider, user: User, new_hash: str | None
+) -> tuple[str, SsoSession]:
+    with provider.store() as store:
+        if new_hash:
+            store.set_password_hash(user.id, new_hash)
+        revoker = provider.revoker(store)
+        return start_session(
+            store,
+            provider.session_policy,
+            revoker,
+            user_id=user.id,
+            method=PASSWORD,
+            replaces=session_cookie_value(request, provider),
+        )
+
+
+def _deny(request: Request, provider: Provider, interaction: Interaction) -> Response:
+    """The user said no, or cancelled: the protocol tells its party (RFC 6749 §4.1.2.1
+    access_denied; a device's next poll, RFC 8628 §3.5)."""
+    with provider.store() as store:
+        outcome = provider.interactions.handler(interaction).deny(store, interaction)
+    if isinstance(outcome, Redirect):
+        return redirect_to(outcome.location, request.method)
+    return render_page(outcome.template, **outcome.context)
 
 
 def _login_page(
     request: Request,
     provider: Provider,
-    interaction: Interaction,
-    client: Client,
+    sealed: str,
+    party: Party,
     *,
     error: str | None = None,
     status: int = 200,
@@ -204,15 +182,15 @@ def _login_page(
         secure=provider.settings.secure_cookies,
         purpose=LOGIN_PURPOSE,
         status_code=status,
-        client_name=client.name,
-        action=f"/interaction/{interaction.id}/login",
-        username=username if username is not None else interaction.request.login_hint or "",
+        client_name=party.name,
+        action=f"/interaction/{sealed}/login",
+        username=username or "",
         error=error,
     )
 
 
 def _consent_page(
-    request: Request, provider: Provider, interaction: Interaction, client: Client
+    request: Request, provider: Provider, sealed: str, interaction: Interaction, party: Party
 ) -> Response:
     return render_form_page(
         request,
@@ -220,61 +198,7 @@ def _consent_page(
         key=provider.csrf_key,
         secure=provider.settings.secure_cookies,
         purpose=CONSENT_PURPOSE,
-        client_name=client.name,
-        action=f"/interaction/{interaction.id}/consent",
-        scopes=interaction.request.scope,
-    )
-
-
-@device_router.get("")
-def device_page(request: Request, provider: ProviderDep, user_code: str = "") -> Response:
-    """RFC 8628 §3.3: where the user types the code the device shows."""
-    return _device_page(request, provider, user_code=user_code)
-
-
-@device_router.post("")
-def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    check_csrf(
-        request,
-        form.get("csrf_token"),
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
-        purpose=DEVICE_PURPOSE,
-    )
-    caller = request.client.host if request.client else "unknown"
-    if user_code_failures.blocked(caller):
-        return _device_page(
-            request, provider, error="Too many attempts. Wait a minute.", status=429
-        )
-    now, ttl = provider.clock.now(), provider.settings.interaction_ttl
-    with provider.store() as store:
-        try:
-            interaction = start_device_interaction(store, form.get("user_code", ""), now, ttl)
-        except InvalidUserCodeError:
-            user_code_failures.record_failure(caller)
-            error = "That code is not valid. Check the code on your device and try again."
-            return _device_page(
-                request, provider, error=error, status=400, user_code=form.get("user_code", "")
-            )
-    return redirect_to(f"/interaction/{interaction.id}", request.method)
-
-
-def _device_page(
-    request: Request,
-    provider: Provider,
-    *,
-    error: str | None = None,
-    status: int = 200,
-    user_code: str = "",
-) -> Response:
-    return render_form_page(
-        request,
-        "device.html",
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
-        purpose=DEVICE_PURPOSE,
-        status_code=status,
-        action="/device",
-        user_code=user_code,
-        error=error,
+        client_name=party.name,
+        action=f"/interaction/{sealed}/consent",
+        scopes=interaction.requirements.consent_scope,
     )

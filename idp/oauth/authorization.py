@@ -1,27 +1,25 @@
 """The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): validate the request as
-a flat list of ``check_*`` steps, then decide whether the user must log in or consent."""
+a flat list of ``check_*`` steps; issue the code once the interaction is complete."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
 
 from idp.errors import (
-    ConsentRequiredError,
     InvalidRequestError,
     InvalidScopeError,
-    LoginRequiredError,
     ProtocolError,
     RequestNotSupportedError,
     RequestUriNotSupportedError,
     UnauthorizedClientError,
     UnsupportedResponseTypeError,
 )
+from idp.interaction.model import Prompt
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.grants import AuthorizationCode
 from idp.oauth.parameters import check_not_repeated, require
@@ -32,15 +30,9 @@ from idp.scope import OFFLINE_ACCESS, OPENID, Scope
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
-SUPPORTED_PROMPTS = frozenset({"none", "login", "consent"})
+SUPPORTED_PROMPTS = frozenset(prompt.value for prompt in Prompt)
 MAX_AGE_LIMIT = 10 * 365 * 86400
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
-
-
-class Step(StrEnum):
-    LOGIN = "login"
-    CONSENT = "consent"
-    ISSUE_CODE = "issue_code"
 
 
 @dataclass(frozen=True)
@@ -206,38 +198,6 @@ def check_max_age(params: Mapping[str, str]) -> int | None:
     if not ASCII_DIGITS.fullmatch(raw) or int(raw) > MAX_AGE_LIMIT:
         raise InvalidRequestError("max_age must be a non-negative number of seconds")
     return int(raw)
-
-
-def next_step(
-    request: AuthorizationRequest,
-    client: Client,
-    session: SsoSession | None,
-    consented_scope: Scope,
-    now: int,
-    *,
-    logged_in_here: bool = False,
-    consented_here: bool = False,
-) -> Step:
-    """What stands between this request and a code (OIDC Core §3.1.2.3, §3.1.2.4)."""
-    if session is None or (not logged_in_here and _reauthentication_asked(request, session, now)):
-        if "none" in request.prompt:
-            raise LoginRequiredError("the user is not logged in")
-        return Step.LOGIN
-    if consented_here:
-        return Step.ISSUE_CODE
-    if "consent" in request.prompt:
-        return Step.CONSENT  # OIDC Core §3.1.2.1: asked for, even by a first-party client
-    if client.first_party or request.scope.issubset(consented_scope):
-        return Step.ISSUE_CODE
-    if "none" in request.prompt:
-        raise ConsentRequiredError("the user has not consented to this client")
-    return Step.CONSENT
-
-
-def _reauthentication_asked(request: AuthorizationRequest, session: SsoSession, now: int) -> bool:
-    if "login" in request.prompt or request.max_age == 0:
-        return True  # OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login
-    return request.max_age is not None and now - session.auth_time > request.max_age
 
 
 def issue_authorization_code(

@@ -12,17 +12,23 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.errors import ProtocolError
+from idp.http.csrf import check_csrf, render_form_page
 from idp.http.deps import FormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.forms import form_pairs, form_params
 from idp.http.openapi import CLIENT_AUTH, form_body, query
+from idp.http.rate_limit import FailureLimiter
 from idp.http.session_cookie import current_session
 from idp.http.threads import on_loop_or_thread
-from idp.interaction.flow import CodeIssued, advance, start_interaction
-from idp.oauth.authorization import authorization_response_uri, validate_authorization_request
+from idp.interaction.flow import advance
+from idp.interaction.model import Interaction
+from idp.interaction.registry import Redirect
+from idp.oauth.authorization import validate_authorization_request
+from idp.oauth.authorization_interaction import authorization_interaction
 from idp.oauth.client_auth import read_credentials
 from idp.oauth.clients import Client
 from idp.oauth.device import device_authorization_response, start_device_authorization
+from idp.oauth.device_approval import InvalidUserCodeError, device_interaction
 from idp.oauth.introspection import (
     JWT_RESPONSE_TYPE,
     check_may_introspect,
@@ -102,33 +108,28 @@ async def authorize_post(request: Request, provider: ProviderDep) -> Response:
 
 
 def _authorize(request: Request, provider: Provider, pairs: list[tuple[str, str]]) -> Response:
-    settings, now = provider.settings, provider.clock.now()
+    now = provider.clock.now()
     params, repeated = first_values(pairs)
     with provider.store() as store:
         pushed = params.get("request_uri", "").startswith(REQUEST_URI_PREFIX)
         if pushed:
             check_not_repeated(repeated)
             params = resolve_pushed_request(store, params, now)
-        authz_request, client = validate_authorization_request(
+        authz_request, _client = validate_authorization_request(
             params, provider.clients, pushed=pushed, repeated=repeated
         )
+        interaction = authorization_interaction(authz_request)
+        handler = provider.interactions.handler(interaction)
         session = current_session(request, provider, store)
-        outcome = advance(
-            store,
-            authz_request,
-            client,
-            session,
-            None,
-            now=now,
-            code_ttl=settings.authorization_code_ttl,
-        )
-        if isinstance(outcome, CodeIssued):
-            code = {"code": outcome.code}
-            location = authorization_response_uri(authz_request, code, settings.issuer)
-        else:
-            interaction = start_interaction(store, authz_request, now, settings.interaction_ttl)
-            location = f"/interaction/{interaction.id}"
-    return redirect_to(location, request.method)
+        outcome = advance(store, handler, interaction, session, now)
+    if isinstance(outcome, Redirect):
+        return redirect_to(outcome.location, request.method)
+    # Nothing is stored until the user acts: the request travels sealed in the URL.
+    return redirect_to(suspend(provider, interaction, now), request.method)
+
+
+def suspend(provider: Provider, interaction: Interaction, now: int) -> str:
+    return f"/interaction/{provider.interaction_seal.seal(interaction, now)}"
 
 
 @contextmanager
@@ -253,3 +254,75 @@ def pushed_authorization_request(
             store, provider.clients, form, client, ctx.now
         )
     return JSONResponse(body, status_code=201, headers=NO_STORE)
+
+
+device_router = APIRouter(
+    prefix="/device",
+    tags=["End-user pages"],
+    dependencies=[Depends(html_surface)],
+    include_in_schema=False,
+)
+DEVICE_PURPOSE = "device"
+# RFC 8628 §5.1: user codes are short, so guessing them must be rate limited.
+user_code_failures = FailureLimiter(max_failures=10, window=60)
+
+
+@device_router.get("")
+def device_page(request: Request, provider: ProviderDep, user_code: str = "") -> Response:
+    """RFC 8628 §3.3: where the user types the code the device shows."""
+    return _device_page(request, provider, user_code=user_code)
+
+
+@device_router.post("")
+def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    check_csrf(
+        request,
+        form.get("csrf_token"),
+        key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
+        purpose=DEVICE_PURPOSE,
+    )
+    caller = request.client.host if request.client else "unknown"
+    if user_code_failures.blocked(caller):
+        return _device_page(
+            request,
+            provider,
+            error="Too many attempts. Wait a minute.",
+            status=429,
+            headers={"Retry-After": str(int(user_code_failures.window))},  # RFC 6585 §4
+        )
+    now = provider.clock.now()
+    with provider.store() as store:
+        try:
+            interaction = device_interaction(store, form.get("user_code", ""), now)
+        except InvalidUserCodeError:
+            user_code_failures.record_failure(caller)
+            error = "That code is not valid. Check the code on your device and try again."
+            return _device_page(
+                request, provider, error=error, status=400, user_code=form.get("user_code", "")
+            )
+    return redirect_to(suspend(provider, interaction, now), request.method)
+
+
+def _device_page(
+    request: Request,
+    provider: Provider,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    user_code: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    response = render_form_page(
+        request,
+        "device.html",
+        key=provider.csrf_key,
+        secure=provider.settings.secure_cookies,
+        purpose=DEVICE_PURPOSE,
+        status_code=status,
+        action="/device",
+        user_code=user_code,
+        error=error,
+    )
+    response.headers.update(headers or {})
+    return response

@@ -3,10 +3,9 @@ owns these interfaces, ``idp.store`` implements them)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from idp.oauth.clients import Client
-from idp.scope import Scope
 
 if TYPE_CHECKING:
     from idp.sessions.sso import SsoSession
@@ -58,22 +57,6 @@ class RefreshTokenStore(Protocol):
         """Revoke every token of the family; (jti, exp) of the access tokens issued
         alongside them, for the caller to revoke too."""
         ...
-
-
-class ConsentStore(Protocol):
-    def load_consented_scope(self, user_id: str, client_id: str) -> Scope: ...
-
-    def save_consent(self, user_id: str, client_id: str, scope: Scope, now: int) -> None: ...
-
-
-class InteractionStore(Protocol):
-    def save_interaction(
-        self, id_digest: str, client_id: str, request: dict[str, Any], now: int, expires_at: int
-    ) -> None: ...
-
-    def load_interaction(self, id_digest: str, now: int) -> dict[str, Any] | None: ...
-
-    def delete_interaction(self, id_digest: str) -> None: ...
 
 
 class DeviceStore(Protocol):

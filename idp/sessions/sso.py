@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from idp.authn.methods import AuthenticationMethod
+from idp.revocation.events import Reason
+from idp.revocation.revoker import Revoker
 from idp.secret import digest, new_token
 from idp.sessions.storage import SessionStore
 
-# Write the sliding "last seen" time at most this often, not on every request.
-TOUCH_INTERVAL = 60
+# Write the sliding "last seen" time at most this often, not on every request...
+MAX_TOUCH_INTERVAL = 60
+# ...and at most a tenth of the idle timeout, so that activity always extends it.
+TOUCH_FRACTION = 10
 
 
 @dataclass(frozen=True)
 class SessionPolicy:
     idle_timeout: int
     absolute_timeout: int
+    max_per_user: int = 50
+
+    @property
+    def touch_interval(self) -> int:
+        return max(1, min(MAX_TOUCH_INTERVAL, self.idle_timeout // TOUCH_FRACTION))
 
 
 @dataclass(frozen=True)
@@ -34,14 +44,15 @@ class SsoSession:
 def start_session(
     store: SessionStore,
     policy: SessionPolicy,
+    revoker: Revoker,
     *,
     user_id: str,
-    amr: list[str],
-    acr: str,
-    now: int,
+    method: AuthenticationMethod,
     replaces: str | None = None,
 ) -> tuple[str, SsoSession]:
-    """A new session and the cookie value that names it; ends the one it replaces."""
+    """A new session and the cookie value that names it; ends the one it replaces, and
+    the user's oldest sessions beyond ``policy.max_per_user``."""
+    now = revoker.now
     if replaces:
         store.delete_session(digest(replaces))
     cookie_value = new_token()
@@ -49,13 +60,16 @@ def start_session(
         sid=new_token(16),
         user_id=user_id,
         auth_time=now,
-        amr=amr,
-        acr=acr,
+        amr=list(method.amr),
+        acr=method.acr,
         created_at=now,
         last_seen_at=now,
         expires_at=now + policy.absolute_timeout,
     )
     store.create_session(digest(cookie_value), session)
+    others = [sid for sid in store.list_user_sids(user_id) if sid != session.sid]
+    for sid in others[: max(0, len(others) - policy.max_per_user + 1)]:
+        revoker.revoke_session(sid, reason=Reason.SESSION_LIMIT, subject=user_id)
     return cookie_value, session
 
 
@@ -72,7 +86,7 @@ def resume_session(
     if not is_live(session, policy, now):
         store.delete_session(id_digest)
         return None
-    if now - session.last_seen_at >= TOUCH_INTERVAL:
+    if now - session.last_seen_at >= policy.touch_interval:
         store.touch_session(id_digest, now)
     return session
 
@@ -90,6 +104,6 @@ def load_live_session(
     session = store.load_session_by_sid(sid)
     if session is None or not is_live(session, policy, now):
         return None
-    if activity and now - session.last_seen_at >= TOUCH_INTERVAL:
+    if activity and now - session.last_seen_at >= policy.touch_interval:
         store.touch_session_by_sid(sid, now)
     return session

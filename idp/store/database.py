@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,9 +27,10 @@ UNREACHABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, exc.D
 log = logging.getLogger("idp.store")
 
 
-def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT, *, for_writing: bool = True) -> Engine:
+    """``for_writing``: on SQLite, transactions take the write lock when they begin."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, timeout)
+        return _sqlite_engine(url, timeout, for_writing)
     millis = int(timeout * 1000)
     return create_engine(
         url,
@@ -44,7 +46,7 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     )
 
 
-def _sqlite_engine(url: str, timeout: float) -> Engine:
+def _sqlite_engine(url: str, timeout: float, for_writing: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
     @event.listens_for(engine, "connect")
@@ -58,12 +60,13 @@ def _sqlite_engine(url: str, timeout: float) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        # Take the write lock up front: a transaction that read first and then wants to
+    def _begin(connection: Connection) -> None:
+        # A writer takes the write lock up front: one that read first and then wants to
         # write finds the database changed under it and fails at once with "database
         # is locked", without waiting (SQLite's SQLITE_BUSY_SNAPSHOT). Up front, it
-        # waits its turn for at most busy_timeout. This also puts row ids in commit order.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # waits its turn for at most busy_timeout. This also puts row ids in commit
+        # order. Readers (the caches' loaders) read a snapshot beside the writer (WAL).
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
 
     return engine
 
@@ -74,6 +77,13 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.sessions, "after_commit", run_after_commit_actions)
         event.listen(self.sessions, "after_rollback", drop_after_commit_actions)
+        # Reads that must not wait for (or, inside a write, deadlock on) the write lock.
+        self.read_engine = (
+            make_engine(url, timeout, for_writing=False)
+            if url.startswith("sqlite")
+            else self.engine
+        )
+        self.readers = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -85,8 +95,15 @@ class Database:
         with unavailable_when_unreachable(), self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work (the caches' loaders): never takes the write lock."""
+        with unavailable_when_unreachable(), self.readers.begin() as session:
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 @contextmanager
@@ -95,10 +112,18 @@ def unavailable_when_unreachable() -> Iterator[None]:
     try:
         yield
     except UNREACHABLE as error:
-        log.warning("database unavailable: %s", error.__class__.__name__)
+        # The driver's message, not SQLAlchemy's: that one repeats the statement's parameters.
+        log.warning("database unavailable: %s", getattr(error, "orig", None) or error)
         raise TemporarilyUnavailableError(
             "the service is temporarily unavailable; try again shortly", debug=str(error)
         ) from error
+
+
+def insert_ignoring_conflicts(session: Session, model: type[Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of ``session``'s database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    return sqlite.insert(model).on_conflict_do_nothing()
 
 
 def affected_rows(result: Result[Any]) -> int:

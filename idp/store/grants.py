@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from idp.oauth.grants import AuthorizationCode, IssuedTokens, RefreshToken
 from idp.scope import Scope
-from idp.store.database import affected_rows
+from idp.store.database import affected_rows, insert_ignoring_conflicts
 from idp.store.models import (
     AuthorizationCodeRow,
     ClientAssertionRow,
@@ -150,18 +150,26 @@ class GrantQueries:
             return False
         return True
 
-    def load_consented_scope(self, user_id: str, client_id: str) -> Scope:
-        row = self.session.get(ConsentRow, (user_id, client_id))
+    def load_consented_scope(self, user_id: str, party_id: str) -> Scope:
+        row = self.session.get(ConsentRow, (user_id, party_id))
         return Scope.parse(row.scope) if row else Scope()
 
-    def save_consent(self, user_id: str, client_id: str, scope: Scope, now: int) -> None:
-        granted = Scope.of([*self.load_consented_scope(user_id, client_id), *scope])
-        self.session.merge(
-            ConsentRow(
-                user_id=user_id,
-                client_id=client_id,
-                scope=str(granted.sorted()),
-                updated_at=now,
+    def save_consent(self, user_id: str, party_id: str, scope: Scope, now: int) -> None:
+        """Insert, or merge into the row another request (a second tab) wrote first."""
+        values = {"user_id": user_id, "client_id": party_id, "updated_at": now}
+        inserted = self.session.execute(
+            insert_ignoring_conflicts(self.session, ConsentRow).values(
+                **values, scope=str(scope.sorted())
             )
         )
+        if affected_rows(inserted):
+            return
+        row = self.session.execute(
+            select(ConsentRow)
+            .where(ConsentRow.user_id == user_id, ConsentRow.client_id == party_id)
+            # Locked, so that concurrent merges do not lose each other's scopes.
+            .with_for_update()
+        ).scalar_one()
+        row.scope = str(Scope.of([*Scope.parse(row.scope), *scope]).sorted())
+        row.updated_at = now
         self.session.flush()

@@ -86,16 +86,6 @@ class SsoSessionRow(Base):
     expires_at: Mapped[int]
 
 
-class InteractionRow(Base):
-    __tablename__ = "interactions"
-
-    id_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"))
-    request: Mapped[dict[str, Any]]
-    created_at: Mapped[int]
-    expires_at: Mapped[int] = mapped_column(index=True)
-
-
 class ConsentRow(Base):
     __tablename__ = "consents"
 

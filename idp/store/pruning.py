@@ -1,6 +1,6 @@
 """Deleting what can no longer matter, so tables do not grow without bound.
 
-A row goes when nothing could still use it: interactions, pushed requests, device
+A row goes when nothing could still use it: pushed requests, device
 authorizations and client-assertion ids past their expiry; SSO sessions past their
 absolute or idle timeout; revocations once the last token they cover has expired;
 refresh tokens past their expiry; authorization codes once unused and expired, or used
@@ -18,7 +18,6 @@ from idp.store.models import (
     AuthorizationCodeRow,
     ClientAssertionRow,
     DeviceAuthorizationRow,
-    InteractionRow,
     PushedRequestRow,
     RefreshTokenRow,
     RevocationRow,
@@ -35,7 +34,6 @@ def prune(session: Session, now: int, idle_timeout: int) -> dict[str, int]:
         )
     )
     statements = {
-        "interactions": delete(InteractionRow).where(InteractionRow.expires_at <= now),
         "pushed_requests": delete(PushedRequestRow).where(PushedRequestRow.expires_at <= now),
         "device_authorizations": delete(DeviceAuthorizationRow).where(
             DeviceAuthorizationRow.expires_at <= now

@@ -9,7 +9,7 @@ from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
 from idp.store.revocations import RevocationQueries
-from idp.store.sessions import InteractionQueries, SessionQueries
+from idp.store.sessions import SessionQueries
 from idp.store.users import UserQueries
 
 
@@ -18,7 +18,6 @@ class SqlStore(
     ClientQueries,
     KeyQueries,
     SessionQueries,
-    InteractionQueries,
     GrantQueries,
     RevocationQueries,
     DeviceQueries,

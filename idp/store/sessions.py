@@ -1,15 +1,12 @@
-"""SSO sessions and interactions (implements idp.sessions.storage.SessionStore and
-idp.oauth.storage.InteractionStore)."""
+"""SSO sessions (implements idp.sessions.storage.SessionStore)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from idp.sessions.sso import SsoSession
-from idp.store.models import InteractionRow, SsoSessionRow
+from idp.store.models import SsoSessionRow
 
 
 def _to_session(row: SsoSessionRow) -> SsoSession:
@@ -40,6 +37,15 @@ class SessionQueries:
         row = self.session.scalar(select(SsoSessionRow).where(SsoSessionRow.sid == sid))
         return _to_session(row) if row else None
 
+    def list_user_sids(self, user_id: str) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(SsoSessionRow.sid)
+                .where(SsoSessionRow.user_id == user_id)
+                .order_by(SsoSessionRow.created_at, SsoSessionRow.sid)
+            )
+        )
+
     def touch_session(self, id_digest: str, now: int) -> None:
         self.session.execute(
             update(SsoSessionRow)
@@ -60,30 +66,3 @@ class SessionQueries:
 
     def end_user_sessions(self, user_id: str) -> None:
         self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.user_id == user_id))
-
-
-class InteractionQueries:
-    session: Session
-
-    def save_interaction(
-        self, id_digest: str, client_id: str, request: dict[str, Any], now: int, expires_at: int
-    ) -> None:
-        self.session.merge(
-            InteractionRow(
-                id_digest=id_digest,
-                client_id=client_id,
-                request=request,
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
-        self.session.flush()
-
-    def load_interaction(self, id_digest: str, now: int) -> dict[str, Any] | None:
-        row = self.session.get(InteractionRow, id_digest)
-        if row is None or row.expires_at <= now:
-            return None
-        return dict(row.request)
-
-    def delete_interaction(self, id_digest: str) -> None:
-        self.session.execute(delete(InteractionRow).where(InteractionRow.id_digest == id_digest))

@@ -1,7 +1,11 @@
-"""hardening: commit-ordered revocation reads
+"""hardening: commit-ordered revocation reads; interactions travel sealed
 
 Revision ID: 0003
 Revises: 0002
+
+Interactions (suspended sign-ins, at most IDP_INTERACTION_TTL old) now travel sealed in
+their URL and are no longer stored, so their table goes. A sign-in that was half done
+when the upgrade ran starts again from the application; nothing else is lost.
 """
 
 from __future__ import annotations
@@ -26,7 +30,31 @@ def upgrade() -> None:
         op.execute("UPDATE revocations SET transaction_id = 0 WHERE transaction_id IS NULL")
 
 
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interactions_expires_at"))
+    op.drop_table("interactions")
+
+
 def downgrade() -> None:
+    op.create_table(
+        "interactions",
+        sa.Column("id_digest", sa.String(length=64), nullable=False),
+        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.Column("request", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.client_id"],
+            name=op.f("fk_interactions_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id_digest", name=op.f("pk_interactions")),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_interactions_expires_at"), ["expires_at"], unique=False
+        )
     with op.batch_alter_table("revocations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_revocations_transaction_id"))
         batch_op.drop_column("transaction_id")

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from idp.store.models import AuthorizationCodeRow, InteractionRow, RefreshTokenRow, SsoSessionRow
-from tests.support.flows import Browser, code_flow, create_user, redeem, register
+from idp.store.models import AuthorizationCodeRow, RefreshTokenRow, SsoSessionRow
+from tests.support.flows import code_flow, create_user, redeem, register
 
 
 @pytest.fixture
@@ -51,17 +51,7 @@ def test_a_used_code_stays_while_its_refresh_tokens_live__rfc6749_s4_1_2(idp):
 
 def test_expired_rows_are_deleted(idp):
     signed_in(idp)
-    abandoned = register(idp, public=True)[0]
-    with Browser(idp) as browser:
-        browser.authorize(
-            response_type="code",
-            client_id=abandoned.client_id,
-            redirect_uri=abandoned.redirect_uris[0],
-            scope="openid",
-            code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            code_challenge_method="S256",
-        )
-    tables = (AuthorizationCodeRow, InteractionRow, RefreshTokenRow, SsoSessionRow)
+    tables = (AuthorizationCodeRow, RefreshTokenRow, SsoSessionRow)
     assert all(count(idp, table) for table in tables)
     idp.clock.advance(idp.settings.refresh_token_ttl + 1)
     deleted = idp.provider.prune()

@@ -1,0 +1,48 @@
+"""Which prompt stands between an interaction and its answer (OIDC Core §3.1.2.3,
+§3.1.2.4; the node-oidc-provider interaction policy is the model): checks in order,
+the first one that applies wins."""
+
+from __future__ import annotations
+
+from idp.errors import ConsentRequiredError, LoginRequiredError
+from idp.interaction.model import Interaction, Prompt
+from idp.interaction.registry import Party
+from idp.scope import Scope
+from idp.sessions.sso import SsoSession
+
+
+def next_prompt(
+    interaction: Interaction,
+    party: Party,
+    session: SsoSession | None,
+    consented_scope: Scope,
+    now: int,
+) -> Prompt | None:
+    """The page the user needs next, or None when the request can be answered.
+    With ``prompt=none``, what would have been asked is an error instead."""
+    requirements = interaction.requirements
+    if session is None or login_asked_again(interaction, session, now):
+        if Prompt.NONE in requirements.prompt:
+            raise LoginRequiredError("the user is not logged in")
+        return Prompt.LOGIN
+    if interaction.consented:
+        return None
+    if Prompt.CONSENT in requirements.prompt:
+        return Prompt.CONSENT  # OIDC Core §3.1.2.1: asked for, even by a first-party client
+    if party.first_party or requirements.consent_scope.issubset(consented_scope):
+        return None
+    if Prompt.NONE in requirements.prompt:
+        raise ConsentRequiredError("the user has not consented to this client")
+    return Prompt.CONSENT
+
+
+def login_asked_again(interaction: Interaction, session: SsoSession, now: int) -> bool:
+    """``prompt=login`` or ``max_age`` ask for a fresh login, which a login within this
+    interaction (at or after it) satisfies."""
+    logged_in_at = interaction.authentication.authenticated_at
+    if logged_in_at is not None and session.auth_time >= logged_in_at:
+        return False
+    requirements = interaction.requirements
+    if Prompt.LOGIN in requirements.prompt or requirements.max_age == 0:
+        return True  # OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login
+    return requirements.max_age is not None and now - session.auth_time > requirements.max_age
