@@ -7,6 +7,7 @@ stderr and exit 1 (2 for usage errors, as Click does).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +16,17 @@ from typing import Annotated, Any
 
 import typer
 
-from idp.admin.clients import ClientRegistration, describe_client, register_client
+from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
+from idp.admin.users import UserAdminError, create_user, disable_user, set_password
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.users import User
 from idp.config import ConfigError, Settings, configuration_reference, load_settings
+from idp.demo.seed import seed_demo
+from idp.keys.keyring import KeySealError
+from idp.keys.publication import minimum_publish_delay
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
 from idp.oauth.clients import InvalidClientMetadataError
+from idp.oauth.uris import is_loopback_host
 from idp.provider import Provider
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.store.migrate import DanglingForeignKeysError, upgrade
@@ -68,7 +74,7 @@ def provider_store() -> Iterator[tuple[Provider, SqlStore]]:
     try:
         with provider.database.transaction() as session:
             yield provider, SqlStore(session)
-    except (CliError, InvalidClientMetadataError) as exc:
+    except (CliError, InvalidClientMetadataError, UserAdminError) as exc:
         raise fail(str(exc)) from None
     finally:
         provider.database.dispose()
@@ -93,15 +99,21 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed a demo user and client.")] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
-    """Apply migrations, create signing keys if none exist, and serve."""
+    """Apply migrations, create signing keys if none exist, and serve. Without
+    IDP_ISSUER, the issuer is the loopback address served."""
     import uvicorn
 
+    _issuer_from_address(host, port)
+    if demo:
+        os.environ["IDP_DEMO"] = "true"  # for every worker process
     with provider_store() as (provider, store):
         ensure_signing_keys(store, provider.key_encryption_key, provider.clock.now())
         if demo:
-            from idp.demo import seed_demo
-
             typer.echo(seed_demo(store, provider))
+    try:
+        provider.keyring.refresh()  # a wrong instance secret stops here, not at /jwks
+    except KeySealError as exc:
+        raise fail(str(exc)) from None
     uvicorn.run(
         "idp.app:create_app",
         factory=True,
@@ -112,6 +124,15 @@ def serve(
         log_level="info",
         access_log=access_log,
     )
+
+
+def _issuer_from_address(host: str, port: int) -> None:
+    if "IDP_ISSUER" in os.environ:
+        return
+    if not is_loopback_host(host):
+        raise fail(f"set IDP_ISSUER to the https URL users reach this server at (serving {host})")
+    address = f"[{host}]" if ":" in host else host
+    os.environ["IDP_ISSUER"] = f"http://{address}:{port}"
 
 
 @db_app.command("upgrade")
@@ -162,9 +183,8 @@ def users_create(
     """Create a user."""
     password_hash = _new_password_hash(password_stdin)
     with provider_store() as (provider, store):
-        if store.load_user_by_username(username):
-            raise CliError(f"user {username!r} already exists")
-        user = store.create_user(
+        user = create_user(
+            store,
             User(
                 id="",
                 username=username,
@@ -203,22 +223,18 @@ def users_set_password(
     username: str,
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
 ) -> None:
-    """Set a user's password."""
+    """Set a user's password, ending their sessions and tokens (ASVS 5 §7.4)."""
     password_hash = _new_password_hash(password_stdin)
-    with provider_store() as (_provider, store):
-        user = store.load_user_by_username(username)
-        if user is None:
-            raise CliError(f"no user {username!r}")
-        store.set_password_hash(user.id, password_hash)
+    with provider_store() as (provider, store):
+        set_password(store, provider.revoker(store), username, password_hash)
     typer.echo(f"password set for {username}")
 
 
 @users_app.command("disable")
 def users_disable(username: str) -> None:
-    """Disable a user: they can no longer log in."""
+    """Disable a user: they can no longer log in, and what they hold has ended."""
     with provider_store() as (provider, store):
-        if not store.set_user_disabled(username, True, provider.clock.now()):
-            raise CliError(f"no user {username!r}")
+        disable_user(store, provider.revoker(store), username)
     typer.echo(f"disabled {username}")
 
 
@@ -232,9 +248,13 @@ def clients_create(
     public: Annotated[bool, typer.Option(help="Public client: no secret, PKCE.")] = False,
     auth_method: Annotated[str | None, typer.Option(help="Token endpoint auth method.")] = None,
     jwks_file: Annotated[Path | None, typer.Option(help="JWKS for private_key_jwt.")] = None,
-    scope: Annotated[str, typer.Option(help="Scopes the client may request.")] = (
-        "openid profile email"
-    ),
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            help="Scopes the client may request [default: openid profile email, and "
+            "offline_access with --grant refresh_token]."
+        ),
+    ] = None,
     first_party: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
     resource: Annotated[
         list[str] | None, typer.Option(help="Resource it may ask tokens for (RFC 8707).")
@@ -316,9 +336,8 @@ def clients_show(client_id: str, as_json: JsonOption = False) -> None:
 @clients_app.command("delete")
 def clients_delete(client_id: str) -> None:
     """Delete a client and everything issued to it."""
-    with provider_store() as (_provider, store):
-        if not store.delete_client(client_id):
-            raise CliError(f"no client {client_id!r}")
+    with provider_store() as (provider, store):
+        delete_client(store, provider.revoker(store), client_id)
     typer.echo(f"deleted {client_id}")
 
 
@@ -360,11 +379,18 @@ def keys_rotate(
     """Publish a next key per algorithm; it signs after the publish delay."""
     with provider_store() as (provider, store):
         config = provider.settings
+        delay = config.key_publish_delay if publish_delay is None else publish_delay
+        floor = minimum_publish_delay(config.key_cache_ttl)
+        if delay < floor and store.list_keys():  # the first keys replace none: no floor
+            raise CliError(
+                f"--publish-delay must be at least {floor} s (IDP_KEY_CACHE_TTL plus the JWKS "
+                "max-age): until then some node or relying party does not yet know the new key"
+            )
         created = rotate_keys(
             store,
             provider.key_encryption_key,
             now=provider.clock.now(),
-            publish_delay=config.key_publish_delay if publish_delay is None else publish_delay,
+            publish_delay=delay,
             max_token_ttl=MAX_TOKEN_LIFETIME,
         )
     rows = [{"kid": k.kid, "alg": k.alg.value, "activates_at": k.activates_at} for k in created]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from idp.keys.signing import Algorithm
 from idp.oauth.clients import (
@@ -18,17 +17,23 @@ from idp.oauth.clients import (
     check_redirect_uri_registration,
 )
 from idp.oauth.storage import ClientStore
+from idp.oauth.uris import is_absolute_without_fragment
+from idp.revocation.events import Reason
 from idp.revocation.records import MAX_TOKEN_LIFETIME
-from idp.scope import Scope
+from idp.revocation.revoker import Revoker
+from idp.scope import OFFLINE_ACCESS, Scope
 from idp.secret import Secret, digest, new_token
 
 CONFIDENTIAL_ONLY_GRANTS = frozenset({GrantType.CLIENT_CREDENTIALS, GrantType.TOKEN_EXCHANGE})
 TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
 REFRESH_TTL_RANGE = (600, 86400 * 365)
+DEFAULT_SCOPE = "openid profile email"
 
 
 class ClientRegistry(ClientStore, Protocol):
     def create_client(self, client: Client, now: int) -> None: ...
+
+    def delete_client(self, client_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class ClientRegistration:
     grant_types: Sequence[str] = (GrantType.AUTHORIZATION_CODE.value,)
     public: bool = False
     auth_method: str | None = None
-    scope: str = "openid profile email"
+    scope: str | None = None  # default: DEFAULT_SCOPE, plus offline_access with refresh
     first_party: bool = False
     jwks: dict[str, Any] | None = None
     id_token_signed_response_alg: str = Algorithm.RS256.value
@@ -77,7 +82,7 @@ def register_client(
         token_endpoint_auth_method=method,
         redirect_uris=redirect_uris,
         grant_types=grant_types,
-        scope=_scope(registration.scope),
+        scope=_scope(registration.scope or default_scope(grant_types)),
         first_party=registration.first_party,
         secret_digest=digest(secret.reveal()) if secret else None,
         jwks=registration.jwks if method is AuthMethod.PRIVATE_KEY_JWT else None,
@@ -94,6 +99,22 @@ def register_client(
     )
     registry.create_client(client, now)
     return client, secret
+
+
+def default_scope(grant_types: Sequence[GrantType]) -> str:
+    """OIDC Core §11: a client that may refresh may ask for offline access (the user is
+    still asked to consent to it)."""
+    if GrantType.REFRESH_TOKEN in grant_types:
+        return f"{DEFAULT_SCOPE} {OFFLINE_ACCESS}"
+    return DEFAULT_SCOPE
+
+
+def delete_client(registry: ClientRegistry, revoker: Revoker, client_id: str) -> None:
+    """Delete a client (its codes, refresh tokens and consents go with it) and take back
+    every access token it holds."""
+    if not registry.delete_client(client_id):
+        raise InvalidClientMetadataError(f"no client {client_id!r}")
+    revoker.revoke_client(client_id, reason=Reason.CLIENT_DELETED)
 
 
 def _auth_method(registration: ClientRegistration) -> AuthMethod:
@@ -136,8 +157,7 @@ def _scope(scope: str) -> Scope:
 
 def _resource(uri: str) -> str:
     # RFC 8707 §2: an absolute URI without a fragment.
-    parts = urlsplit(uri)
-    if not parts.scheme or not parts.netloc or parts.fragment or "#" in uri:
+    if not is_absolute_without_fragment(uri):
         raise InvalidClientMetadataError(f"resource {uri!r} must be an absolute URI, no fragment")
     return uri
 

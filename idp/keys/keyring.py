@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+
 from idp.clock import Clock
 from idp.keys.signing import Algorithm, PrivateKey, PublicKey, StoredKey, unseal_private_key
 
@@ -24,6 +26,10 @@ class ActiveKey:
 
 class NoSigningKeyError(RuntimeError):
     pass
+
+
+class KeySealError(RuntimeError):
+    """A stored key does not open with this instance secret: it is the wrong secret."""
 
 
 class KeyRing:
@@ -79,12 +85,19 @@ class KeyRing:
         stored = self._load_keys()
         with self._lock:
             self._private = {
-                key.kid: self._private.get(key.kid)
-                or unseal_private_key(key.sealed_private_key, key.kid, self._encryption_key)
-                for key in stored
+                key.kid: self._private.get(key.kid) or self._unseal(key) for key in stored
             }
             self._stored = stored
             self._loaded = True
+
+    def _unseal(self, key: StoredKey) -> PrivateKey:
+        try:
+            return unseal_private_key(key.sealed_private_key, key.kid, self._encryption_key)
+        except InvalidTag:
+            raise KeySealError(
+                f"signing key {key.kid} does not open with this instance secret "
+                "(IDP_SECRET_KEY_FILE): it is not the secret the keys were sealed with"
+            ) from None
 
     def _current_keys(self, now: int) -> list[StoredKey]:
         if not self._loaded:

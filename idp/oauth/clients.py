@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from idp.oauth.uris import is_loopback_host, without_loopback_port
 from idp.scope import Scope
 
 
@@ -59,8 +59,14 @@ class Client:
         return self.token_endpoint_auth_method is AuthMethod.NONE
 
     def has_redirect_uri(self, uri: str) -> bool:
-        """Exact, case-sensitive string match (RFC 9700 §4.1.3; OIDC Core §3.1.2.1)."""
-        return uri in self.redirect_uris
+        """Exact, case-sensitive string match (RFC 9700 §4.1.3; OIDC Core §3.1.2.1),
+        except for the port of a loopback IP redirect URI (RFC 8252 §7.3)."""
+        if uri in self.redirect_uris:
+            return True
+        requested = without_loopback_port(uri)
+        return requested is not None and any(
+            without_loopback_port(registered) == requested for registered in self.redirect_uris
+        )
 
 
 class InvalidClientMetadataError(ValueError):
@@ -77,6 +83,7 @@ def check_redirect_uri_registration(uri: str) -> str:
     if not parts.scheme:
         raise InvalidClientMetadataError(f"redirect URI {uri!r} is not absolute")
     if parts.fragment or "#" in uri:
+        # RFC 6749 §3.1.2: MUST NOT include a fragment component.
         raise InvalidClientMetadataError(f"redirect URI {uri!r} must not contain a fragment")
     if "*" in uri:
         raise InvalidClientMetadataError(f"redirect URI {uri!r} must not contain wildcards")
@@ -84,7 +91,7 @@ def check_redirect_uri_registration(uri: str) -> str:
         if not parts.hostname:
             raise InvalidClientMetadataError(f"redirect URI {uri!r} has no host")
     elif parts.scheme == "http":
-        if not _is_loopback(parts.hostname):
+        if not is_loopback_host(parts.hostname):
             raise InvalidClientMetadataError(
                 f"redirect URI {uri!r} must use https unless the host is loopback"
             )
@@ -93,12 +100,3 @@ def check_redirect_uri_registration(uri: str) -> str:
             f"redirect URI {uri!r}: custom schemes must be reverse domain names (RFC 8252 §7.1)"
         )
     return uri
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from idp.authn.users import User
-from idp.store.database import affected_rows
 from idp.store.models import UserRow
 
 
@@ -66,10 +65,7 @@ class UserQueries:
         rows = self.session.scalars(select(UserRow).order_by(UserRow.username))
         return [_to_user(row) for row in rows]
 
-    def set_user_disabled(self, username: str, disabled: bool, now: int) -> bool:
-        result = self.session.execute(
-            update(UserRow)
-            .where(UserRow.username == username)
-            .values(disabled=disabled, updated_at=now)
+    def set_user_disabled(self, user_id: str, disabled: bool, now: int) -> None:
+        self.session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(disabled=disabled, updated_at=now)
         )
-        return affected_rows(result) > 0

@@ -23,11 +23,11 @@ def test_keys_rotated_by_the_cli_appear_in_jwks_of_a_running_server_after_the_ca
         before = published_kids(http, server.base_url)
         assert len(before) == 2
         result = run_idp(
-            idp_env(tmp_path, IDP_ISSUER=server.base_url),
+            idp_env(tmp_path, IDP_ISSUER=server.base_url, IDP_KEY_CACHE_TTL="1"),
             "keys",
             "rotate",
             "--publish-delay",
-            "0",
+            "61",  # the floor: IDP_KEY_CACHE_TTL plus the JWKS max-age
             "--json",
         )
         assert result.returncode == 0, result.stderr

@@ -69,7 +69,7 @@ def test_failed_login_sets_no_session_cookie__owasp_session_management(browser, 
 def test_disabled_user_cannot_log_in__owasp_authn_error_messages(idp, browser, client):
     user = create_user(idp)
     with idp.provider.store() as store:
-        store.set_user_disabled(user.username, True, idp.clock.now())
+        store.set_user_disabled(user.id, True, idp.clock.now())
     response = failed_login(browser, client, user.username, PASSWORD)
     assert response.status_code == 401
     assert LOGIN_ERROR.findall(response.text) == ["The username or password is incorrect."]
@@ -79,7 +79,7 @@ def test_disabled_user_cannot_log_in__owasp_authn_error_messages(idp, browser, c
 def test_disabling_a_user_stops_their_live_session_signing_in(idp, browser, client, user):
     sign_in(browser, client, user)
     with idp.provider.store() as store:
-        store.set_user_disabled(user.username, True, idp.clock.now())
+        store.set_user_disabled(user.id, True, idp.clock.now())
     assert is_login_page(open_authorize(browser, client, scope="openid profile"))
 
 

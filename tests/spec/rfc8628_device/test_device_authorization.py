@@ -140,7 +140,7 @@ def test_no_tokens_once_the_approving_user_is_disabled__rfc8628_s3_5(idp):
     with DeviceBrowser(idp) as browser:
         browser.approve(user, device["user_code"])
     with idp.provider.store() as store:
-        store.set_user_disabled(user.username, True, idp.clock.now())
+        store.set_user_disabled(user.id, True, idp.clock.now())
     assert_oauth_error(poll(idp, client, device["device_code"]), "invalid_grant")
 
 
