@@ -16,11 +16,13 @@ from starlette.types import Lifespan
 from idp import __version__
 from idp.clock import Clock
 from idp.config import Settings
+from idp.demo.routes import router as demo_router
 from idp.errors import TemporarilyUnavailableError
 from idp.http.direct_routes import DirectRoutes
 from idp.http.errors import ErrorRenderer
 from idp.http.headers import SecurityHeadersMiddleware
 from idp.interaction.routes import router as interaction_router
+from idp.keys.keyring import KeySealError
 from idp.oauth.routes import DIRECT_ROUTES as OAUTH_DIRECT_ROUTES
 from idp.oauth.routes import authorize_router, device_router
 from idp.oauth.routes import router as oauth_router
@@ -36,6 +38,8 @@ log = logging.getLogger("idp")
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_routes(settings, lifespan=maintenance)
+    if settings.demo:
+        app.include_router(demo_router)
     app.state.provider = Provider.from_settings(settings, clock)
     return app
 
@@ -62,6 +66,9 @@ async def maintenance(app: FastAPI) -> AsyncIterator[None]:
     refresher = cache_refresher(provider)
     try:
         await run_in_threadpool(refresher.run_once)
+    except KeySealError as error:
+        log.critical("%s", error)
+        raise
     except TemporarilyUnavailableError as error:
         log.warning(
             "starting without the database: %s; answers will be 503 until it is back", error.debug

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
         3600, ge=0, description="Delete expired codes, sessions, tokens every this many s; 0 off."
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted, bytes.")
+    demo: bool = Field(
+        False, description="Serve the demo relying party at /demo (set by idp serve --demo)."
+    )
     default_audience: str | None = Field(
         None, description="`aud` of access tokens when no resource is named; default: issuer."
     )
