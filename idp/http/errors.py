@@ -10,6 +10,8 @@ from authlib.common.urls import add_params_to_uri
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 from idp.errors import InvalidRequestError, ProtocolError
 from idp.http.pages import render_page
@@ -39,6 +41,7 @@ class ErrorRenderer:
 
     def install(self, app: FastAPI) -> None:
         app.add_exception_handler(ProtocolError, self._handle_protocol_error)  # type: ignore[arg-type]
+        app.add_exception_handler(405, self._handle_method_not_allowed)
         app.add_exception_handler(RequestValidationError, self._handle_validation_error)  # type: ignore[arg-type]
         app.add_exception_handler(Exception, self._handle_unexpected)
 
@@ -95,8 +98,30 @@ class ErrorRenderer:
     ) -> Response:
         return self.render(request, InvalidRequestError("the request is malformed"))
 
+    async def _handle_method_not_allowed(self, request: Request, error: Exception) -> Response:
+        """RFC 9110 §15.5.6: Allow lists every method the resource supports (Starlette
+        names only those of the first route that matched the path)."""
+        allowed = sorted(methods_allowed(request))
+        error_response = render_json_error(MethodNotAllowedError(f"use {', '.join(allowed)}"))
+        error_response.headers["Allow"] = ", ".join(allowed)
+        return error_response
+
     async def _handle_unexpected(self, request: Request, error: Exception) -> Response:
         return self.render_unexpected(request, error)
+
+
+class MethodNotAllowedError(InvalidRequestError):
+    status_code = 405
+
+
+def methods_allowed(request: Request) -> set[str]:
+    """The methods of every route whose path matches (a route matches a request whose
+    method it lacks as PARTIAL)."""
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            allowed |= route.methods or set()
+    return allowed
 
 
 def render_json_error(error: ProtocolError) -> Response:

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Security
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.errors import ProtocolError
+from idp.http import openapi
 from idp.http.csrf import check_csrf, render_form_page
 from idp.http.deps import FormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
@@ -89,8 +90,12 @@ TOKEN_PARAMETERS = (
 @authorize_router.get(
     "/authorize",
     summary="Authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2, RFC 9126 §4)",
-    openapi_extra=query(*AUTHORIZATION_PARAMETERS, required=("client_id",)),
+    openapi_extra=query(*AUTHORIZATION_PARAMETERS, required=("client_id",), strict=True),
     response_class=Response,
+    status_code=302,
+    responses=openapi.redirect(302, openapi.AUTHORIZATION_REDIRECT)
+    | openapi.html_errors(400, 500)
+    | openapi.unavailable(html=True),
 )
 def authorize_get(request: Request, provider: ProviderDep) -> Response:
     return _authorize(request, provider, request.query_params.multi_items())
@@ -99,8 +104,12 @@ def authorize_get(request: Request, provider: ProviderDep) -> Response:
 @authorize_router.post(
     "/authorize",
     summary="Authorization endpoint, form-encoded (OIDC Core §3.1.2.1)",
-    openapi_extra=form_body(*AUTHORIZATION_PARAMETERS, required=("client_id",)),
+    openapi_extra=form_body(*AUTHORIZATION_PARAMETERS, required=("client_id",), strict=True),
     response_class=Response,
+    status_code=303,
+    responses=openapi.redirect(303, openapi.AUTHORIZATION_REDIRECT)
+    | openapi.html_errors(400, 413, 500)
+    | openapi.unavailable(html=True),
 )
 async def authorize_post(request: Request, provider: ProviderDep) -> Response:
     pairs = await form_pairs(request, provider.settings.max_body_bytes)
@@ -158,7 +167,10 @@ def _in_memory(
 @router.post(
     "/token",
     summary="Token endpoint (RFC 6749 §3.2, RFC 8628 §3.4, RFC 8693 §2)",
-    openapi_extra=form_body(*TOKEN_PARAMETERS, required=("grant_type",)),
+    openapi_extra=form_body(*TOKEN_PARAMETERS, required=("grant_type",), strict=True)
+    | openapi.HEADER_OPTIONAL,
+    dependencies=[Security(openapi.CLIENT_SECRET_BASIC)],
+    responses=openapi.oauth_errors(400, 401, 413, 500) | openapi.unavailable(),
 )
 async def token(request: Request) -> JSONResponse:
     # The hottest endpoint: no dependency injection, parsed by hand.
@@ -181,7 +193,14 @@ async def token(request: Request) -> JSONResponse:
 @router.post(
     "/introspect",
     summary="Token introspection (RFC 7662, RFC 9701)",
-    openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
+    openapi_extra=form_body(
+        "token", "token_type_hint", *CLIENT_AUTH, required=("token",), strict=True
+    )
+    | openapi.HEADER_OPTIONAL,
+    dependencies=[Security(openapi.CLIENT_SECRET_BASIC)],
+    responses=openapi.INTROSPECTION
+    | openapi.oauth_errors(400, 401, 413, 500)
+    | openapi.unavailable(),
 )
 async def introspection(request: Request) -> Response:
     provider = await get_provider(request)
@@ -215,7 +234,13 @@ DIRECT_ROUTES = {("POST", "/token"): token, ("POST", "/introspect"): introspecti
 @router.post(
     "/revoke",
     summary="Token revocation (RFC 7009)",
-    openapi_extra=form_body("token", "token_type_hint", *CLIENT_AUTH, required=("token",)),
+    openapi_extra=form_body(
+        "token", "token_type_hint", *CLIENT_AUTH, required=("token",), strict=True
+    )
+    | openapi.HEADER_OPTIONAL,
+    dependencies=[Security(openapi.CLIENT_SECRET_BASIC)],
+    response_class=Response,
+    responses=openapi.REVOKED | openapi.oauth_errors(400, 401, 413, 500) | openapi.unavailable(),
 )
 def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     authorization = request.headers.get("authorization")
@@ -227,7 +252,10 @@ def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Respon
 @router.post(
     "/device_authorization",
     summary="Device authorization endpoint (RFC 8628 §3.1)",
-    openapi_extra=form_body("scope", "resource", *CLIENT_AUTH, required=("client_id",)),
+    openapi_extra=form_body("scope", "resource", *CLIENT_AUTH, strict=True)
+    | openapi.HEADER_OPTIONAL,
+    dependencies=[Security(openapi.CLIENT_SECRET_BASIC)],
+    responses=openapi.oauth_errors(400, 401, 413, 500) | openapi.unavailable(),
 )
 def device_authorization(request: Request, provider: ProviderDep, form: FormDep) -> JSONResponse:
     authorization = request.headers.get("authorization")
@@ -243,7 +271,15 @@ def device_authorization(request: Request, provider: ProviderDep, form: FormDep)
     "/par",
     status_code=201,
     summary="Pushed authorization request endpoint (RFC 9126 §2)",
-    openapi_extra=form_body(*AUTHORIZATION_PARAMETERS[:-1], *CLIENT_AUTH),
+    openapi_extra=form_body(
+        *AUTHORIZATION_PARAMETERS[:-1],
+        *CLIENT_AUTH,
+        required=("response_type", "redirect_uri", "scope"),
+        strict=True,
+    )
+    | openapi.HEADER_OPTIONAL,
+    dependencies=[Security(openapi.CLIENT_SECRET_BASIC)],
+    responses=openapi.oauth_errors(400, 401, 413, 500) | openapi.unavailable(),
 )
 def pushed_authorization_request(
     request: Request, provider: ProviderDep, form: FormDep

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Security
 from fastapi.responses import JSONResponse, Response
 
+from idp.http import openapi
 from idp.http.deps import OptionalFormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE
 from idp.oauth.bearer import read_bearer_token, verify_access_token
@@ -24,6 +25,7 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
     "/.well-known/openid-configuration",
     summary="Provider metadata (OIDC Discovery)",
     response_class=JSONResponse,
+    responses=openapi.unavailable(),
 )
 async def discovery(request: Request) -> Response:
     provider = await get_provider(request)
@@ -32,7 +34,12 @@ async def discovery(request: Request) -> Response:
     )
 
 
-@router.get("/jwks", summary="Public signing keys (RFC 7517)", response_class=JSONResponse)
+@router.get(
+    "/jwks",
+    summary="Public signing keys (RFC 7517)",
+    response_class=Response,
+    responses=openapi.JWKS | openapi.unavailable(),
+)
 async def jwks(request: Request) -> Response:
     provider = await get_provider(request)
     return Response(
@@ -46,13 +53,25 @@ async def jwks(request: Request) -> Response:
 DIRECT_ROUTES = {("GET", "/.well-known/openid-configuration"): discovery, ("GET", "/jwks"): jwks}
 
 
-@router.get("/userinfo", summary="Claims about the user (OIDC Core §5.3)")
+@router.get(
+    "/userinfo",
+    summary="Claims about the user (OIDC Core §5.3)",
+    dependencies=[Security(openapi.BEARER_ACCESS_TOKEN)],
+    responses=openapi.bearer_errors(401, 403, 500) | openapi.unavailable(),
+)
 def userinfo_get(request: Request, provider: ProviderDep) -> JSONResponse:
     token = read_bearer_token(request.headers.get("authorization"), None)
     return _userinfo(provider, token)
 
 
-@router.post("/userinfo", summary="Claims about the user (OIDC Core §5.3)")
+@router.post(
+    "/userinfo",
+    summary="Claims about the user (OIDC Core §5.3)",
+    dependencies=[Security(openapi.BEARER_ACCESS_TOKEN)],
+    openapi_extra=openapi.form_body("access_token", strict=True, body_required=False)
+    | openapi.HEADER_OPTIONAL,
+    responses=openapi.bearer_errors(400, 401, 403, 413, 500) | openapi.unavailable(),
+)
 def userinfo_post(
     request: Request,
     provider: ProviderDep,

@@ -1,0 +1,111 @@
+"""The registered client the fuzz run authenticates as, the tokens it holds, and
+spoiled copies of its credentials."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from idp.oauth.clients import GrantType
+from tests.support.flows import code_flow, create_user, pkce_pair, redeem, register
+from tests.support.server import RunningIdp
+
+# RFC 6749 §2.3: where a client authenticates (this one with client_secret_basic).
+CLIENT_AUTHENTICATED = ["/token", "/introspect", "/revoke", "/par", "/device_authorization"]
+# RFC 6750 §2.1: the bearer-protected resource.
+BEARER_PROTECTED = ["/userinfo"]
+RESOURCE = "https://api.example/orders"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The registered client's secret and the tokens it holds.
+
+    ``userinfo_token`` comes from a session of its own and is only ever sent to
+    UserInfo, so that no generated revocation or refresh-token reuse ends it mid-run;
+    ``access_token`` and ``refresh_token`` (another session) and ``service_token`` are
+    the fuzzer's to introspect, revoke, refresh and exchange."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    userinfo_token: str = field(repr=False)
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    service_token: str = field(repr=False)
+    device_code: str = field(repr=False)
+    code_challenge: str = field(repr=False)
+
+    def basic(self, secret: str | None = None) -> str:
+        pair = f"{self.client_id}:{self.client_secret if secret is None else secret}"
+        return "Basic " + base64.b64encode(pair.encode()).decode()
+
+    def bearer(self) -> str:
+        return f"Bearer {self.userinfo_token}"
+
+    def valid(self, path: str) -> str:
+        """The Authorization header the auth providers put on requests to ``path``."""
+        return self.bearer() if path in BEARER_PROTECTED else self.basic()
+
+    def spoiled(self, path: str) -> dict[str, str | None]:
+        """Authorization headers that must be refused, by what is wrong with them."""
+        if path in BEARER_PROTECTED:
+            header, payload, signature = self.userinfo_token.split(".")
+            forged = "A" if signature[0] != "A" else "B"
+            return {
+                "missing": None,
+                "not a JWT": "Bearer not-a-jwt",
+                "forged signature": f"Bearer {header}.{payload}.{forged}{signature[1:]}",
+                "client credentials instead": self.basic(),
+            }
+        return {
+            "missing": None,
+            "wrong secret": self.basic("wrong-secret"),
+            "not base64": "Basic not-base64!",
+            "bearer instead": self.bearer(),
+        }
+
+
+def issue_credentials(idp: RunningIdp) -> Credentials:
+    """A first-party confidential client allowed every grant; tokens from two sign-ins
+    of its user, a client-credentials token for the resource, a pending device code."""
+    client, secret = register(
+        idp,
+        grant_types=[grant.value for grant in GrantType],
+        scope="openid profile email offline_access",
+        resources=[RESOURCE],
+        exchange_audiences=[RESOURCE],
+        first_party=True,
+    )
+    assert secret is not None
+    basic = (client.client_id, secret)
+    user = create_user(idp)
+
+    def sign_in() -> dict[str, Any]:
+        query, verifier = code_flow(idp, client, user, scope="openid profile offline_access")
+        response = redeem(idp, client, query["code"], verifier, secret)
+        assert response.status_code == 200, response.text
+        tokens: dict[str, Any] = response.json()
+        return tokens
+
+    def post(path: str, **form: str) -> dict[str, Any]:
+        response = httpx.post(f"{idp.base_url}{path}", data=form, auth=basic, timeout=10)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    for_userinfo, for_fuzzing = sign_in(), sign_in()
+    service = post("/token", grant_type="client_credentials", resource=RESOURCE)
+    device = post("/device_authorization", scope="openid")
+    return Credentials(
+        client_id=client.client_id,
+        client_secret=secret,
+        userinfo_token=for_userinfo["access_token"],
+        access_token=for_fuzzing["access_token"],
+        refresh_token=for_fuzzing["refresh_token"],
+        service_token=service["access_token"],
+        device_code=device["device_code"],
+        code_challenge=pkce_pair()[1],
+    )
