@@ -18,6 +18,12 @@ from idp.secret import new_token
 CSRF_COOKIE = "csrf"
 
 
+class CsrfCheckFailedError(InvalidRequestError):
+    """A form without the token of this browser's form (OWASP: refuse with 403)."""
+
+    status_code = 403
+
+
 def render_form_page(
     request: Request,
     template: str,
@@ -43,7 +49,7 @@ def check_csrf(
 ) -> None:
     seed = request.cookies.get(cookie_name(CSRF_COOKIE, secure))
     if not seed or not form_token or not hmac.compare_digest(_sign(key, seed, purpose), form_token):
-        raise InvalidRequestError("the form has expired; please go back and try again")
+        raise CsrfCheckFailedError("the form has expired; please go back and try again")
 
 
 def _sign(key: bytes, seed: str, purpose: str) -> str:

@@ -16,6 +16,7 @@ import jwt
 
 from idp.errors import InvalidClientError, InvalidRequestError
 from idp.oauth.clients import AuthMethod, Client
+from idp.oauth.parameters import check_parameter
 from idp.oauth.storage import AssertionStore, ClientStore
 from idp.secret import matches_digest
 
@@ -153,9 +154,13 @@ def _read_basic(encoded: str) -> Credentials:
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidClientError("malformed HTTP Basic credentials") from exc
     # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    return Credentials(
-        AuthMethod.CLIENT_SECRET_BASIC, unquote_plus(raw_id), secret=unquote_plus(raw_secret)
-    )
+    client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+    try:
+        check_parameter("client_id", client_id)
+        check_parameter("client_secret", secret)
+    except InvalidRequestError as exc:
+        raise InvalidClientError("malformed HTTP Basic credentials") from exc
+    return Credentials(AuthMethod.CLIENT_SECRET_BASIC, client_id, secret=secret)
 
 
 def _read_assertion(params: Mapping[str, str]) -> Credentials:
@@ -170,6 +175,7 @@ def _read_assertion(params: Mapping[str, str]) -> Credentials:
         raise InvalidClientError("client assertion is malformed") from exc
     if not isinstance(issuer, str) or not issuer:
         raise InvalidClientError("client assertion has no iss")
+    check_parameter("client_id", issuer)  # it names the client, as client_id would
     return Credentials(AuthMethod.PRIVATE_KEY_JWT, issuer, assertion=assertion)
 
 

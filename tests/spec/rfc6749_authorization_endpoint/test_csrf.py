@@ -21,7 +21,7 @@ def post_login(browser: Browser, page, **fields: str):
 
 
 def assert_refused_without_session(response) -> None:
-    assert_error_page(response)
+    assert_error_page(response, 403)  # OWASP CSRF Prevention: the request is forbidden
     assert set_cookie(response, "idp_session") is None
 
 
@@ -70,11 +70,11 @@ def test_login_token_does_not_validate_the_consent_form__rfc6749_s10_12(browser,
     consent_page = browser.follow(browser.submit_login(login_page, user.username, PASSWORD))
     assert is_consent_page(consent_page)
     form = {"csrf_token": csrf_token(login_page.text), "decision": "allow"}
-    assert_error_page(browser.http.post(form_action(consent_page, "consent"), data=form))
+    assert_error_page(browser.http.post(form_action(consent_page, "consent"), data=form), 403)
 
 
 def test_consent_without_csrf_token_is_refused__rfc6749_s10_12(browser, client, user):
     page = browser.follow(log_in(browser, client, user))
     response = browser.http.post(form_action(page, "consent"), data={"decision": "allow"})
-    assert_error_page(response)
+    assert_error_page(response, 403)
     assert is_consent_page(open_authorize(browser, client))
