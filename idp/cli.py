@@ -263,6 +263,13 @@ def clients_create(
     access_token_ttl: Annotated[int | None, typer.Option(help="Access token lifetime, s.")] = None,
     id_token_ttl: Annotated[int | None, typer.Option(help="ID token lifetime, s.")] = None,
     refresh_token_ttl: Annotated[int | None, typer.Option(help="Refresh lifetime, s.")] = None,
+    refresh_grace: Annotated[
+        int,
+        typer.Option(
+            help="Seconds a rotated refresh token may be retried for the same new tokens "
+            "(0: reuse is always treated as theft; RFC 9700 §4.14.2)."
+        ),
+    ] = 0,
     exchange_audience: Annotated[
         list[str] | None, typer.Option(help="Audience it may exchange tokens for (RFC 8693).")
     ] = None,
@@ -288,6 +295,7 @@ def clients_create(
         access_token_ttl=access_token_ttl,
         id_token_ttl=id_token_ttl,
         refresh_token_ttl=refresh_token_ttl,
+        refresh_token_grace_period=refresh_grace,
         exchange_audiences=exchange_audience or [],
         may_impersonate=may_impersonate,
         id_token_signed_response_alg=id_token_alg,

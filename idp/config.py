@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(
         86400 * 14, ge=600, description="Refresh token lifetime, s (bounded by the session)."
     )
+    offline_access_max_lifetime: int = Field(
+        86400 * 90,
+        ge=3600,
+        le=86400 * 730,
+        description="Offline access (refresh tokens with offline_access) ends this long after "
+        "the login it came from, however often it is refreshed, s.",
+    )
     authorization_code_ttl: int = Field(
         60, ge=10, le=600, description="Authorization code lifetime, s (RFC 6749 §4.1.2)."
     )

@@ -35,6 +35,7 @@ from idp.revocation.cache import RevocationCache
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
 from idp.revocation.revoker import Revoker
 from idp.revocation.storage import RevocationStore
+from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
 from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database, unavailable_when_unreachable
@@ -70,6 +71,7 @@ class Provider:
     discovery_document: bytes
     interactions: InteractionRegistry[SqlStore]
     interaction_seal: InteractionSeal
+    replay_sealer: Sealer
     password_checks: PasswordChecks
 
     @classmethod
@@ -98,7 +100,10 @@ class Provider:
         keyring = KeyRing(load_keys, key_encryption_key, clock)
         signer = JwtSigner(keyring, clock, settings.clock_leeway)
         lifetimes = Lifetimes(
-            settings.access_token_ttl, settings.id_token_ttl, settings.refresh_token_ttl
+            settings.access_token_ttl,
+            settings.id_token_ttl,
+            settings.refresh_token_ttl,
+            settings.offline_access_max_lifetime,
         )
         clients = ClientCache(load_client, load_client_version, settings.cache_max_staleness)
         return cls(
@@ -134,9 +139,11 @@ class Provider:
                 }
             ),
             interaction_seal=InteractionSeal(
-                derive_key(instance_secret, "interaction"), settings.interaction_ttl
+                Sealer(derive_key(instance_secret, "interaction"), b"interaction"),
+                settings.interaction_ttl,
             ),
             password_checks=PasswordChecks(),
+            replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
         )
 
     @contextmanager
@@ -170,6 +177,7 @@ class Provider:
             assertion_audience=self.assertion_audience,
             session_policy=self.session_policy,
             now=self.clock.now(),
+            replay_sealer=self.replay_sealer,
             response_extensions=(self.id_tokens,),
         )
 

@@ -28,6 +28,7 @@ CONFIDENTIAL_ONLY_GRANTS = frozenset({GrantType.CLIENT_CREDENTIALS, GrantType.TO
 TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
 REFRESH_TTL_RANGE = (600, 86400 * 365)
 DEFAULT_SCOPE = "openid profile email"
+MAX_GRACE_PERIOD = 60  # long enough for a retry, short enough for a thief to lose the race
 
 
 class ClientRegistry(ClientStore, Protocol):
@@ -52,6 +53,7 @@ class ClientRegistration:
     access_token_ttl: int | None = None
     id_token_ttl: int | None = None
     refresh_token_ttl: int | None = None
+    refresh_token_grace_period: int = 0
     exchange_audiences: Sequence[str] = ()
     may_impersonate: bool = False
 
@@ -94,6 +96,7 @@ def register_client(
         refresh_token_ttl=_lifetime(
             "refresh_token_ttl", registration.refresh_token_ttl, REFRESH_TTL_RANGE
         ),
+        refresh_token_grace_period=_grace_period(registration.refresh_token_grace_period),
         exchange_audiences=tuple(registration.exchange_audiences),
         may_impersonate=registration.may_impersonate,
     )
@@ -170,6 +173,14 @@ def _lifetime(
     return value
 
 
+def _grace_period(seconds: int) -> int:
+    if not 0 <= seconds <= MAX_GRACE_PERIOD:
+        raise InvalidClientMetadataError(
+            f"refresh_token_grace_period must be between 0 and {MAX_GRACE_PERIOD} seconds"
+        )
+    return seconds
+
+
 def describe_client(client: Client) -> dict[str, Any]:
     """Client metadata as RFC 7591 §2 names it, without the secret."""
     return {
@@ -187,6 +198,7 @@ def describe_client(client: Client) -> dict[str, Any]:
         "access_token_ttl": client.access_token_ttl,
         "id_token_ttl": client.id_token_ttl,
         "refresh_token_ttl": client.refresh_token_ttl,
+        "refresh_token_grace_period": client.refresh_token_grace_period,
         "exchange_audiences": list(client.exchange_audiences),
         "may_impersonate": client.may_impersonate,
     }

@@ -51,6 +51,10 @@ class Client:
     access_token_ttl: int | None = None
     id_token_ttl: int | None = None
     refresh_token_ttl: int | None = None
+    # RFC 9700 §4.14.2 trade-off: seconds in which a just-rotated refresh token, presented
+    # again (a retry after a lost response), gets the same new tokens instead of being
+    # treated as stolen. 0: never.
+    refresh_token_grace_period: int = 0
     exchange_audiences: tuple[str, ...] = ()
     may_impersonate: bool = False
 

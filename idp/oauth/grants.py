@@ -49,6 +49,7 @@ class RefreshToken:
     revoked_at: int | None = None
     access_token_jti: str | None = None
     access_token_expires_at: int | None = None
+    replay_response: bytes | None = None
 
 
 class DeviceStatus(StrEnum):

@@ -53,9 +53,8 @@ class RefreshTokenStore(Protocol):
         """Mark the token used, once; False if it was already rotated or revoked."""
         ...
 
-    def revoke_refresh_family(self, family_id: str, now: int) -> list[tuple[str, int]]:
-        """Revoke every token of the family; (jti, exp) of the access tokens issued
-        alongside them, for the caller to revoke too."""
+    def save_refresh_replay(self, token_digest: str, sealed_response: bytes) -> None:
+        """Keep the (sealed) response a rotation gave, for the client's grace period."""
         ...
 
 

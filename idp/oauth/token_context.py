@@ -22,6 +22,7 @@ from idp.oauth.tokens import AccessToken, Grant, TokenIssuer
 from idp.revocation.cache import RevocationCache
 from idp.revocation.revoker import Revoker
 from idp.revocation.storage import RevocationStore
+from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
 from idp.sessions.storage import SessionStore
 
@@ -63,6 +64,7 @@ class TokenContext:
     assertion_audience: AssertionAudience
     session_policy: SessionPolicy
     now: int
+    replay_sealer: Sealer
     response_extensions: Sequence[TokenResponseExtension] = ()
 
     def revoker(self) -> Revoker:

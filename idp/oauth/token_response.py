@@ -22,6 +22,12 @@ def load_granting_session(ctx: TokenContext, sid: str | None) -> SsoSession:
     return session
 
 
+def offline_end(grant: Grant, ctx: TokenContext) -> int:
+    """Offline access slides with each rotation, but not beyond a fixed time after the
+    login it came from (IDP_OFFLINE_ACCESS_MAX_LIFETIME)."""
+    return (grant.auth_time or ctx.now) + ctx.tokens.lifetimes.offline_access
+
+
 def bearer_response(access: AccessToken, scope: Scope, now: int) -> dict[str, Any]:
     return {
         "access_token": access.token,
@@ -59,7 +65,7 @@ def user_token_response(
             ctx.now,
             access_token=access,
             family_id=refresh_family_id,
-            expires_at=None if offline else session_expires_at,
+            expires_at=offline_end(grant, ctx) if offline else session_expires_at,
             offline=offline,
         )
         family_id = record.family_id

@@ -23,12 +23,14 @@ class Lifetimes:
     access_token: int
     id_token: int
     refresh_token: int
+    offline_access: int  # from the login, however often its refresh tokens rotate
 
     def for_client(self, client: Client) -> Lifetimes:
         return Lifetimes(
             client.access_token_ttl or self.access_token,
             client.id_token_ttl or self.id_token,
             client.refresh_token_ttl or self.refresh_token,
+            self.offline_access,
         )
 
 

@@ -27,6 +27,7 @@ class Revoker:
     def revoke_access_token(
         self, jti: str, expires_at: int, *, reason: Reason, subject: str, client_id: str
     ) -> None:
+        self.store.lock_subject(subject)
         self._record(RevocationKind.JTI, jti, prune_after=expires_at, reason=reason)
         self._event(
             SecurityEventType.TOKEN_REVOKED,
@@ -40,6 +41,7 @@ class Revoker:
         self, family_id: str, *, reason: Reason, subject: str, client_id: str
     ) -> None:
         """A refresh-token family and the access tokens issued with it (RFC 7009 §2.1)."""
+        self.store.lock_subject(subject)
         for jti, expires_at in self.store.revoke_refresh_family(family_id, self.now):
             self._record(RevocationKind.JTI, jti, prune_after=expires_at, reason=reason)
         self._event(
@@ -55,6 +57,7 @@ class Revoker:
     ) -> None:
         """End an SSO session and take back every token it issued: access tokens by
         ``sid`` and its refresh tokens, offline ones included."""
+        self.store.lock_subject(subject)
         self._record(RevocationKind.SID, sid, reason=reason)
         self.store.revoke_session_refresh_tokens(sid, self.now)
         self.store.end_sessions_by_sid(sid)
@@ -65,6 +68,7 @@ class Revoker:
     def revoke_subject(self, user_id: str, *, reason: Reason, event: SecurityEventType) -> None:
         """Everything a user holds (ASVS 5 §7.4): every token issued to them until now,
         every refresh token, every SSO session."""
+        self.store.lock_subject(user_id)
         self._record(RevocationKind.SUBJECT, user_id, reason=reason)
         self.store.revoke_user_refresh_tokens(user_id, self.now)
         self.store.end_user_sessions(user_id)

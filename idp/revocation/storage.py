@@ -34,6 +34,12 @@ class SecurityEventLog(Protocol):
 class RevocationStore(RevocationLog, SecurityEventLog, Protocol):
     """Everything a revocation writes, in the caller's transaction."""
 
+    def lock_subject(self, subject: str) -> None:
+        """Serialise, until the transaction ends, every change to what ``subject``
+        holds (its refresh tokens and sessions): one lock, so concurrent refreshes and
+        revocations of one user cannot deadlock."""
+        ...
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the transaction has committed (never if it rolls back)."""
         ...

@@ -29,6 +29,7 @@ def _to_client(row: ClientRow) -> Client:
         access_token_ttl=row.access_token_ttl,
         id_token_ttl=row.id_token_ttl,
         refresh_token_ttl=row.refresh_token_ttl,
+        refresh_token_grace_period=row.refresh_token_grace_period,
         exchange_audiences=tuple(row.exchange_audiences),
         may_impersonate=row.may_impersonate,
     )
@@ -60,6 +61,7 @@ class ClientQueries(CacheVersionQueries):
                 access_token_ttl=client.access_token_ttl,
                 id_token_ttl=client.id_token_ttl,
                 refresh_token_ttl=client.refresh_token_ttl,
+                refresh_token_grace_period=client.refresh_token_grace_period,
                 exchange_audiences=list(client.exchange_audiences),
                 may_impersonate=client.may_impersonate,
             )

@@ -91,7 +91,8 @@ class GrantQueries:
         self.session.flush()
 
     def load_refresh_token(self, token_digest: str) -> RefreshToken | None:
-        row = self.session.get(RefreshTokenRow, token_digest)
+        # Read again, not from the identity map: another request may have rotated it.
+        row = self.session.get(RefreshTokenRow, token_digest, populate_existing=True)
         if row is None:
             return None
         return RefreshToken(
@@ -110,6 +111,7 @@ class GrantQueries:
             revoked_at=row.revoked_at,
             access_token_jti=row.access_token_jti,
             access_token_expires_at=row.access_token_expires_at,
+            replay_response=row.replay_response,
         )
 
     def mark_refresh_token_rotated(self, token_digest: str, now: int) -> bool:
@@ -123,6 +125,13 @@ class GrantQueries:
             .values(rotated_at=now)
         )
         return affected_rows(result) > 0
+
+    def save_refresh_replay(self, token_digest: str, sealed_response: bytes) -> None:
+        self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.token_digest == token_digest)
+            .values(replay_response=sealed_response)
+        )
 
     def revoke_refresh_family(self, family_id: str, now: int) -> list[tuple[str, int]]:
         """Revoke the family; returns (jti, exp) of the access tokens issued with it."""

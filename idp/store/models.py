@@ -56,6 +56,7 @@ class ClientRow(Base):
     access_token_ttl: Mapped[int | None]
     id_token_ttl: Mapped[int | None]
     refresh_token_ttl: Mapped[int | None]
+    refresh_token_grace_period: Mapped[int] = mapped_column(server_default="0")
     exchange_audiences: Mapped[list[str]] = mapped_column(server_default="[]")
     may_impersonate: Mapped[bool] = mapped_column(server_default=false())
 
@@ -137,6 +138,8 @@ class RefreshTokenRow(Base):
     offline: Mapped[bool] = mapped_column(server_default=false())
     acr: Mapped[str] = mapped_column(String(64), server_default="")
     amr: Mapped[list[str]] = mapped_column(server_default="[]")
+    # Within the client's grace period: the response its rotation gave, sealed.
+    replay_response: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RevocationRow(Base):

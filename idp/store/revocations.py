@@ -24,6 +24,8 @@ from idp.store.models import RefreshTokenRow, RevocationRow, SecurityEventRow
 AFTER_COMMIT = "after_commit_actions"
 # pg_current_xact_id() is an xid8: a 64-bit transaction id that never wraps.
 CURRENT_TRANSACTION = text("pg_current_xact_id()::text::bigint")
+# A transaction-scoped advisory lock keyed by a 64-bit hash of the subject.
+SUBJECT_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:subject, 0))")
 OLDEST_RUNNING_TRANSACTION = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
@@ -44,6 +46,11 @@ class RevocationQueries:
     @property
     def _on_postgresql(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
+
+    def lock_subject(self, subject: str) -> None:
+        # On SQLite the write lock taken at BEGIN IMMEDIATE already serialises writers.
+        if self._on_postgresql:
+            self.session.execute(SUBJECT_LOCK, {"subject": subject})
 
     def after_commit(self, action: Callable[[], None]) -> None:
         self.session.info.setdefault(AFTER_COMMIT, []).append(action)

@@ -1,4 +1,4 @@
-"""hardening: commit-ordered revocation reads; interactions travel sealed
+"""hardening: commit-ordered revocation reads; interactions travel sealed; refresh grace
 
 Revision ID: 0003
 Revises: 0002
@@ -33,9 +33,21 @@ def upgrade() -> None:
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_interactions_expires_at"))
     op.drop_table("interactions")
+    with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "refresh_token_grace_period", sa.Integer(), server_default="0", nullable=False
+            )
+        )
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("replay_response", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.drop_column("replay_response")
+    with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.drop_column("refresh_token_grace_period")
     op.create_table(
         "interactions",
         sa.Column("id_digest", sa.String(length=64), nullable=False),
