@@ -263,6 +263,13 @@ def clients_create(
     access_token_ttl: Annotated[int | None, typer.Option(help="Access token lifetime, s.")] = None,
     id_token_ttl: Annotated[int | None, typer.Option(help="ID token lifetime, s.")] = None,
     refresh_token_ttl: Annotated[int | None, typer.Option(help="Refresh lifetime, s.")] = None,
+    web_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Origin whose scripts may call /token, /revoke and /userinfo (CORS; "
+            "repeatable) [default: the origins of the redirect URIs]."
+        ),
+    ] = None,
     refresh_grace: Annotated[
         int,
         typer.Option(
@@ -296,6 +303,7 @@ def clients_create(
         id_token_ttl=id_token_ttl,
         refresh_token_ttl=refresh_token_ttl,
         refresh_token_grace_period=refresh_grace,
+        web_origins=web_origin or [],
         exchange_audiences=exchange_audience or [],
         may_impersonate=may_impersonate,
         id_token_signed_response_alg=id_token_alg,

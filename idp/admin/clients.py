@@ -17,7 +17,7 @@ from idp.oauth.clients import (
     check_redirect_uri_registration,
 )
 from idp.oauth.storage import ClientStore
-from idp.oauth.uris import is_absolute_without_fragment
+from idp.oauth.uris import is_absolute_without_fragment, is_web_origin
 from idp.revocation.events import Reason
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.revocation.revoker import Revoker
@@ -54,6 +54,7 @@ class ClientRegistration:
     id_token_ttl: int | None = None
     refresh_token_ttl: int | None = None
     refresh_token_grace_period: int = 0
+    web_origins: Sequence[str] = ()
     exchange_audiences: Sequence[str] = ()
     may_impersonate: bool = False
 
@@ -97,6 +98,7 @@ def register_client(
             "refresh_token_ttl", registration.refresh_token_ttl, REFRESH_TTL_RANGE
         ),
         refresh_token_grace_period=_grace_period(registration.refresh_token_grace_period),
+        web_origins=tuple(_web_origin(origin) for origin in registration.web_origins),
         exchange_audiences=tuple(registration.exchange_audiences),
         may_impersonate=registration.may_impersonate,
     )
@@ -173,6 +175,14 @@ def _lifetime(
     return value
 
 
+def _web_origin(value: str) -> str:
+    if not is_web_origin(value):
+        raise InvalidClientMetadataError(
+            f"web origin {value!r} must be scheme://host[:port], e.g. https://app.example"
+        )
+    return value
+
+
 def _grace_period(seconds: int) -> int:
     if not 0 <= seconds <= MAX_GRACE_PERIOD:
         raise InvalidClientMetadataError(
@@ -199,6 +209,7 @@ def describe_client(client: Client) -> dict[str, Any]:
         "id_token_ttl": client.id_token_ttl,
         "refresh_token_ttl": client.refresh_token_ttl,
         "refresh_token_grace_period": client.refresh_token_grace_period,
+        "web_origins": sorted(client.allowed_origins),
         "exchange_audiences": list(client.exchange_audiences),
         "may_impersonate": client.may_impersonate,
     }

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from idp.oauth.uris import is_loopback_host, without_loopback_port
+from idp.oauth.uris import is_loopback_host, origin_of, without_loopback_port
 from idp.scope import Scope
 
 
@@ -55,12 +55,21 @@ class Client:
     # again (a retry after a lost response), gets the same new tokens instead of being
     # treated as stolen. 0: never.
     refresh_token_grace_period: int = 0
+    web_origins: tuple[str, ...] = ()  # CORS; none registered: the redirect URIs' origins
     exchange_audiences: tuple[str, ...] = ()
     may_impersonate: bool = False
 
     @property
     def is_public(self) -> bool:
         return self.token_endpoint_auth_method is AuthMethod.NONE
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        """Origins whose scripts may call the token, revocation and UserInfo endpoints
+        for this client (idp.http.cors)."""
+        if self.web_origins:
+            return frozenset(self.web_origins)
+        return frozenset(filter(None, (origin_of(uri) for uri in self.redirect_uris)))
 
     def has_redirect_uri(self, uri: str) -> bool:
         """Exact, case-sensitive string match (RFC 9700 §4.1.3; OIDC Core §3.1.2.1),

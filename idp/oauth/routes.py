@@ -151,17 +151,22 @@ def _authenticated(
         yield store, authenticate(form, authorization, ctx), ctx
 
 
-def _in_memory(
-    provider: Provider, form: dict[str, str], authorization: str | None, declared: bool
-) -> bool:
-    """The core declared the request needs no storage, and this node holds the client."""
-    if not declared:
-        return False
+def _claimed_client(
+    request: Request, form: dict[str, str], authorization: str | None
+) -> str | None:
+    """The client the request says it comes from, before it is authenticated: for CORS
+    (idp.http.cors) and to choose where the request runs."""
     try:
-        credentials = read_credentials(form, authorization)
+        client_id = read_credentials(form, authorization).client_id
     except ProtocolError:
-        return False  # the request fails either way; let the full path say why
-    return provider.clients.holds(credentials.client_id)
+        return None  # the request fails either way; the full path says why
+    request.state.cors_client_id = client_id
+    return client_id
+
+
+def _in_memory(provider: Provider, client_id: str | None, declared: bool) -> bool:
+    """The core declared the request needs no storage, and this node holds the client."""
+    return declared and client_id is not None and provider.clients.holds(client_id)
 
 
 @router.post(
@@ -177,7 +182,8 @@ async def token(request: Request) -> JSONResponse:
     provider = await get_provider(request)
     form = await form_params(request, provider.settings.max_body_bytes)
     authorization = request.headers.get("authorization")
-    in_memory = _in_memory(provider, form, authorization, token_served_from_memory(form))
+    client_id = _claimed_client(request, form, authorization)
+    in_memory = _in_memory(provider, client_id, token_served_from_memory(form))
 
     def run() -> dict[str, Any]:
         if in_memory:
@@ -206,7 +212,8 @@ async def introspection(request: Request) -> Response:
     provider = await get_provider(request)
     form = await form_params(request, provider.settings.max_body_bytes)
     settings, authorization = provider.settings, request.headers.get("authorization")
-    in_memory = _in_memory(provider, form, authorization, introspection_served_from_memory(form))
+    client_id = _claimed_client(request, form, authorization)
+    in_memory = _in_memory(provider, client_id, introspection_served_from_memory(form))
 
     def answer(ctx: TokenContext) -> tuple[Client, dict[str, Any]]:
         client = authenticate(form, authorization, ctx)
@@ -244,6 +251,7 @@ DIRECT_ROUTES = {("POST", "/token"): token, ("POST", "/introspect"): introspecti
 )
 def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     authorization = request.headers.get("authorization")
+    _claimed_client(request, form, authorization)
     with _authenticated(provider, form, authorization) as (_store, client, ctx):
         revoke_token(form, client, ctx)
     return Response(status_code=200, headers=NO_STORE)  # RFC 7009 §2.2

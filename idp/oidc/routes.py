@@ -61,7 +61,7 @@ DIRECT_ROUTES = {("GET", "/.well-known/openid-configuration"): discovery, ("GET"
 )
 def userinfo_get(request: Request, provider: ProviderDep) -> JSONResponse:
     token = read_bearer_token(request.headers.get("authorization"), None)
-    return _userinfo(provider, token)
+    return _userinfo(request, provider, token)
 
 
 @router.post(
@@ -79,10 +79,10 @@ def userinfo_post(
 ) -> JSONResponse:
     # RFC 6750 §2.2: the token may also come in the form body.
     token = read_bearer_token(request.headers.get("authorization"), form.get("access_token"))
-    return _userinfo(provider, token)
+    return _userinfo(request, provider, token)
 
 
-def _userinfo(provider: Provider, token: str) -> JSONResponse:
+def _userinfo(request: Request, provider: Provider, token: str) -> JSONResponse:
     settings = provider.settings
     claims = verify_access_token(
         token,
@@ -92,6 +92,7 @@ def _userinfo(provider: Provider, token: str) -> JSONResponse:
         revocations=provider.revocations,
         now=provider.clock.now(),
     )
+    request.state.cors_client_id = claims.get("client_id")
     with provider.store() as store:
-        body: dict[str, Any] = userinfo_claims(claims, store)
+        body: dict[str, Any] = userinfo_claims(claims, provider.clients, store)
     return JSONResponse(body, headers=NO_STORE)

@@ -6,14 +6,19 @@ from typing import Any
 
 from idp.authn.storage import UserStore
 from idp.errors import InsufficientScopeError, InvalidTokenError
+from idp.oauth.storage import ClientStore
 from idp.scope import OPENID, Scope
 
 
-def userinfo_claims(access_token_claims: dict[str, Any], users: UserStore) -> dict[str, Any]:
+def userinfo_claims(
+    access_token_claims: dict[str, Any], clients: ClientStore, users: UserStore
+) -> dict[str, Any]:
     scopes = Scope.parse(str(access_token_claims.get("scope", "")))
     if OPENID not in scopes:
         # OIDC Core §5.3: UserInfo needs an access token obtained with scope openid.
         raise InsufficientScopeError("the access token lacks the openid scope")
+    if clients.load_client(str(access_token_claims.get("client_id"))) is None:
+        raise InvalidTokenError("the client of this access token no longer exists")
     user = users.load_user(str(access_token_claims["sub"]))
     if user is None or user.disabled:
         raise InvalidTokenError("the user of this access token is no longer active")

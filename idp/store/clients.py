@@ -30,6 +30,7 @@ def _to_client(row: ClientRow) -> Client:
         id_token_ttl=row.id_token_ttl,
         refresh_token_ttl=row.refresh_token_ttl,
         refresh_token_grace_period=row.refresh_token_grace_period,
+        web_origins=tuple(row.web_origins),
         exchange_audiences=tuple(row.exchange_audiences),
         may_impersonate=row.may_impersonate,
     )
@@ -62,6 +63,7 @@ class ClientQueries(CacheVersionQueries):
                 id_token_ttl=client.id_token_ttl,
                 refresh_token_ttl=client.refresh_token_ttl,
                 refresh_token_grace_period=client.refresh_token_grace_period,
+                web_origins=list(client.web_origins),
                 exchange_audiences=list(client.exchange_audiences),
                 may_impersonate=client.may_impersonate,
             )

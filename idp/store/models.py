@@ -57,6 +57,7 @@ class ClientRow(Base):
     id_token_ttl: Mapped[int | None]
     refresh_token_ttl: Mapped[int | None]
     refresh_token_grace_period: Mapped[int] = mapped_column(server_default="0")
+    web_origins: Mapped[list[str]] = mapped_column(server_default="[]")
     exchange_audiences: Mapped[list[str]] = mapped_column(server_default="[]")
     may_impersonate: Mapped[bool] = mapped_column(server_default=false())
 

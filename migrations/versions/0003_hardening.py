@@ -1,4 +1,4 @@
-"""hardening: commit-ordered revocation reads; interactions travel sealed; refresh grace
+"""hardening: commit-ordered revocation reads; interactions travel sealed; refresh grace; web origins
 
 Revision ID: 0003
 Revises: 0002
@@ -39,6 +39,9 @@ def upgrade() -> None:
                 "refresh_token_grace_period", sa.Integer(), server_default="0", nullable=False
             )
         )
+        batch_op.add_column(
+            sa.Column("web_origins", sa.JSON(), server_default="[]", nullable=False)
+        )
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("replay_response", sa.LargeBinary(), nullable=True))
 
@@ -47,6 +50,7 @@ def downgrade() -> None:
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_column("replay_response")
     with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.drop_column("web_origins")
         batch_op.drop_column("refresh_token_grace_period")
     op.create_table(
         "interactions",

@@ -1,0 +1,86 @@
+"""Cross-origin requests from browser applications (the Fetch standard's CORS protocol),
+on the endpoints a single-page app calls and on no other (never /authorize or a page).
+
+Discovery and the JWKS are public documents: any origin may read them. The token,
+revocation and UserInfo endpoints answer an origin only if it is a web origin of the
+client the request is about (``Client.allowed_origins``: its redirect URIs' origins
+unless registered otherwise), which the route names in ``request.state.cors_client_id``
+once it knows it. No credentials mode: Tessera never sets Allow-Credentials, so no
+cookie is ever sent cross-origin."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from idp.oauth.clients import Client
+
+PUBLIC = {"/.well-known/openid-configuration": "GET", "/jwks": "GET"}
+PER_CLIENT = {"/token": "POST", "/revoke": "POST", "/userinfo": "GET, POST"}
+ALLOWED_HEADERS = b"Authorization, Content-Type"
+EXPOSED_HEADERS = b"WWW-Authenticate, Retry-After"
+PREFLIGHT_MAX_AGE = b"600"
+CLIENT_STATE = "cors_client_id"
+
+
+class CorsMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        origin = _origin(scope) if scope["type"] == "http" else None
+        if origin is None or (path not in PUBLIC and path not in PER_CLIENT):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+            await _preflight(path, origin, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start" and _allowed(scope, path, origin):
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"access-control-allow-origin", b"*" if path in PUBLIC else origin.encode()),
+                    (b"access-control-expose-headers", EXPOSED_HEADERS),
+                    (b"vary", b"Origin"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+async def _preflight(path: str, origin: str, send: Send) -> None:
+    """Permission to send; whether the answer may be read is decided on the answer,
+    by client. Preflights carry no credentials and change nothing."""
+    headers = [
+        (b"access-control-allow-origin", b"*" if path in PUBLIC else origin.encode()),
+        (b"access-control-allow-methods", (PUBLIC | PER_CLIENT)[path].encode()),
+        (b"access-control-allow-headers", ALLOWED_HEADERS),
+        (b"access-control-max-age", PREFLIGHT_MAX_AGE),
+        (b"vary", b"Origin"),
+        (b"cache-control", b"no-store"),
+    ]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _allowed(scope: Scope, path: str, origin: str) -> bool:
+    if path in PUBLIC:
+        return True
+    client_id = scope.get("state", {}).get(CLIENT_STATE)
+    if not isinstance(client_id, str):
+        return False
+    clients = scope["app"].state.provider.clients
+    if not clients.holds(client_id):  # the route loaded it if it exists; no I/O here
+        return False
+    client: Client | None = clients.load_client(client_id)
+    return client is not None and origin in client.allowed_origins
+
+
+def _origin(scope: Scope) -> str | None:
+    value = _header(scope, b"origin")
+    return value.decode("latin-1") if value and value != b"null" else None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope.get("headers", []) if key == name), None)
