@@ -178,6 +178,7 @@ class Provider:
             session_policy=self.session_policy,
             now=self.clock.now(),
             replay_sealer=self.replay_sealer,
+            leeway=self.settings.clock_leeway,
             response_extensions=(self.id_tokens,),
         )
 

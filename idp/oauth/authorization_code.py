@@ -50,7 +50,8 @@ def load_redeemable_code(code_digest: str, ctx: TokenContext) -> AuthorizationCo
         # RFC 6749 §4.1.2: a reused code SHOULD revoke the tokens issued from it.
         take_back(code_digest, code, ctx)
         raise InvalidGrantError("authorization code was already used")
-    if code.expires_at <= ctx.now:
+    # A code issued by another node may carry that node's clock: IDP_CLOCK_LEEWAY.
+    if code.expires_at + ctx.leeway <= ctx.now:
         raise InvalidGrantError("authorization code has expired")
     return code
 

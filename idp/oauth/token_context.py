@@ -65,6 +65,7 @@ class TokenContext:
     session_policy: SessionPolicy
     now: int
     replay_sealer: Sealer
+    leeway: int = 0  # clock skew tolerated on expiry (IDP_CLOCK_LEEWAY)
     response_extensions: Sequence[TokenResponseExtension] = ()
 
     def revoker(self) -> Revoker:

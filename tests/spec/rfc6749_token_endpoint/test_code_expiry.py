@@ -10,7 +10,7 @@ from tests.support.flows import redeem, register
 def test_expired_code_is_invalid_grant__rfc6749_s4_1_2(idp):
     client, secret = register(idp)
     code, verifier = sign_in(idp, client)
-    idp.clock.advance(idp.settings.authorization_code_ttl + 1)
+    idp.clock.advance(idp.settings.authorization_code_ttl + idp.settings.clock_leeway + 1)
     assert_oauth_error(redeem(idp, client, code, verifier, secret), "invalid_grant")
 
 
