@@ -10,7 +10,6 @@ from authlib.common.urls import add_params_to_uri
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from idp.errors import InvalidRequestError, ProtocolError
@@ -101,7 +100,7 @@ class ErrorRenderer:
     async def _handle_method_not_allowed(self, request: Request, error: Exception) -> Response:
         """RFC 9110 §15.5.6: Allow lists every method the resource supports (Starlette
         names only those of the first route that matched the path)."""
-        allowed = sorted(methods_allowed(request))
+        allowed = methods_allowed(request)
         error_response = render_json_error(MethodNotAllowedError(f"use {', '.join(allowed)}"))
         error_response.headers["Allow"] = ", ".join(allowed)
         return error_response
@@ -110,18 +109,23 @@ class ErrorRenderer:
         return self.render_unexpected(request, error)
 
 
+ALLOW_CANDIDATES = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 class MethodNotAllowedError(InvalidRequestError):
     status_code = 405
 
 
-def methods_allowed(request: Request) -> set[str]:
-    """The methods of every route whose path matches (a route matches a request whose
-    method it lacks as PARTIAL)."""
-    allowed: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
-            allowed |= route.methods or set()
-    return allowed
+def methods_allowed(request: Request) -> list[str]:
+    """The methods some route serves at this path: each one tried against the routes."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in ALLOW_CANDIDATES
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def render_json_error(error: ProtocolError) -> Response:
