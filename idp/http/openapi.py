@@ -207,12 +207,23 @@ def html_errors(*statuses: int) -> Responses:
 
 def _html_error(status: int) -> dict[str, Any]:
     headers: dict[str, Any] = {"Cache-Control": _NO_STORE}
-    if status == 503:
+    if status in (429, 503):
         headers["Retry-After"] = _RETRY_AFTER
     return {
         "description": "An error page (error.html) naming the error code",
         "headers": headers,
         "content": {HTML: {"schema": {"type": "string"}}},
+    }
+
+
+def html_page(description: str, status: int = 200) -> Responses:
+    """A page for the user (login, consent, device code entry, done)."""
+    return {
+        status: {
+            "description": description,
+            "headers": {"Cache-Control": _NO_STORE},
+            "content": {HTML: {"schema": {"type": "string"}}},
+        }
     }
 
 
@@ -227,6 +238,11 @@ def unavailable(*, html: bool = False) -> Responses:
     RFC 9110 §15.6.4): the JSON error, or with ``html`` the error page."""
     return html_errors(503) if html else oauth_errors(503)
 
+
+INTERACTION_REDIRECT = (
+    "To the next step of the sign-in (/interaction/{sealed}), or to the client's "
+    "redirect_uri with the code or an error (RFC 6749 §4.1.2, §4.1.2.1)"
+)
 
 AUTHORIZATION_REDIRECT = (
     "To the client's redirect_uri with code, state and iss (RFC 6749 §4.1.2, RFC 9207), "

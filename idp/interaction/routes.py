@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.authn.methods import PASSWORD
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
+from idp.http import openapi
 from idp.http.csrf import check_csrf, render_form_page
 from idp.http.deps import FormDep, ProviderDep
 from idp.http.errors import html_surface, redirect_to
@@ -22,18 +23,24 @@ from idp.provider import Provider
 from idp.sessions.sso import SsoSession, start_session
 
 router = APIRouter(
-    prefix="/interaction",
-    tags=["End-user pages"],
-    dependencies=[Depends(html_surface)],
-    include_in_schema=False,
+    prefix="/interaction", tags=["End-user pages"], dependencies=[Depends(html_surface)]
 )
+FORM_ERRORS = openapi.html_errors(400, 403, 413) | openapi.unavailable(html=True)
 
 LOGIN_PURPOSE = "login"
 CONSENT_PURPOSE = "consent"
 LOGIN_FAILED = "The username or password is incorrect."
 
 
-@router.get("/{sealed}")
+@router.get(
+    "/{sealed}",
+    summary="The page a suspended sign-in needs next (login or consent), or its answer",
+    response_class=HTMLResponse,
+    responses=openapi.html_page("The login or consent page, or a done page")
+    | openapi.redirect(302, openapi.INTERACTION_REDIRECT)
+    | openapi.html_errors(400)
+    | openapi.unavailable(html=True),
+)
 def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     now = provider.clock.now()
     interaction = open_interaction(provider, sealed, now)
@@ -44,7 +51,16 @@ def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     return render_outcome(request, provider, sealed, interaction, outcome)
 
 
-@router.post("/{sealed}/login")
+@router.post(
+    "/{sealed}/login",
+    summary="Log in with a password (or cancel)",
+    response_class=HTMLResponse,
+    openapi_extra=openapi.form_body("csrf_token", "username", "password", "login", "cancel"),
+    responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
+    | openapi.html_page("A device's done page, after cancelling")
+    | openapi.html_page("The login page again: the username or password is wrong", 401)
+    | FORM_ERRORS,
+)
 async def login(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:
     _check_form(request, provider, form, LOGIN_PURPOSE)
     now = provider.clock.now()
@@ -73,7 +89,15 @@ async def login(sealed: str, request: Request, provider: ProviderDep, form: Form
     return response
 
 
-@router.post("/{sealed}/consent")
+@router.post(
+    "/{sealed}/consent",
+    summary="Allow or deny what the client asks",
+    response_class=HTMLResponse,
+    openapi_extra=openapi.form_body("csrf_token", "decision"),
+    responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
+    | openapi.html_page("A device's done page, after denying")
+    | FORM_ERRORS,
+)
 def consent(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:
     _check_form(request, provider, form, CONSENT_PURPOSE)
     now = provider.clock.now()

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Security
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.errors import ProtocolError
@@ -301,23 +301,34 @@ def pushed_authorization_request(
 
 
 device_router = APIRouter(
-    prefix="/device",
-    tags=["End-user pages"],
-    dependencies=[Depends(html_surface)],
-    include_in_schema=False,
+    prefix="/device", tags=["End-user pages"], dependencies=[Depends(html_surface)]
 )
 DEVICE_PURPOSE = "device"
 # RFC 8628 §5.1: user codes are short, so guessing them must be rate limited.
 user_code_failures = FailureLimiter(max_failures=10, window=60)
 
 
-@device_router.get("")
+@device_router.get(
+    "",
+    summary="Where the user types the code a device shows (RFC 8628 §3.3)",
+    response_class=HTMLResponse,
+    responses=openapi.html_page("The code entry page"),
+)
 def device_page(request: Request, provider: ProviderDep, user_code: str = "") -> Response:
     """RFC 8628 §3.3: where the user types the code the device shows."""
     return _device_page(request, provider, user_code=user_code)
 
 
-@device_router.post("")
+@device_router.post(
+    "",
+    summary="The code the user typed (RFC 8628 §3.3)",
+    response_class=HTMLResponse,
+    openapi_extra=openapi.form_body("csrf_token", "user_code"),
+    responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
+    | openapi.html_page("The code entry page again: the code is not valid", 400)
+    | openapi.html_errors(403, 413, 429)
+    | openapi.unavailable(html=True),
+)
 def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     check_csrf(
         request,

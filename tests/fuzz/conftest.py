@@ -36,7 +36,15 @@ MAX_EXAMPLES = 12
 OTHER_CLIENT_AUTH = ("client_secret", "client_assertion", "client_assertion_type")
 MAX_RESPONSE_TIME = 5.0  # seconds; generous for two loaded cores
 
-OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED]
+# The sign-in pages: a sealed interaction the fuzzer makes up is expired (400), a form
+# without this browser's CSRF token is forbidden (403).
+PAGES = [
+    "/device",
+    "/interaction/{sealed}",
+    "/interaction/{sealed}/login",
+    "/interaction/{sealed}/consent",
+]
+OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES]
 # A request can match the document and still be wrong for the server's state (a code
 # that was never issued, a scope the client lacks, an unknown client_id): RFC 6749 §5.2
 # answers it 400. And no document can say that the form as a whole is limited to
