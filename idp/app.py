@@ -18,6 +18,7 @@ from idp.clock import Clock
 from idp.config import Settings
 from idp.demo.routes import router as demo_router
 from idp.errors import TemporarilyUnavailableError
+from idp.http import openapi
 from idp.http.cors import CorsMiddleware
 from idp.http.direct_routes import DirectRoutes
 from idp.http.errors import ErrorRenderer
@@ -112,6 +113,7 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     )
     errors = ErrorRenderer(settings.issuer)
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(DirectRoutes, routes=OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES, errors=errors)
     app.add_middleware(CorsMiddleware)  # outside DirectRoutes, so the hot routes get it
     app.add_middleware(SecurityHeadersMiddleware)

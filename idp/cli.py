@@ -431,14 +431,6 @@ def openapi() -> None:
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document, independent of any instance's settings or database."""
-    from fastapi.openapi.utils import get_openapi
-
     from idp.app import build_routes
 
-    app_for_schema = build_routes(Settings())
-    return get_openapi(
-        title=app_for_schema.title,
-        version=app_for_schema.version,
-        summary=app_for_schema.summary,
-        routes=app_for_schema.routes,
-    )
+    return build_routes(Settings()).openapi()

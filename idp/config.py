@@ -131,13 +131,17 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.session_idle_timeout > self.session_absolute_timeout:
-            raise ValueError("session_idle_timeout must not exceed session_absolute_timeout")
+            raise ValueError(
+                "IDP_SESSION_IDLE_TIMEOUT must not exceed IDP_SESSION_ABSOLUTE_TIMEOUT"
+            )
         if self.key_rotation_period and self.key_rotation_period <= self.key_publish_delay:
-            raise ValueError("key_rotation_period must exceed key_publish_delay")
+            raise ValueError("IDP_KEY_ROTATION_PERIOD must exceed IDP_KEY_PUBLISH_DELAY")
         floor = minimum_publish_delay(self.key_cache_ttl)
         if self.key_publish_delay < floor:
             # Every node and every verifier must have the new key before it signs.
-            raise ValueError(f"key_publish_delay must be at least {floor} (key_cache_ttl + 60)")
+            raise ValueError(
+                f"IDP_KEY_PUBLISH_DELAY must be at least {floor} (IDP_KEY_CACHE_TTL + 60)"
+            )
         return self
 
     @property
@@ -164,9 +168,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            name = f"IDP_{field.upper()}" if error["loc"] else "settings"
-            problems.append(f"{name}: {error['msg']}")
+            if not error["loc"]:  # a rule across fields: its message names them
+                problems.append(str(error["ctx"]["error"]) if "ctx" in error else error["msg"])
+                continue
+            field = ".".join(str(part) for part in error["loc"])
+            problems.append(f"IDP_{field.upper()}: {error['msg']}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
 
 

@@ -183,7 +183,7 @@ class Provider:
         )
 
     def revoker(self, stores: RevocationStore) -> Revoker:
-        return Revoker(stores, self.revocations, self.clock.now())
+        return Revoker(stores, self.revocations, self.clock.now(), self.settings.clock_leeway)
 
     @staticmethod
     def _commit(session: Session) -> None:
@@ -205,7 +205,12 @@ class Provider:
     def prune(self) -> dict[str, int]:
         """Delete rows nothing can use any more (idp.store.pruning)."""
         with self.database.transaction() as session:
-            return prune(session, self.clock.now(), self.settings.session_idle_timeout)
+            return prune(
+                session,
+                self.clock.now(),
+                self.settings.session_idle_timeout,
+                leeway=self.settings.clock_leeway,
+            )
 
     def rotate_keys_if_due(self) -> None:
         """Scheduled key rotation (IDP_KEY_ROTATION_PERIOD); any node may run it."""

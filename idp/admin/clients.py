@@ -16,6 +16,7 @@ from idp.oauth.clients import (
     InvalidClientMetadataError,
     check_redirect_uri_registration,
 )
+from idp.oauth.parameters import CONTROL_CHARACTERS, PARAMETER_LIMITS
 from idp.oauth.storage import ClientStore
 from idp.oauth.uris import is_absolute_without_fragment, is_web_origin
 from idp.revocation.events import Reason
@@ -28,6 +29,7 @@ CONFIDENTIAL_ONLY_GRANTS = frozenset({GrantType.CLIENT_CREDENTIALS, GrantType.TO
 TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
 REFRESH_TTL_RANGE = (600, 86400 * 365)
 DEFAULT_SCOPE = "openid profile email"
+MAX_NAME_LENGTH = 255  # shown on consent pages; clients.name
 MAX_GRACE_PERIOD = 60  # long enough for a retry, short enough for a thief to lose the race
 
 
@@ -64,8 +66,7 @@ def register_client(
 ) -> tuple[Client, Secret | None]:
     """The new client and, for secret-based methods, its secret (shown once)."""
     method = _auth_method(registration)
-    if not registration.name.strip():
-        raise InvalidClientMetadataError("name must not be empty")
+    name = _name(registration.name)
     grant_types = _grant_types(registration.grant_types, method)
     redirect_uris = tuple(
         check_redirect_uri_registration(uri) for uri in registration.redirect_uris
@@ -81,7 +82,7 @@ def register_client(
         secret = Secret(new_token())
     client = Client(
         client_id=new_token(16),
-        name=registration.name.strip(),
+        name=name,
         token_endpoint_auth_method=method,
         redirect_uris=redirect_uris,
         grant_types=grant_types,
@@ -157,7 +158,22 @@ def _scope(scope: str) -> Scope:
     values = Scope.parse(scope)
     if not values or not values.is_well_formed():
         raise InvalidClientMetadataError("scope must be space-separated scope tokens")
+    if len(str(values)) > PARAMETER_LIMITS["scope"]:
+        raise InvalidClientMetadataError(
+            f"scope must be at most {PARAMETER_LIMITS['scope']} characters"
+        )
     return values.sorted()
+
+
+def _name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidClientMetadataError("name must not be empty")
+    if CONTROL_CHARACTERS.search(name) or len(name) > MAX_NAME_LENGTH:
+        raise InvalidClientMetadataError(
+            f"name must be at most {MAX_NAME_LENGTH} characters, without control characters"
+        )
+    return name
 
 
 def _resource(uri: str) -> str:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from idp.authn.storage import UserStore
 from idp.authn.users import User
+from idp.oauth.parameters import CONTROL_CHARACTERS, PARAMETER_LIMITS
 from idp.revocation.events import Reason, SecurityEventType
 from idp.revocation.revoker import Revoker
 
@@ -28,6 +29,16 @@ class UserAdminError(ValueError):
 
 
 def create_user(directory: UserDirectory, user: User, now: int) -> User:
+    """A new account, with values the login form and storage can both hold."""
+    check_username(user.username)
+    for field, value, limit in (
+        ("email", user.email, 320),
+        ("name", user.name, 255),
+        ("given name", user.given_name, 255),
+        ("family name", user.family_name, 255),
+    ):
+        if value is not None:
+            check_text(field, value, limit)
     if directory.load_user_by_username(user.username):
         raise UserAdminError(f"user {user.username!r} already exists")
     return directory.create_user(replace(user, id=""), now)
@@ -51,6 +62,20 @@ def disable_user(directory: UserDirectory, revoker: Revoker, username: str) -> U
         user.id, reason=Reason.ACCOUNT_DISABLED, event=SecurityEventType.ACCOUNT_DISABLED
     )
     return user
+
+
+def check_username(username: str) -> None:
+    # As the login form reads it (idp.oauth.parameters): trimmed, bounded, no controls.
+    check_text("username", username, PARAMETER_LIMITS["username"])
+    if not username or username != username.strip():
+        raise UserAdminError("username must not be empty or start or end with a space")
+
+
+def check_text(field: str, value: str, limit: int) -> None:
+    if CONTROL_CHARACTERS.search(value):
+        raise UserAdminError(f"{field} must not contain control characters")
+    if len(value) > limit:
+        raise UserAdminError(f"{field} must be at most {limit} characters")
 
 
 def load_user(directory: UserStore, username: str) -> User:

@@ -4,12 +4,13 @@ on the endpoints a single-page app calls and on no other (never /authorize or a 
 Discovery and the JWKS are public documents: any origin may read them. The token,
 revocation and UserInfo endpoints answer an origin only if it is a web origin of the
 client the request is about (``Client.allowed_origins``: its redirect URIs' origins
-unless registered otherwise), which the route names in ``request.state.cors_client_id``
-once it knows it. No credentials mode: Tessera never sets Allow-Credentials, so no
+unless registered otherwise), which the route names with ``allow_origins_of`` once it
+knows the client. No credentials mode: Tessera never sets Allow-Credentials, so no
 cookie is ever sent cross-origin."""
 
 from __future__ import annotations
 
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from idp.oauth.clients import Client
@@ -19,7 +20,13 @@ PER_CLIENT = {"/token": "POST", "/revoke": "POST", "/userinfo": "GET, POST"}
 ALLOWED_HEADERS = b"Authorization, Content-Type"
 EXPOSED_HEADERS = b"WWW-Authenticate, Retry-After"
 PREFLIGHT_MAX_AGE = b"600"
-CLIENT_STATE = "cors_client_id"
+ORIGINS_STATE = "cors_origins"
+
+
+def allow_origins_of(request: Request, client: Client | None) -> None:
+    """The answer to this request may be read by scripts of the client's web origins."""
+    if client is not None:
+        setattr(request.state, ORIGINS_STATE, client.allowed_origins)
 
 
 class CorsMiddleware:
@@ -67,14 +74,7 @@ async def _preflight(path: str, origin: str, send: Send) -> None:
 def _allowed(scope: Scope, path: str, origin: str) -> bool:
     if path in PUBLIC:
         return True
-    client_id = scope.get("state", {}).get(CLIENT_STATE)
-    if not isinstance(client_id, str):
-        return False
-    clients = scope["app"].state.provider.clients
-    if not clients.holds(client_id):  # the route loaded it if it exists; no I/O here
-        return False
-    client: Client | None = clients.load_client(client_id)
-    return client is not None and origin in client.allowed_origins
+    return origin in scope.get("state", {}).get(ORIGINS_STATE, frozenset())
 
 
 def _origin(scope: Scope) -> str | None:

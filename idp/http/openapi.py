@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.openapi.models import HTTPBase as HTTPBaseModel
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.openapi.models import SecurityBase as SecurityBaseModel
+from fastapi.openapi.utils import get_openapi
 from fastapi.security.base import SecurityBase
 
 from idp.oauth.parameters import MAX_PARAMETER_LENGTH, REPEATABLE
@@ -22,6 +24,33 @@ INTROSPECTION_JWT = "application/token-introspection+jwt"  # RFC 9701 §5
 
 # What a FastAPI route's ``responses=`` takes: status code -> OpenAPI response object.
 Responses = dict[int | str, dict[str, Any]]
+
+
+def install(app: FastAPI) -> None:
+    """The app's document, as Tessera answers: a request that fails FastAPI's validation
+    is answered 400 invalid_request (idp.http.errors), never 422, so FastAPI's 422
+    responses and their schemas leave the document."""
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = without_validation_errors(
+                get_openapi(
+                    title=app.title, version=app.version, summary=app.summary, routes=app.routes
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = document  # type: ignore[method-assign]
+
+
+def without_validation_errors(document: dict[str, Any]) -> dict[str, Any]:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return document
 
 
 def form_body(

@@ -37,6 +37,8 @@ class InteractionSeal:
             raise InteractionNotFoundError("too long")
         try:
             raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+            if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != sealed:
+                raise ValueError("not in its one spelling")  # padding, other alphabets
             record = json.loads(zlib.decompress(self.sealer.open(raw)))
         except (binascii.Error, ValueError, UnsealError, zlib.error) as exc:
             raise InteractionNotFoundError("not a sealed interaction") from exc

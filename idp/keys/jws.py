@@ -42,15 +42,25 @@ class JwtSigner:
     ) -> dict[str, Any]:
         """Claims of a JWT this server signed; checks typ, kid, signature, iss, exp, aud.
         Expiry allows ``leeway`` seconds of clock skew between nodes (RFC 7519 §4.1.4)."""
+        claims = self.signed_claims(token, typ=typ, issuer=issuer, audience=audience)
+        self.check_unexpired(claims)
+        return claims
+
+    def signed_claims(
+        self, token: str, *, typ: str, issuer: str, audience: str | None = None
+    ) -> dict[str, Any]:
+        """Claims of a JWT this server signed, expired or not."""
         key = (token, typ, issuer, audience)
         claims = self._verified.get(key)
         if claims is None:
             claims = self._verify_signed(token, typ=typ, issuer=issuer, audience=audience)
             self._verified.put(key, claims)
+        return claims
+
+    def check_unexpired(self, claims: dict[str, Any]) -> None:
         expires_at = claims["exp"]
         if not isinstance(expires_at, int) or expires_at + self.leeway <= self.clock.now():
             raise TokenVerificationError("token has expired")
-        return claims
 
     def _verify_signed(
         self, token: str, *, typ: str, issuer: str, audience: str | None

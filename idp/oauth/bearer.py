@@ -44,10 +44,29 @@ def verify_access_token(
     now: int,
 ) -> dict[str, Any]:
     """RFC 9068 §4: typ at+jwt, our signature, iss, aud, exp; and not revoked."""
+    claims = read_access_token(token, signer, issuer=issuer, audience=audience)
+    check_access_token_live(claims, signer, revocations, now)
+    return claims
+
+
+def read_access_token(
+    token: str, signer: JwtSigner, *, issuer: str, audience: str | None
+) -> dict[str, Any]:
+    """The claims of one of our access tokens (typ, signature, iss, aud), live or not:
+    enough to know whose token it is."""
     try:
-        claims = signer.verify(token, typ=ACCESS_TOKEN_TYPE, issuer=issuer, audience=audience)
+        return signer.signed_claims(token, typ=ACCESS_TOKEN_TYPE, issuer=issuer, audience=audience)
     except TokenVerificationError as exc:
         raise InvalidTokenError("the access token is invalid", debug=str(exc)) from exc
+
+
+def check_access_token_live(
+    claims: dict[str, Any], signer: JwtSigner, revocations: RevocationCache, now: int
+) -> None:
+    """Not expired (with the clock leeway) and not revoked."""
+    try:
+        signer.check_unexpired(claims)
+    except TokenVerificationError as exc:
+        raise InvalidTokenError("the access token has expired", debug=str(exc)) from exc
     if revocations.covers(claims, now):
         raise InvalidTokenError("the access token has been revoked")
-    return claims

@@ -115,6 +115,10 @@ def check_client_assertion(
         raise InvalidClientError("client assertion lives too long")
     if not isinstance(jti, str) or not jti:
         raise InvalidClientError("client assertion has no jti")
+    try:
+        check_parameter("jti", jti)  # it is stored, to be refused if used again
+    except InvalidRequestError as exc:
+        raise InvalidClientError("client assertion jti is malformed") from exc
     if not assertions.record_assertion(client.client_id, jti, exp):
         raise InvalidClientError("client assertion was already used")
 

@@ -54,8 +54,9 @@ class ClientCache:
     def refresh(self) -> None:
         version = self._load_version()
         if version != self._version:
-            self._clients.clear()
+            # The version first: a read that began before it must not store its copy.
             self._version = version
+            self._clients.clear()
         self._refreshed_at = time.monotonic()
 
     def _fresh(self) -> bool:

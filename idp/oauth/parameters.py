@@ -25,6 +25,7 @@ PARAMETER_LIMITS = {
     "audience": 2048,  # each one
     "username": 255,
     "password": 1024,  # idp.authn.passwords.MAX_PASSWORD_LENGTH
+    "jti": 255,  # of a client assertion (RFC 7523 §3), kept until it expires
 }
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # RFC 8707 §2 and RFC 8693 §2.1 let these repeat; their values are URIs or names
@@ -41,11 +42,13 @@ def first_values(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], froz
     repeated: set[str] = set()
     for name, value in pairs:
         check_parameter(name, value)
-        if name in REPEATABLE and name in params and value:
+        if value == "":
+            continue  # RFC 6749 §3.1: treated as omitted
+        if name in REPEATABLE and name in params:
             params[name] = f"{params[name]} {value}"
         elif name in seen:
             repeated.add(name)
-        elif value != "":
+        else:
             params[name] = value
         seen.add(name)
     return params, frozenset(repeated)

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from idp.errors import ProtocolError
 from idp.http import openapi
+from idp.http.cors import allow_origins_of
 from idp.http.csrf import check_csrf, render_form_page
 from idp.http.deps import FormDep, ProviderDep, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
@@ -42,7 +43,7 @@ from idp.oauth.par import (
     push_authorization_request,
     resolve_pushed_request,
 )
-from idp.oauth.parameters import check_not_repeated, first_values
+from idp.oauth.parameters import check_not_repeated, check_parameter, first_values
 from idp.oauth.token_context import TokenContext
 from idp.oauth.token_endpoint import authenticate, handle_token_request
 from idp.oauth.token_endpoint import served_from_memory as token_served_from_memory
@@ -151,17 +152,20 @@ def _authenticated(
         yield store, authenticate(form, authorization, ctx), ctx
 
 
-def _claimed_client(
-    request: Request, form: dict[str, str], authorization: str | None
-) -> str | None:
-    """The client the request says it comes from, before it is authenticated: for CORS
-    (idp.http.cors) and to choose where the request runs."""
+def _claimed_client(form: dict[str, str], authorization: str | None) -> str | None:
+    """The client the request says it comes from, before it is authenticated: to choose
+    where the request runs, and which browser origins may read the answer."""
     try:
-        client_id = read_credentials(form, authorization).client_id
+        return read_credentials(form, authorization).client_id
     except ProtocolError:
         return None  # the request fails either way; the full path says why
-    request.state.cors_client_id = client_id
-    return client_id
+
+
+def _allow_cors(request: Request, provider: Provider, client_id: str | None) -> None:
+    """For a script of one of the client's web origins (idp.http.cors); an error about
+    the client's own request is its to read too. Only if a browser asks."""
+    if client_id is not None and "origin" in request.headers:
+        allow_origins_of(request, provider.clients.load_client(client_id))
 
 
 def _in_memory(provider: Provider, client_id: str | None, declared: bool) -> bool:
@@ -182,10 +186,11 @@ async def token(request: Request) -> JSONResponse:
     provider = await get_provider(request)
     form = await form_params(request, provider.settings.max_body_bytes)
     authorization = request.headers.get("authorization")
-    client_id = _claimed_client(request, form, authorization)
+    client_id = _claimed_client(form, authorization)
     in_memory = _in_memory(provider, client_id, token_served_from_memory(form))
 
     def run() -> dict[str, Any]:
+        _allow_cors(request, provider, client_id)
         if in_memory:
             return handle_token_request(form, authorization, provider.token_context(NO_STORAGE))
         with provider.store() as store:
@@ -212,7 +217,7 @@ async def introspection(request: Request) -> Response:
     provider = await get_provider(request)
     form = await form_params(request, provider.settings.max_body_bytes)
     settings, authorization = provider.settings, request.headers.get("authorization")
-    client_id = _claimed_client(request, form, authorization)
+    client_id = _claimed_client(form, authorization)
     in_memory = _in_memory(provider, client_id, introspection_served_from_memory(form))
 
     def answer(ctx: TokenContext) -> tuple[Client, dict[str, Any]]:
@@ -251,7 +256,7 @@ DIRECT_ROUTES = {("POST", "/token"): token, ("POST", "/introspect"): introspecti
 )
 def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     authorization = request.headers.get("authorization")
-    _claimed_client(request, form, authorization)
+    _allow_cors(request, provider, _claimed_client(form, authorization))
     with _authenticated(provider, form, authorization) as (_store, client, ctx):
         revoke_token(form, client, ctx)
     return Response(status_code=200, headers=NO_STORE)  # RFC 7009 §2.2
@@ -312,10 +317,11 @@ user_code_failures = FailureLimiter(max_failures=10, window=60)
     "",
     summary="Where the user types the code a device shows (RFC 8628 §3.3)",
     response_class=HTMLResponse,
-    responses=openapi.html_page("The code entry page"),
+    responses=openapi.html_page("The code entry page") | openapi.html_errors(400),
 )
 def device_page(request: Request, provider: ProviderDep, user_code: str = "") -> Response:
     """RFC 8628 §3.3: where the user types the code the device shows."""
+    check_parameter("user_code", user_code)
     return _device_page(request, provider, user_code=user_code)
 
 

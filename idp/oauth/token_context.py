@@ -69,4 +69,4 @@ class TokenContext:
     response_extensions: Sequence[TokenResponseExtension] = ()
 
     def revoker(self) -> Revoker:
-        return Revoker(self.stores, self.revocations, self.now)
+        return Revoker(self.stores, self.revocations, self.now, self.leeway)

@@ -5,14 +5,22 @@ URIs of native apps, whose port may vary (RFC 8252 §7.3), and web origins (RFC 
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit, urlunsplit
+import re
+from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
+LOOPBACK_REDIRECT = re.compile(
+    r"http://(?P<host>127\.0\.0\.1|\[::1\])(?::(?P<port>[0-9]{1,5}))?(?P<rest>[/?][^#]*)?"
+)
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")  # RFC 3986 §3.1 (urlsplit lowercases it)
 
 
 def is_absolute_without_fragment(uri: str) -> bool:
+    """RFC 3986 §4.3: a scheme and a hierarchical part (an authority is not required:
+    ``urn:example:orders`` is one), no fragment."""
     parts = urlsplit(uri)
-    return bool(parts.scheme and parts.netloc) and not parts.fragment and "#" not in uri
+    has_rest = bool(parts.netloc or parts.path.strip("/"))
+    return bool(SCHEME.fullmatch(parts.scheme)) and has_rest and "#" not in uri
 
 
 def origin_of(uri: str) -> str | None:
@@ -45,18 +53,11 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def without_loopback_port(uri: str) -> str | None:
-    """An http redirect URI on a loopback IP literal, with its port taken out; None for
-    any other URI. RFC 8252 §7.3: the port of such a URI may differ from the registered
-    one, and nothing else may (§8.3: not for ``localhost``, a name)."""
-    parts = urlsplit(uri)
-    if parts.scheme != "http" or parts.username is not None or parts.fragment or "#" in uri:
+    """An http redirect URI on a loopback IP literal (127.0.0.1 or [::1], spelled so),
+    with its port taken out; None for any other URI. RFC 8252 §7.3: the port of such a
+    URI may differ from the registered one, and nothing else may, not even its spelling
+    (§8.3: not ``localhost``, a name)."""
+    match = LOOPBACK_REDIRECT.fullmatch(uri)
+    if match is None or (match["port"] and not 0 < int(match["port"]) < 65536):
         return None
-    try:
-        parts.port  # noqa: B018  (a malformed port raises)
-        address = ipaddress.ip_address(parts.hostname or "")
-    except ValueError:
-        return None
-    if not address.is_loopback:
-        return None
-    host = f"[{address}]" if address.version == 6 else str(address)
-    return urlunsplit(("http", host, parts.path, parts.query, ""))
+    return f"http://{match['host']}{match['rest'] or ''}"

@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from idp.errors import TemporarilyUnavailableError
 from idp.revocation.records import RevocationKind, RevocationRecord
 
 Loader = Callable[[int], tuple[list[RevocationRecord], int]]
 
 
-class StaleCacheError(RuntimeError):
+class StaleCacheError(TemporarilyUnavailableError):
     """The node has not been able to read the database for too long."""
 
 

@@ -23,12 +23,14 @@ class Revoker:
     store: RevocationStore
     cache: RevocationCache
     now: int
+    # Tokens are accepted until exp plus the clock leeway, so records cover them as long.
+    leeway: int = 0
 
     def revoke_access_token(
         self, jti: str, expires_at: int, *, reason: Reason, subject: str, client_id: str
     ) -> None:
         self.store.lock_subject(subject)
-        self._record(RevocationKind.JTI, jti, prune_after=expires_at, reason=reason)
+        self._record(RevocationKind.JTI, jti, reason=reason, last_expiry=expires_at)
         self._event(
             SecurityEventType.TOKEN_REVOKED,
             reason,
@@ -43,7 +45,7 @@ class Revoker:
         """A refresh-token family and the access tokens issued with it (RFC 7009 §2.1)."""
         self.store.lock_subject(subject)
         for jti, expires_at in self.store.revoke_refresh_family(family_id, self.now):
-            self._record(RevocationKind.JTI, jti, prune_after=expires_at, reason=reason)
+            self._record(RevocationKind.JTI, jti, reason=reason, last_expiry=expires_at)
         self._event(
             SecurityEventType.TOKEN_REVOKED,
             reason,
@@ -85,11 +87,12 @@ class Revoker:
         value: str,
         *,
         reason: Reason,
-        prune_after: int | None = None,
+        last_expiry: int | None = None,
     ) -> None:
-        record = RevocationRecord(
-            kind, value, self.now, prune_after or self.now + MAX_TOKEN_LIFETIME
-        )
+        """``last_expiry``: when the last token the record covers expires; by default the
+        longest any token issued until now can live."""
+        expiry = last_expiry if last_expiry is not None else self.now + MAX_TOKEN_LIFETIME
+        record = RevocationRecord(kind, value, self.now, expiry + self.leeway)
         self.store.add_revocation(record, reason=reason)
         # This node honours it as soon as it is durable; other nodes read it from there.
         self.store.after_commit(lambda: self.cache.remember(record))

@@ -31,8 +31,14 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT, *, for_writing: bool
     """``for_writing``: on SQLite, transactions take the write lock when they begin."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, timeout, for_writing)
+    return _postgresql_engine(url, timeout)
+
+
+def _postgresql_engine(url: str, timeout: float) -> Engine:
+    from idp.store.postgresql import bounded_connection
+
     millis = int(timeout * 1000)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=10,
         max_overflow=20,
@@ -44,6 +50,14 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT, *, for_writing: bool
             f" -c idle_in_transaction_session_timeout={millis * 6}",
         },
     )
+    # The server's timeouts first; then the client's, for a server that never answers.
+    connect = bounded_connection(timeout + 1)
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return connect(*cargs, **cparams)
+
+    return engine
 
 
 def _sqlite_engine(url: str, timeout: float, for_writing: bool) -> Engine:

@@ -167,11 +167,12 @@ class GrantQueries:
         """Insert, or merge into the row another request (a second tab) wrote first."""
         values = {"user_id": user_id, "client_id": party_id, "updated_at": now}
         inserted = self.session.execute(
-            insert_ignoring_conflicts(self.session, ConsentRow).values(
-                **values, scope=str(scope.sorted())
-            )
+            insert_ignoring_conflicts(self.session, ConsentRow)
+            .values(**values, scope=str(scope.sorted()))
+            # RETURNING, not the row count: psycopg reports -1 for ON CONFLICT DO NOTHING.
+            .returning(ConsentRow.user_id)
         )
-        if affected_rows(inserted):
+        if inserted.first() is not None:
             return
         row = self.session.execute(
             select(ConsentRow)

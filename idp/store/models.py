@@ -86,6 +86,8 @@ class SsoSessionRow(Base):
     created_at: Mapped[int]
     last_seen_at: Mapped[int]
     expires_at: Mapped[int]
+    # Orders logins within one second (created_at): the oldest session ends first.
+    created_ns: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class ConsentRow(Base):

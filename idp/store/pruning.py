@@ -25,8 +25,9 @@ from idp.store.models import (
 )
 
 
-def prune(session: Session, now: int, idle_timeout: int) -> dict[str, int]:
-    """Delete dead rows; returns how many went, per table."""
+def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> dict[str, int]:
+    """Delete dead rows; returns how many went, per table. Codes are redeemable until
+    ``leeway`` seconds after they expire, and so are kept that long."""
     live_family_token = exists(
         select(RefreshTokenRow.token_digest).where(
             RefreshTokenRow.family_id == AuthorizationCodeRow.refresh_family_id,
@@ -47,7 +48,7 @@ def prune(session: Session, now: int, idle_timeout: int) -> dict[str, int]:
         ),
         "revocations": delete(RevocationRow).where(RevocationRow.prune_after <= now),
         "authorization_codes": delete(AuthorizationCodeRow).where(
-            AuthorizationCodeRow.expires_at <= now,
+            AuthorizationCodeRow.expires_at <= now - leeway,
             or_(
                 AuthorizationCodeRow.used_at.is_(None),
                 and_(

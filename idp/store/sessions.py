@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -26,7 +28,9 @@ class SessionQueries:
     session: Session
 
     def create_session(self, id_digest: str, session: SsoSession) -> None:
-        self.session.add(SsoSessionRow(id_digest=id_digest, **session.__dict__))
+        self.session.add(
+            SsoSessionRow(id_digest=id_digest, created_ns=time.time_ns(), **session.__dict__)
+        )
         self.session.flush()
 
     def load_session(self, id_digest: str) -> SsoSession | None:
@@ -42,7 +46,7 @@ class SessionQueries:
             self.session.scalars(
                 select(SsoSessionRow.sid)
                 .where(SsoSessionRow.user_id == user_id)
-                .order_by(SsoSessionRow.created_at, SsoSessionRow.sid)
+                .order_by(SsoSessionRow.created_at, SsoSessionRow.created_ns)
             )
         )
 

@@ -44,9 +44,15 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("replay_response", sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table("sso_sessions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("created_ns", sa.BigInteger(), server_default="0", nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sso_sessions", schema=None) as batch_op:
+        batch_op.drop_column("created_ns")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_column("replay_response")
     with op.batch_alter_table("clients", schema=None) as batch_op:
