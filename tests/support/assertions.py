@@ -38,7 +38,7 @@ def verify_jwt(
         token,
         jwt.PyJWK(key).key,
         algorithms=[algorithm],
-        issuer=idp.base_url,
+        issuer=idp.issuer,
         audience=audience,
         options={"verify_aud": audience is not None, "verify_exp": False, "verify_iat": False},
     )

@@ -29,13 +29,17 @@ def free_port() -> int:
 
 @dataclass
 class RunningIdp:
-    base_url: str
+    base_url: str  # where this node listens (its issuer may be another node's URL)
     provider: Provider
     clock: MovableClock
 
     @property
     def settings(self) -> Settings:
         return self.provider.settings
+
+    @property
+    def issuer(self) -> str:
+        return self.provider.settings.issuer
 
 
 @contextmanager
@@ -66,7 +70,7 @@ def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterato
             raise RuntimeError("Tessera did not start")
         time.sleep(0.01)
     try:
-        yield RunningIdp(settings.issuer, provider, clock)
+        yield RunningIdp(f"http://127.0.0.1:{port}", provider, clock)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
