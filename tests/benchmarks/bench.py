@@ -4,7 +4,10 @@ Starts Tessera as a real server (`idp serve --workers N`, PostgreSQL) in its own
 processes and drives it with wrk from another process on the same machine:
 
     .venv/bin/python -m tests.benchmarks.bench [--workers 2] [--connections 32]
-        [--duration 10] [--threads 2] [--token-pool 30000]
+        [--duration 10] [--threads 2] [--token-pool 30000] [--idp PATH ...]
+
+``--idp`` (repeatable) measures other builds in the same run, one after another on
+fresh databases, e.g. a venv of an earlier commit next to this checkout's.
 
 Each scenario gets a 3 s warm-up run first (caches filled, every worker past its first
 requests); the measured run follows. Prints requests/s and p50/p99 latency per
@@ -46,7 +49,7 @@ from idp.keys.jws import VERIFIED_CACHE_SIZE
 from tests.support.databases import postgres_database
 from tests.support.server import free_port
 
-IDP = str(Path(sys.executable).parent / "idp")
+IDP = str(Path(sys.executable).parent / "idp")  # this checkout's; --idp measures others
 TOKEN_POOL_SCRIPT = Path(__file__).with_name("token_pool.lua")
 LATENCY_LINE = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -84,7 +87,7 @@ class Result:
 
 def run_idp(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     completed = subprocess.run(
-        [IDP, *args], env=env, input=stdin, capture_output=True, text=True, check=True
+        [env["BENCH_IDP"], *args], env=env, input=stdin, capture_output=True, text=True, check=True
     )
     return completed.stdout
 
@@ -92,7 +95,7 @@ def run_idp(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 @contextmanager
 def serving(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
     process = subprocess.Popen(
-        [IDP, "serve", "--port", str(port), "--workers", str(workers)],
+        [env["BENCH_IDP"], "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -309,6 +312,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument(
+        "--idp",
+        action="append",
+        help="an idp executable to measure (repeatable, e.g. another build's venv/bin/idp, "
+        "to compare builds in one run); default: this checkout's",
+    )
+    parser.add_argument(
         "--token-pool",
         type=int,
         default=30_000,
@@ -330,19 +339,27 @@ def main() -> None:
     args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required (Debian package wrk)")
+    for idp in args.idp or [IDP]:
+        results = measure_build(idp, args)
+        print(f"\n{idp}")
+        print_table(results, args)
+
+
+def measure_build(idp: str, args: argparse.Namespace) -> list[Result]:
+    """Every scenario against one build, on a fresh database."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp, postgres_database() as database_url:
         workdir = Path(tmp)
         env = {
             **os.environ,
+            "BENCH_IDP": idp,
             "IDP_DATABASE_URL": database_url,
             "IDP_SECRET_KEY_FILE": str(workdir / "secret.key"),
             "IDP_ISSUER": f"http://127.0.0.1:{port}",
         }
         basic = prepare(env)
         with serving(env, port, args.workers) as base_url:
-            results = run_all(base_url, basic, args, workdir)
-    print_table(results, args)
+            return run_all(base_url, basic, args, workdir)
 
 
 if __name__ == "__main__":
