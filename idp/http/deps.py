@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from idp.http.csrf import FormProtection
 from idp.http.forms import form_params, optional_form_params
 from idp.provider import Provider
 
@@ -18,6 +19,10 @@ async def get_provider(request: Request) -> Provider:
 
 
 ProviderDep = Annotated[Provider, Depends(get_provider)]
+
+
+def form_protection(provider: Provider) -> FormProtection:
+    return FormProtection(provider.csrf_key, provider.settings.secure_cookies)
 
 
 async def _form(request: Request, provider: ProviderDep) -> dict[str, str]:

@@ -10,8 +10,7 @@ from idp.authn.methods import PASSWORD
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
 from idp.http import openapi
-from idp.http.csrf import check_csrf, render_form_page
-from idp.http.deps import FormDep, ProviderDep
+from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
 from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
@@ -143,13 +142,7 @@ def render_outcome(
 
 
 def _check_form(request: Request, provider: Provider, form: dict[str, str], purpose: str) -> None:
-    check_csrf(
-        request,
-        form.get("csrf_token"),
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
-        purpose=purpose,
-    )
+    form_protection(provider).check(request, form, purpose)
 
 
 def _load_user(provider: Provider, username: str) -> User | None:
@@ -199,11 +192,9 @@ def _login_page(
     status: int = 200,
     username: str | None = None,
 ) -> Response:
-    return render_form_page(
+    return form_protection(provider).render_form_page(
         request,
         "login.html",
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
         purpose=LOGIN_PURPOSE,
         status_code=status,
         client_name=party.name,
@@ -216,11 +207,9 @@ def _login_page(
 def _consent_page(
     request: Request, provider: Provider, sealed: str, interaction: Interaction, party: Party
 ) -> Response:
-    return render_form_page(
+    return form_protection(provider).render_form_page(
         request,
         "consent.html",
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
         purpose=CONSENT_PURPOSE,
         client_name=party.name,
         action=f"/interaction/{sealed}/consent",

@@ -14,8 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from idp.errors import ProtocolError
 from idp.http import openapi
 from idp.http.cors import allow_origins_of
-from idp.http.csrf import check_csrf, render_form_page
-from idp.http.deps import FormDep, ProviderDep, get_provider
+from idp.http.deps import FormDep, ProviderDep, form_protection, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.forms import form_pairs, form_params
 from idp.http.openapi import CLIENT_AUTH, form_body, query
@@ -336,13 +335,7 @@ def device_page(request: Request, provider: ProviderDep, user_code: str = "") ->
     | openapi.unavailable(html=True),
 )
 def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    check_csrf(
-        request,
-        form.get("csrf_token"),
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
-        purpose=DEVICE_PURPOSE,
-    )
+    form_protection(provider).check(request, form, DEVICE_PURPOSE)
     caller = request.client.host if request.client else "unknown"
     if user_code_failures.blocked(caller):
         return _device_page(
@@ -374,11 +367,9 @@ def _device_page(
     user_code: str = "",
     headers: dict[str, str] | None = None,
 ) -> Response:
-    response = render_form_page(
+    response = form_protection(provider).render_form_page(
         request,
         "device.html",
-        key=provider.csrf_key,
-        secure=provider.settings.secure_cookies,
         purpose=DEVICE_PURPOSE,
         status_code=status,
         action="/device",
