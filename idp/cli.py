@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
-from idp.admin.users import UserAdminError, create_user, disable_user, set_password
+from idp.admin.users import UserAdminError, create_user, disable_user, enable_user, set_password
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.users import User
-from idp.config import ConfigError, Settings, configuration_reference, load_settings
+from idp.config import (
+    ConfigError,
+    Settings,
+    configuration_reference,
+    load_settings,
+    unknown_settings,
+)
 from idp.demo.seed import seed_demo
+from idp.errors import TemporarilyUnavailableError
 from idp.keys.keyring import KeySealError
 from idp.keys.publication import minimum_publish_delay
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
@@ -29,7 +38,8 @@ from idp.oauth.clients import InvalidClientMetadataError
 from idp.oauth.uris import is_loopback_host
 from idp.provider import Provider
 from idp.revocation.records import MAX_TOKEN_LIFETIME
-from idp.store.migrate import DanglingForeignKeysError, upgrade
+from idp.store.database import check_driver, display_url
+from idp.store.migrate import DanglingForeignKeysError, current_revision, upgrade
 from idp.store.repository import SqlStore
 
 app = typer.Typer(
@@ -59,16 +69,31 @@ def fail(message: str) -> typer.Exit:
 
 
 def settings() -> Settings:
+    for name in unknown_settings(os.environ):
+        typer.echo(f"warning: {name} is not a Tessera setting; it is ignored", err=True)
     try:
-        return load_settings()
+        config = load_settings()
+        check_driver(config.database_url)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    return config
 
 
 @contextmanager
-def provider_store() -> Iterator[tuple[Provider, SqlStore]]:
-    """Migrate, then one transaction; expected errors become one line and exit 1."""
+def provider_store(*, create: bool = False) -> Iterator[tuple[Provider, SqlStore]]:
+    """Migrate, then one transaction; expected errors become one line and exit 1.
+    ``create``: make the database if there is none (``serve``); other commands refuse,
+    so that one run in the wrong directory does not quietly start an empty IdP."""
     config = settings()
+    try:
+        revision = current_revision(config.database_url)
+    except TemporarilyUnavailableError:
+        raise fail(f"cannot reach the database {display_url(config.database_url)}") from None
+    if not create and revision is None:
+        raise fail(
+            f"no Tessera database at {display_url(config.database_url)}; run idp db upgrade "
+            "(or idp serve) first, or set IDP_DATABASE_URL to the server's database"
+        )
     upgrade(config.database_url)
     provider = Provider.from_settings(config)
     try:
@@ -87,6 +112,8 @@ def emit(data: Any, as_json: bool, text: str) -> None:
 def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise fail("no terminal to ask for the password on: use --password-stdin")
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
 
@@ -104,9 +131,10 @@ def serve(
     import uvicorn
 
     _issuer_from_address(host, port)
+    _check_port_free(host, port)  # before the demo data changes the printed password
     if demo:
         os.environ["IDP_DEMO"] = "true"  # for every worker process
-    with provider_store() as (provider, store):
+    with provider_store(create=True) as (provider, store):
         ensure_signing_keys(store, provider.key_encryption_key, provider.clock.now())
         if demo:
             typer.echo(seed_demo(store, provider))
@@ -124,6 +152,14 @@ def serve(
         log_level="info",
         access_log=access_log,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _issuer_from_address(host: str, port: int) -> None:
@@ -234,8 +270,16 @@ def users_set_password(
 def users_disable(username: str) -> None:
     """Disable a user: they can no longer log in, and what they hold has ended."""
     with provider_store() as (provider, store):
-        disable_user(store, provider.revoker(store), username)
-    typer.echo(f"disabled {username}")
+        changed = disable_user(store, provider.revoker(store), username)
+    typer.echo(f"disabled {username}" if changed else f"{username} was disabled already")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Let a disabled user log in again (their old sessions and tokens stay ended)."""
+    with provider_store() as (provider, store):
+        changed = enable_user(store, username, provider.clock.now())
+    typer.echo(f"enabled {username}" if changed else f"{username} was not disabled")
 
 
 @clients_app.command("create")
@@ -374,21 +418,37 @@ def keys_list(as_json: JsonOption = False) -> None:
         }
         for key in keys
     ]
-    lines = [f"{r['kid']}\t{r['alg']}\t{r['state']}" for r in rows]
+    lines = [f"{r['kid']}\t{r['alg']}\t{r['state']}\t{_key_times(r)}" for r in rows]
     emit(rows, as_json, "\n".join(lines) or "no keys")
 
 
 def _key_state(activates_at: int, expires_at: int | None, now: int) -> str:
+    """next: published, signs from activates_at; active: signs; retiring: signs until its
+    successor activates, then stays published until expires_at for what it signed."""
     if activates_at > now:
-        # Rotated again before it signed: it never will.
-        return "superseded" if expires_at is not None else "next"
+        return "next"
     return "retiring" if expires_at is not None else "active"
+
+
+def _key_times(row: dict[str, Any]) -> str:
+    times = [f"signs from {_when(row['activates_at'])}"]
+    if row["expires_at"] is not None:
+        times.append(f"published until {_when(row['expires_at'])}")
+    return ", ".join(times)
+
+
+def _when(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @keys_app.command("rotate")
 def keys_rotate(
     publish_delay: Annotated[
-        int | None, typer.Option(help="Seconds the new key is published before it signs.")
+        int | None,
+        typer.Option(
+            help="Seconds the new key is published before it signs [default: "
+            "IDP_KEY_PUBLISH_DELAY, 3600; at least IDP_KEY_CACHE_TTL + 60, i.e. 90]."
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -410,11 +470,8 @@ def keys_rotate(
             max_token_ttl=MAX_TOKEN_LIFETIME,
         )
     rows = [{"kid": k.kid, "alg": k.alg.value, "activates_at": k.activates_at} for k in created]
-    emit(
-        rows,
-        as_json,
-        "\n".join(f"{r['kid']}\t{r['alg']}\tsigns from {r['activates_at']}" for r in rows),
-    )
+    lines = [f"{k.kid}\t{k.alg.value}\tsigns from {_when(k.activates_at)}" for k in created]
+    emit(rows, as_json, "\n".join(lines))
 
 
 @config_app.command("docs")

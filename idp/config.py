@@ -7,6 +7,7 @@ reference in docs/configuration.md is generated from this class
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -174,6 +175,16 @@ def load_settings(**overrides: object) -> Settings:
             field = ".".join(str(part) for part in error["loc"])
             problems.append(f"IDP_{field.upper()}: {error['msg']}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def unknown_settings(environ: Mapping[str, str]) -> list[str]:
+    """IDP_ variables that name no setting: most likely typos."""
+    known = {f"IDP_{name.upper()}" for name in Settings.model_fields}
+    return sorted(
+        name
+        for name in environ
+        if name.startswith("IDP_") and name not in known and not name.startswith("IDP_TEST_")
+    )
 
 
 def configuration_reference() -> str:

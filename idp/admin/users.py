@@ -14,9 +14,10 @@ from idp.authn.users import User
 from idp.oauth.parameters import CONTROL_CHARACTERS, PARAMETER_LIMITS
 from idp.revocation.events import Reason, SecurityEventType
 from idp.revocation.revoker import Revoker
+from idp.revocation.storage import SecurityEventLog
 
 
-class UserDirectory(UserStore, Protocol):
+class UserDirectory(UserStore, SecurityEventLog, Protocol):
     def create_user(self, user: User, now: int) -> User: ...
 
     def list_users(self) -> list[User]: ...
@@ -55,13 +56,27 @@ def set_password(
     return user
 
 
-def disable_user(directory: UserDirectory, revoker: Revoker, username: str) -> User:
+def disable_user(directory: UserDirectory, revoker: Revoker, username: str) -> bool:
+    """False if the account was disabled already (what it held ended then)."""
     user = load_user(directory, username)
+    if user.disabled:
+        return False
     directory.set_user_disabled(user.id, True, revoker.now)
     revoker.revoke_subject(
         user.id, reason=Reason.ACCOUNT_DISABLED, event=SecurityEventType.ACCOUNT_DISABLED
     )
-    return user
+    return True
+
+
+def enable_user(directory: UserDirectory, username: str, now: int) -> bool:
+    """The account may log in again (what it held before stays ended); False if it was
+    not disabled."""
+    user = load_user(directory, username)
+    if not user.disabled:
+        return False
+    directory.set_user_disabled(user.id, False, now)
+    directory.record_security_event(SecurityEventType.ACCOUNT_ENABLED, subject=user.id, now=now)
+    return True
 
 
 def check_username(username: str) -> None:

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, exc
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, exc, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from idp.config import ConfigError
 from idp.errors import TemporarilyUnavailableError
 from idp.store.revocations import drop_after_commit_actions, run_after_commit_actions
 
@@ -131,6 +132,23 @@ def unavailable_when_unreachable() -> Iterator[None]:
         raise TemporarilyUnavailableError(
             "the service is temporarily unavailable; try again shortly", debug=str(error)
         ) from error
+
+
+def display_url(url: str) -> str:
+    """The database URL as it may be shown: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_driver(url: str) -> None:
+    """PostgreSQL needs the postgres extra: say so in one line, not a traceback."""
+    if url.startswith("postgresql"):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "IDP_DATABASE_URL names PostgreSQL: install the postgres extra "
+                "(pip install 'tessera-idp[postgres]')"
+            ) from None
 
 
 def insert_ignoring_conflicts(session: Session, model: type[Any]) -> Any:

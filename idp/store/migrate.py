@@ -8,7 +8,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, NullPool, create_engine, make_url
+
+from idp.store.database import unavailable_when_unreachable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Where migrations/env.py leaves the Upgrade it performed, in Config.attributes.
@@ -45,6 +48,22 @@ def upgrade(database_url: str, revision: str = "head") -> Upgrade:
     if not isinstance(result, Upgrade):
         raise RuntimeError("migrations/env.py did not record the upgrade")
     return result
+
+
+def current_revision(database_url: str) -> str | None:
+    """The schema revision of the database; None if it has none (or, for SQLite, if its
+    file does not exist: it is not created by asking)."""
+    if database_url.startswith("sqlite"):
+        path = make_url(database_url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            return None
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with unavailable_when_unreachable(), engine.connect() as connection:
+            revision: str | None = MigrationContext.configure(connection).get_current_revision()
+            return revision
+    finally:
+        engine.dispose()
 
 
 def check_foreign_keys(connection: Connection) -> None:

@@ -114,3 +114,22 @@ def run_sql(directory: Path, script: str) -> None:
     with closing(sqlite3.connect(directory / "t.db")) as connection:
         connection.executescript(script)
         connection.commit()
+
+
+def test_a_command_run_where_there_is_no_database_creates_none(tmp_path):
+    result = run_idp(idp_env(tmp_path), "users", "list")
+    assert "no Tessera database at sqlite:///" in error_line(result)
+    assert not (tmp_path / "t.db").exists()
+
+
+def test_an_unknown_idp_variable_is_named_as_ignored(tmp_path):
+    result = run_idp(idp_env(tmp_path, IDP_ISSUR="https://typo.example"), "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "warning: IDP_ISSUR is not a Tessera setting; it is ignored" in result.stderr
+
+
+def test_a_postgresql_url_without_its_driver_is_one_line(tmp_path):
+    env = idp_env(tmp_path, IDP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    env["PYTHONPATH"] = str(tmp_path)  # a psycopg that cannot be imported shadows the real one
+    (tmp_path / "psycopg.py").write_text("raise ImportError('not installed here')\n")
+    assert "install the postgres extra" in error_line(run_idp(env, "db", "upgrade"))

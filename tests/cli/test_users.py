@@ -100,3 +100,24 @@ def test_set_password_replaces_the_stored_hash_with_one_of_the_new_password(crea
     new_hash = stored_hash(cli_dir, "dave")
     assert verify_password("a brand new secret", new_hash)
     assert not verify_password(PASSWORD, new_hash)
+
+
+def test_disabling_twice_says_so_and_enabling_lets_the_user_back(env, created, cli_dir):
+    assert (
+        run_idp(env, "users", "create", "erin", "--password-stdin", stdin=PASSWORD).returncode == 0
+    )
+    assert run_idp(env, "users", "disable", "erin").stdout.strip() == "disabled erin"
+    assert run_idp(env, "users", "disable", "erin").stdout.strip() == "erin was disabled already"
+    assert run_idp(env, "users", "enable", "erin").stdout.strip() == "enabled erin"
+    assert query(cli_dir, "SELECT disabled FROM users WHERE username = 'erin'") == [(0,)]
+    assert run_idp(env, "users", "enable", "erin").stdout.strip() == "erin was not disabled"
+    [(event,)] = query(
+        cli_dir,
+        "SELECT event_type FROM security_events WHERE event_type LIKE '%account-enabled'",
+    )
+    assert event.endswith("/risc/event-type/account-enabled")  # RISC 1.0 §2.4
+
+
+def test_a_password_without_a_terminal_asks_for_password_stdin(env):
+    result = run_idp(env, "users", "create", "frank")  # stdin is not a terminal here
+    assert "use --password-stdin" in error_line(result)

@@ -144,6 +144,7 @@ def test_the_app_started_by_uvicorn_itself_does_not_serve_with_a_wrong_instance_
 @pytest.fixture
 def database_with_keys(tmp_path: Path) -> dict[str, str]:
     env = idp_env(tmp_path)
+    assert run_idp(env, "db", "upgrade").returncode == 0
     first = run_idp(env, "keys", "rotate")  # the first keys replace none: no floor
     assert first.returncode == 0, first.stderr
     return env
