@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from idp.secret import new_token
-from tests.support.flows import PASSWORD, create_user, pkce_pair, query_of, redeem, register
+from tests.support.client_requests import redeem
+from tests.support.flows import PASSWORD, create_user, pkce_pair, query_of, register
 
 pytestmark = pytest.mark.browser
 

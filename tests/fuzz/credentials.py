@@ -7,11 +7,11 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from idp.oauth.clients import GrantType
-from tests.support.flows import code_flow, create_user, pkce_pair, redeem, register
+from tests.support.client_requests import post_form
+from tests.support.flows import create_user, pkce_pair, register
 from tests.support.server import RunningIdp
+from tests.support.sign_in import sign_in_for_tokens
 
 # RFC 6749 §2.3: where a client authenticates (this one with client_secret_basic).
 CLIENT_AUTHENTICATED = ["/token", "/introspect", "/revoke", "/par", "/device_authorization"]
@@ -84,14 +84,10 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
     user = create_user(idp)
 
     def sign_in() -> dict[str, Any]:
-        query, verifier = code_flow(idp, client, user, scope="openid profile offline_access")
-        response = redeem(idp, client, query["code"], verifier, secret)
-        assert response.status_code == 200, response.text
-        tokens: dict[str, Any] = response.json()
-        return tokens
+        return sign_in_for_tokens(idp, client, secret, user, scope="openid profile offline_access")
 
     def post(path: str, **form: str) -> dict[str, Any]:
-        response = httpx.post(f"{idp.base_url}{path}", data=form, auth=basic, timeout=10)
+        response = post_form(idp, path, form, auth=basic)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

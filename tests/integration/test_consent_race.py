@@ -14,15 +14,8 @@ import httpx
 import sqlalchemy
 
 from idp.oauth.clients import Client
-from tests.support.flows import (
-    Browser,
-    code_flow,
-    create_user,
-    pkce_pair,
-    query_of,
-    redeem,
-    register,
-)
+from tests.support.client_requests import redeem
+from tests.support.flows import Browser, code_flow, create_user, pkce_pair, query_of, register
 from tests.support.race import all_at_once
 from tests.support.server import RunningIdp
 

@@ -35,16 +35,9 @@ from idp.authn.users import User
 from idp.oauth.clients import Client
 from idp.secret import new_token
 from tests.cli.processes import ServedIdp, served_idp
+from tests.support.client_requests import redeem
 from tests.support.databases import postgres_database
-from tests.support.flows import (
-    PASSWORD,
-    Browser,
-    code_flow,
-    create_user,
-    pkce_pair,
-    redeem,
-    register,
-)
+from tests.support.flows import PASSWORD, Browser, code_flow, create_user, pkce_pair, register
 from tests.support.served_flows import administered
 from tests.support.server import RunningIdp, free_port
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy

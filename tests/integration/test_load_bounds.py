@@ -29,6 +29,7 @@ from idp.authn.users import User
 from idp.oauth.clients import Client
 from idp.secret import new_token
 from tests.cli.processes import served_idp
+from tests.support.client_requests import redeem
 from tests.support.flows import (
     PASSWORD,
     Browser,
@@ -37,7 +38,6 @@ from tests.support.flows import (
     csrf_token,
     pkce_pair,
     query_of,
-    redeem,
     register,
 )
 from tests.support.served_flows import administered

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from idp.store.models import AuthorizationCodeRow, RefreshTokenRow, SsoSessionRow
-from tests.support.flows import code_flow, create_user, redeem, register
+from tests.support.client_requests import redeem, token_request
+from tests.support.flows import code_flow, create_user, register
 
 
 @pytest.fixture
@@ -28,10 +29,8 @@ def signed_in(idp):
 
 
 def refresh(idp, client, secret, refresh_token) -> httpx.Response:
-    return httpx.post(
-        f"{idp.base_url}/token",
-        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-        auth=(client.client_id, secret),
+    return token_request(
+        idp, client, secret, grant_type="refresh_token", refresh_token=refresh_token
     )
 
 

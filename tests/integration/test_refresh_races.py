@@ -31,8 +31,9 @@ from tests.support.databases import postgres_database
 from tests.support.flows import Browser, create_user
 from tests.support.polling import eventually
 from tests.support.race import all_at_once
-from tests.support.relying_party import App, is_active, refresh, sign_in, web_app
+from tests.support.relying_party import App, is_active, refresh, web_app
 from tests.support.server import RunningIdp, running_idp
+from tests.support.sign_in import sign_in
 
 PARALLEL = 20
 ROUNDS = 4  # a race is won or lost by microseconds: run it more than once

@@ -28,15 +28,9 @@ from tests.support.cluster import running_cluster
 from tests.support.databases import postgres_database
 from tests.support.flows import create_user
 from tests.support.polling import eventually
-from tests.support.relying_party import (
-    App,
-    is_active,
-    is_refused_at_userinfo,
-    revoke,
-    sign_in,
-    web_app,
-)
+from tests.support.relying_party import App, is_active, is_refused_at_userinfo, revoke, web_app
 from tests.support.server import RunningIdp
+from tests.support.sign_in import sign_in
 
 POLL = 0.2
 WITHIN = 5.0  # 25 poll intervals: generous on a loaded machine

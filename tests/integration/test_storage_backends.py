@@ -7,7 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.flows import Browser, code_flow, create_user, redeem, register
+from tests.support.client_requests import redeem
+from tests.support.flows import Browser, code_flow, create_user, register
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from tests.support.client_requests import post_form
 from tests.support.databases import postgres_database
 from tests.support.flows import register
 from tests.support.server import running_idp
@@ -38,11 +39,7 @@ def eventually(check: Callable[[], bool], within: float = 5 * POLL + 2) -> bool:
 
 
 def client_credentials(node, client_id: str, secret: str) -> httpx.Response:
-    return httpx.post(
-        f"{node.base_url}/token",
-        data={"grant_type": "client_credentials"},
-        auth=(client_id, secret),
-    )
+    return post_form(node, "/token", {"grant_type": "client_credentials"}, auth=(client_id, secret))
 
 
 def test_a_token_from_one_node_is_introspected_on_the_other(nodes):

@@ -5,7 +5,6 @@ response carries (the security headers, CORS) is ASGI middleware that sees it to
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from starlette.routing import Match
 
@@ -14,6 +13,7 @@ from idp.config import Settings
 from idp.http.headers import SECURITY_HEADERS
 from idp.oauth.routes import DIRECT_ROUTES as OAUTH_DIRECT_ROUTES
 from idp.oidc.routes import DIRECT_ROUTES as OIDC_DIRECT_ROUTES
+from tests.support.client_requests import post_form
 from tests.support.flows import register
 
 DIRECT_ROUTES = OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES
@@ -32,13 +32,11 @@ def test_each_direct_route_is_the_documented_route_of_its_handler(method, path):
 def test_token_and_introspection_carry_the_security_headers(idp):
     client, secret = register(idp, grant_types=["client_credentials"], scope="orders:read")
     auth = (client.client_id, secret)
-    token = httpx.post(
-        f"{idp.base_url}/token", data={"grant_type": "client_credentials"}, auth=auth
+    token = post_form(idp, "/token", {"grant_type": "client_credentials"}, auth=auth)
+    introspection = post_form(
+        idp, "/introspect", {"token": token.json()["access_token"]}, auth=auth
     )
-    introspection = httpx.post(
-        f"{idp.base_url}/introspect", data={"token": token.json()["access_token"]}, auth=auth
-    )
-    refused = httpx.post(f"{idp.base_url}/token", data={"grant_type": "client_credentials"})
+    refused = post_form(idp, "/token", {"grant_type": "client_credentials"})
     for response in (token, introspection, refused):
         for name, value in SECURITY_HEADERS:
             assert response.headers[name.decode()] == value.decode(), response.url

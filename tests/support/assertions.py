@@ -1,12 +1,16 @@
-"""Checks shared by the spec tests: OAuth error bodies and JWTs verified against /jwks."""
+"""Checks shared by the spec tests: OAuth error bodies, and JWTs verified against /jwks
+(or read without verifying)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 import httpx
 import jwt
 
+from idp.oauth.clients import Client
 from tests.support.server import RunningIdp
 
 ACCESS_TOKEN_TYP = "at+jwt"  # RFC 9068 §2.1
@@ -18,6 +22,12 @@ def assert_oauth_error(response: httpx.Response, error: str, status: int = 400) 
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.text
     assert response.json()["error"] == error, response.text
+
+
+def assert_invalid_client(response: httpx.Response) -> None:
+    """RFC 6749 §5.2: invalid_client is 401 with a WWW-Authenticate challenge."""
+    assert_oauth_error(response, "invalid_client", status=401)
+    assert response.headers["www-authenticate"].startswith("Basic realm="), response.headers
 
 
 def jwks(idp: RunningIdp) -> dict[str, Any]:
@@ -52,3 +62,23 @@ def verify_access_token(idp: RunningIdp, token: str, audience: str | None = None
     assert header["typ"] == ACCESS_TOKEN_TYP
     assert header["alg"] == ACCESS_TOKEN_ALG
     return verify_jwt(idp, token, algorithm=ACCESS_TOKEN_ALG, audience=audience)
+
+
+def verify_id_token(
+    idp: RunningIdp, token: str, client: Client, algorithm: str = "RS256"
+) -> dict[str, Any]:
+    """OIDC Core §3.1.3.7: signature, iss, aud = client_id, iat <= now < exp."""
+    assert jwt.get_unverified_header(token)["alg"] == algorithm
+    return verify_jwt(idp, token, algorithm=algorithm, audience=client.client_id)
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6: base64url of the left half of SHA-256 of the ASCII token."""
+    half = hashlib.sha256(access_token.encode("ascii")).digest()[:16]
+    return base64.urlsafe_b64encode(half).rstrip(b"=").decode()
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The payload of a JWT, unverified (for lifetimes, scope, auth_time)."""
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims

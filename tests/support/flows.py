@@ -1,8 +1,10 @@
-"""Walk the OAuth flows over HTTP the way a browser and a client would."""
+"""Walk the OAuth flows over HTTP the way a browser would; what the client then sends
+is tests/support/client_requests.py."""
 
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,6 +137,24 @@ class Browser:
         return query_of(location)
 
 
+class LoopbackBrowser(Browser):
+    """A browser on an address of its own in 127.0.0.0/8 (any of them reaches the server
+    on 127.0.0.1): the server limits wrong user codes per caller address, so one test's
+    guesses never block another's."""
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(
+            base_url=self.idp.base_url,
+            follow_redirects=False,
+            timeout=10,
+            transport=httpx.HTTPTransport(local_address=fresh_loopback_address()),
+        )
+
+
+def fresh_loopback_address() -> str:
+    return "127." + ".".join(str(byte % 254 + 1) for byte in secrets.token_bytes(3))
+
+
 def code_flow(
     idp: RunningIdp, client: Client, user: User, *, browser: Browser | None = None, **params: str
 ) -> tuple[dict[str, str], str]:
@@ -145,25 +165,3 @@ def code_flow(
         return browser.sign_in(client, user, **pkce), verifier
     with Browser(idp) as fresh:
         return fresh.sign_in(client, user, **pkce), verifier
-
-
-def redeem(
-    idp: RunningIdp,
-    client: Client,
-    code: str,
-    verifier: str | None,
-    secret: str | None = None,
-    **extra: str,
-) -> httpx.Response:
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": client.redirect_uris[0],
-        **extra,
-    }
-    if verifier:
-        data["code_verifier"] = verifier
-    auth = (client.client_id, secret) if secret else None
-    if not secret:
-        data.setdefault("client_id", client.client_id)
-    return httpx.post(f"{idp.base_url}/token", data=data, auth=auth, timeout=10)

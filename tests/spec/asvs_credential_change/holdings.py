@@ -15,20 +15,20 @@ import httpx
 from idp.authn.users import User
 from tests.cli.processes import run_idp
 from tests.support.flows import Browser, create_user, pkce_pair
+from tests.support.pages import LOGIN_FORM
 from tests.support.polling import eventually
 from tests.support.relying_party import (
-    LOGIN_FORM,
     OFFLINE_SCOPE,
     SCOPE,
     App,
     has_sso_session,
     is_active,
     is_refused_at_userinfo,
-    sign_in,
     userinfo,
     web_app,
 )
 from tests.support.server import RunningIdp
+from tests.support.sign_in import sign_in
 
 CACHE_POLL_INTERVAL = 0.2
 # The server reads the command's revocation within one poll interval; this leaves a

@@ -24,10 +24,10 @@ from tests.support.relying_party import (
     is_refused_at_userinfo,
     refresh,
     security_events,
-    sign_in,
     userinfo,
     web_app,
 )
+from tests.support.sign_in import sign_in
 
 ORDERS_API = "https://api.example/orders"
 

@@ -28,9 +28,9 @@ from tests.support.relying_party import (
     is_active,
     refresh,
     security_events,
-    sign_in,
     userinfo,
 )
+from tests.support.sign_in import sign_in
 
 NEW_PASSWORD = "a completely different passphrase"
 

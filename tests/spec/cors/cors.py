@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from idp.oauth.clients import Client
+from tests.support.client_requests import post_form
 from tests.support.databases import database_url
 from tests.support.flows import code_flow, create_user, register
 from tests.support.server import RunningIdp, running_idp
@@ -66,7 +67,7 @@ def code_for(idp: RunningIdp, client: Client) -> dict[str, str]:
 
 def tokens_for(idp: RunningIdp, client: Client) -> dict[str, Any]:
     """Tokens for a signed-in user, fetched without any Origin (as a server would)."""
-    response = httpx.post(f"{idp.base_url}/token", data=code_for(idp, client), timeout=10)
+    response = post_form(idp, "/token", code_for(idp, client))
     assert response.status_code == 200, response.text
     tokens: dict[str, Any] = response.json()
     return tokens

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.spec.cors.cors import SPA_ORIGIN, code_for, from_origin, spa_client
+from tests.support.client_requests import post_form
 from tests.support.databases import database_url
 from tests.support.flows import register
 from tests.support.server import RunningIdp, running_idp
@@ -56,7 +57,7 @@ def test_every_answer_is_readable_while_other_clients_are_registered__fetch_cors
     unreadable = 0
     with httpx.Client(base_url=idp.base_url, timeout=10) as http:
         for _ in range(REQUESTS):
-            response = http.post("/token", data=data, headers=from_origin(SPA_ORIGIN))
+            response = post_form(idp, "/token", data, headers=from_origin(SPA_ORIGIN), http=http)
             assert response.json()["error"] == "invalid_grant", response.text
             if response.headers.get("access-control-allow-origin") != SPA_ORIGIN:
                 unreadable += 1

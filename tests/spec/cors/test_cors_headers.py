@@ -29,15 +29,14 @@ from tests.spec.cors.cors import (
     spa_client,
     tokens_for,
 )
+from tests.support.client_requests import post_form
 from tests.support.flows import Browser, pkce_pair
 
 PUBLIC_DOCUMENTS = ["/.well-known/openid-configuration", "/jwks"]
 
 
 def post_token(idp, data, origin, **kwargs) -> httpx.Response:
-    return httpx.post(
-        f"{idp.base_url}/token", data=data, headers=from_origin(origin), timeout=10, **kwargs
-    )
+    return post_form(idp, "/token", data, headers=from_origin(origin), **kwargs)
 
 
 def get_userinfo(idp, access_token, origin) -> httpx.Response:
@@ -232,15 +231,11 @@ def test_unknown_client_gets_no_cors_answer__fetch_cors_protocol(idp):
 def test_revocation_answer_is_readable_by_the_clients_origin_only__rfc7009_s2_2(idp, spa):
     tokens = tokens_for(idp, spa)
     data = {"token": tokens["access_token"], "client_id": spa.client_id}
-    other = httpx.post(
-        f"{idp.base_url}/revoke", data=data, headers=from_origin(OTHER_ORIGIN), timeout=10
-    )
+    other = post_form(idp, "/revoke", data, headers=from_origin(OTHER_ORIGIN))
     assert other.status_code == 200, other.text
     assert_not_readable_cross_origin(other)
     data = {"token": tokens["refresh_token"], "client_id": spa.client_id}
-    mine = httpx.post(
-        f"{idp.base_url}/revoke", data=data, headers=from_origin(SPA_ORIGIN), timeout=10
-    )
+    mine = post_form(idp, "/revoke", data, headers=from_origin(SPA_ORIGIN))
     assert mine.status_code == 200, mine.text
     assert_readable_by(mine, SPA_ORIGIN)
 
@@ -257,11 +252,11 @@ def test_userinfo_is_readable_by_the_access_tokens_clients_origin__fetch_cors_pr
 
 
 def test_userinfo_by_post_is_readable_by_the_clients_origin__oidc_core_s5_3_1(idp, spa_tokens):
-    response = httpx.post(
-        f"{idp.base_url}/userinfo",
-        data={"access_token": spa_tokens["access_token"]},
+    response = post_form(
+        idp,
+        "/userinfo",
+        {"access_token": spa_tokens["access_token"]},
         headers=from_origin(SPA_ORIGIN),
-        timeout=10,
     )
     assert response.status_code == 200, response.text
     assert_readable_by(response, SPA_ORIGIN)
@@ -327,12 +322,12 @@ def test_introspection_has_no_cors_headers_even_for_the_clients_origin__rfc7662_
     client, secret = register_client(idp, redirect_uris=[SPA_CALLBACK])
     assert secret is not None
     tokens = tokens_for_confidential(idp, client, secret)
-    response = httpx.post(
-        f"{idp.base_url}/introspect",
-        data={"token": tokens["access_token"]},
+    response = post_form(
+        idp,
+        "/introspect",
+        {"token": tokens["access_token"]},
         auth=(client.client_id, secret),
         headers=from_origin(SPA_ORIGIN),
-        timeout=10,
     )
     assert response.status_code == 200, response.text
     assert response.json()["active"] is True
@@ -349,9 +344,7 @@ def test_no_preflight_is_granted_elsewhere__fetch_cors_preflight(idp, path):
 def tokens_for_confidential(idp, client, secret) -> dict[str, str]:
     data = code_for(idp, client)
     del data["client_id"]
-    response = httpx.post(
-        f"{idp.base_url}/token", data=data, auth=(client.client_id, secret), timeout=10
-    )
+    response = post_form(idp, "/token", data, auth=(client.client_id, secret))
     assert response.status_code == 200, response.text
     tokens: dict[str, str] = response.json()
     return tokens

@@ -19,7 +19,8 @@ from tests.spec.cors.cors import (
     spa_client,
     tokens_for,
 )
-from tests.support.flows import code_flow, create_user, redeem, register
+from tests.support.client_requests import post_form, redeem
+from tests.support.flows import code_flow, create_user, register
 from tests.support.server import RunningIdp
 
 
@@ -61,9 +62,7 @@ def test_insufficient_scope_is_readable_by_the_clients_origin__rfc6750_s3_1(idp)
 def test_revoked_access_token_refusal_is_readable_by_its_clients_origin__rfc6750_s3_1(idp):
     client = spa_client(idp)
     token = tokens_for(idp, client)["access_token"]
-    revoked = httpx.post(
-        f"{idp.base_url}/revoke", data={"token": token, "client_id": client.client_id}, timeout=10
-    )
+    revoked = post_form(idp, "/revoke", {"token": token, "client_id": client.client_id})
     assert revoked.status_code == 200, revoked.text
     response = get_userinfo(idp, token)
     assert response.status_code == 401, response.text

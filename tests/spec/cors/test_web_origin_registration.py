@@ -20,6 +20,7 @@ from tests.spec.cors.cors import (
     node_that_keeps_its_client_cache,
 )
 from tests.support.cli_clients import create_client_with_cli, run_clients_create
+from tests.support.client_requests import post_form
 
 SPA = ["--name", "SPA", "--public", "--redirect-uri", SPA_CALLBACK, "--grant", "authorization_code"]
 THIRD_ORIGIN = "http://localhost:5173"
@@ -40,9 +41,7 @@ def refused_code(idp, client_id: str, origin: str) -> httpx.Response:
         "code_verifier": "v" * 43,
         "client_id": client_id,
     }
-    response = httpx.post(
-        f"{idp.base_url}/token", data=data, headers=from_origin(origin), timeout=10
-    )
+    response = post_form(idp, "/token", data, headers=from_origin(origin))
     assert response.json()["error"] == "invalid_grant", response.text
     return response
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
-import secrets
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,15 +16,12 @@ from sqlalchemy import func, select
 
 from idp.store.models import Base
 from tests.support.clock import MovableClock
-from tests.support.flows import Browser
 from tests.support.server import RunningIdp
 
 # NUL (PostgreSQL cannot store it), two other C0 controls and DEL.
 CONTROL_CHARACTERS = ("\x00", "\x01", "\x1f", "\x7f")
 CONTROL_IDS = ("NUL", "SOH", "US", "DEL")
 JUNK_SIGNATURE = "c2lnbmF0dXJlLW9mLW5vLWtleQ"
-LOGIN_FORM = re.compile(r'action="(/interaction/[^"]+/login)"')
-CONSENT_FORM = re.compile(r'action="(/interaction/[^"]+/consent)"')
 
 
 def b64url(data: bytes) -> str:
@@ -69,19 +64,6 @@ def basic_authorization(client_id: str, secret: str, *, form_encoded: bool) -> s
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def post_form(
-    idp: RunningIdp,
-    path: str,
-    data: Mapping[str, str],
-    *,
-    auth: tuple[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> httpx.Response:
-    return httpx.post(
-        f"{idp.base_url}{path}", data=dict(data), auth=auth, headers=headers, timeout=10
-    )
-
-
 def assert_no_server_error(response: httpx.Response) -> None:
     assert response.status_code < 500, f"{response.status_code}: {response.text}"
 
@@ -101,16 +83,6 @@ def assert_error_page(response: httpx.Response, status: int = 400) -> None:
     assert "location" not in response.headers, response.headers["location"]
     assert response.headers["content-type"].startswith("text/html"), response.text
     assert "Error code:" in response.text, response.text
-
-
-def login_form(page: httpx.Response) -> str | None:
-    match = LOGIN_FORM.search(page.text) if page.status_code == 200 else None
-    return match.group(1) if match else None
-
-
-def consent_form(page: httpx.Response) -> str | None:
-    match = CONSENT_FORM.search(page.text) if page.status_code == 200 else None
-    return match.group(1) if match else None
 
 
 def table_row_counts(idp: RunningIdp) -> dict[str, int]:
@@ -134,17 +106,3 @@ def clock_stopped_at(clock: MovableClock, instant: int) -> Iterator[None]:
     finally:
         del clock.now
         clock.offset += instant - clock.now()
-
-
-class LoopbackBrowser(Browser):
-    """A browser on an address of its own in 127.0.0.0/8: the server limits wrong user
-    codes per caller address, so one test's guesses never block another's."""
-
-    def __post_init__(self) -> None:
-        address = "127." + ".".join(str(byte % 254 + 1) for byte in secrets.token_bytes(3))
-        self.http = httpx.Client(
-            base_url=self.idp.base_url,
-            follow_redirects=False,
-            timeout=10,
-            transport=httpx.HTTPTransport(local_address=address),
-        )

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.spec.input_bounds.inputs import assert_json_error, clock_stopped_at, post_form
+from tests.spec.input_bounds.inputs import assert_json_error, clock_stopped_at
 from tests.support.assertions import verify_access_token
+from tests.support.client_requests import post_form, redeem
 from tests.support.databases import database_url
-from tests.support.flows import code_flow, create_user, redeem, register
+from tests.support.flows import code_flow, create_user, register
+from tests.support.relying_party import userinfo
 from tests.support.server import RunningIdp, running_idp
 
 LEEWAY = 40  # not the default (15), so the setting is what is honoured
@@ -54,12 +55,6 @@ def access_token(idp: RunningIdp, client: Client, secret: str, user: User) -> tu
     assert response.status_code == 200, response.text
     token = response.json()["access_token"]
     return token, int(verify_access_token(idp, token)["exp"])
-
-
-def userinfo(idp: RunningIdp, token: str) -> httpx.Response:
-    return httpx.get(
-        f"{idp.base_url}/userinfo", headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
 
 
 def introspect(idp: RunningIdp, client: Client, secret: str, token: str) -> dict:

@@ -20,17 +20,16 @@ from idp.oauth.clients import Client
 from tests.spec.input_bounds.inputs import (
     CONTROL_CHARACTERS,
     CONTROL_IDS,
-    LoopbackBrowser,
     assert_error_page,
     assert_json_error,
     assert_no_server_error,
     basic_authorization,
-    login_form,
-    post_form,
     table_row_counts,
 )
-from tests.support.flows import PASSWORD, Browser, csrf_token, pkce_pair, register
+from tests.support.client_requests import post_form
+from tests.support.flows import PASSWORD, Browser, LoopbackBrowser, csrf_token, pkce_pair, register
 from tests.support.flows import create_user as new_user
+from tests.support.pages import login_form
 from tests.support.server import RunningIdp
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -15,14 +15,18 @@ import pytest
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.spec.input_bounds.inputs import (
+from tests.spec.input_bounds.inputs import assert_error_page
+from tests.support.client_requests import post_form
+from tests.support.flows import (
+    PASSWORD,
+    Browser,
     LoopbackBrowser,
-    assert_error_page,
-    consent_form,
-    login_form,
-    post_form,
+    create_user,
+    csrf_token,
+    pkce_pair,
+    register,
 )
-from tests.support.flows import PASSWORD, Browser, create_user, csrf_token, pkce_pair, register
+from tests.support.pages import consent_form, login_form
 from tests.support.server import RunningIdp
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -15,10 +15,11 @@ from tests.spec.input_bounds.inputs import (
     access_token_claims,
     assert_json_error,
     crafted_jwt,
-    post_form,
     signing_kid,
 )
-from tests.support.flows import code_flow, create_user, redeem, register
+from tests.support.client_requests import post_form, redeem
+from tests.support.flows import code_flow, create_user, register
+from tests.support.relying_party import userinfo
 from tests.support.server import RunningIdp
 
 EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -99,18 +100,13 @@ def assert_invalid_token(response: httpx.Response) -> None:
     assert 'error="invalid_token"' in challenge, challenge
 
 
-def userinfo(idp: RunningIdp, method: str, token: str) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.request(method, f"{idp.base_url}/userinfo", headers=headers, timeout=10)
-
-
 def test_userinfo_get_refuses_a_malformed_header__rfc6750_s3_1(idp, crafted):
-    response = userinfo(idp, "GET", crafted)
+    response = userinfo(idp, crafted, method="GET")
     assert_invalid_token(response)
 
 
 def test_userinfo_post_refuses_a_malformed_header__rfc6750_s3_1(idp, crafted):
-    response = userinfo(idp, "POST", crafted)
+    response = userinfo(idp, crafted, method="POST")
     assert_invalid_token(response)
 
 

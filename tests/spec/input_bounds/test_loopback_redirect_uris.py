@@ -12,9 +12,11 @@ import pytest
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.spec.input_bounds.inputs import assert_error_page, consent_form, login_form
-from tests.support.flows import PASSWORD, Browser, create_user, pkce_pair, query_of, redeem
+from tests.spec.input_bounds.inputs import assert_error_page
+from tests.support.client_requests import redeem
+from tests.support.flows import PASSWORD, Browser, create_user, pkce_pair, query_of
 from tests.support.flows import register as register_client
+from tests.support.pages import consent_form, login_form
 from tests.support.server import RunningIdp
 
 IPV4 = "http://127.0.0.1/cb"

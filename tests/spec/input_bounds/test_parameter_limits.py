@@ -27,11 +27,10 @@ from tests.spec.input_bounds.inputs import (
     assert_error_page,
     assert_json_error,
     assert_no_server_error,
-    login_form,
-    post_form,
     table_row_counts,
 )
 from tests.support.assertions import verify_access_token, verify_jwt
+from tests.support.client_requests import post_form, redeem
 from tests.support.flows import (
     PASSWORD,
     Browser,
@@ -40,9 +39,9 @@ from tests.support.flows import (
     csrf_token,
     pkce_pair,
     query_of,
-    redeem,
     register,
 )
+from tests.support.pages import login_form
 from tests.support.server import RunningIdp
 
 # Columns that hold what a request sends, and the request value that fills them.

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
 from tests.spec.input_bounds.inputs import clock_stopped_at
+from tests.support.client_requests import redeem, token_request
 from tests.support.databases import database_url
 from tests.support.flows import Browser, code_flow, create_user, pkce_pair, query_of, register
 from tests.support.server import RunningIdp, running_idp
@@ -116,29 +116,13 @@ def test_refreshing_counts_as_use__oidc_core_s12(idp, user):
     start = idp.clock.now()
     with clock_stopped_at(idp.clock, start):
         query, verifier = code_flow(idp, refresher, user, scope="openid")
-        response = httpx.post(
-            f"{idp.base_url}/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": query["code"],
-                "redirect_uri": refresher.redirect_uris[0],
-                "code_verifier": verifier,
-                "client_id": refresher.client_id,
-            },
-            timeout=10,
-        )
+        response = redeem(idp, refresher, query["code"], verifier)
     assert response.status_code == 200, response.text
     refresh_token = response.json()["refresh_token"]
     for step in range(1, 5):
         with clock_stopped_at(idp.clock, start + step * IN_USE_EVERY):
-            response = httpx.post(
-                f"{idp.base_url}/token",
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                    "client_id": refresher.client_id,
-                },
-                timeout=10,
+            response = token_request(
+                idp, refresher, grant_type="refresh_token", refresh_token=refresh_token
             )
         assert response.status_code == 200, (step * IN_USE_EVERY, response.text)
         refresh_token = response.json()["refresh_token"]

@@ -5,15 +5,8 @@ from __future__ import annotations
 import httpx
 import jwt
 
-from tests.support.flows import (
-    Browser,
-    code_flow,
-    create_user,
-    pkce_pair,
-    query_of,
-    redeem,
-    register,
-)
+from tests.support.client_requests import redeem
+from tests.support.flows import Browser, code_flow, create_user, pkce_pair, query_of, register
 
 
 def test_public_client_signs_in_and_reads_userinfo(idp):

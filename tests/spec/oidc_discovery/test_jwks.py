@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.spec.rfc6749_token_endpoint.tokens import jwks
+from tests.support.assertions import jwks
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 

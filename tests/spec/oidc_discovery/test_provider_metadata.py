@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.spec.rfc6749_token_endpoint.tokens import issue_tokens, verify_id_token
+from tests.support.assertions import verify_id_token
 from tests.support.flows import Browser, create_user, pkce_pair, query_of, register
+from tests.support.sign_in import sign_in_for_tokens
 
 ENDPOINTS = (
     "authorization_endpoint",
@@ -121,13 +122,13 @@ def test_public_subject_is_the_same_for_every_client__oidc_discovery_s3(idp):
     subjects = set()
     for _ in range(2):
         client, secret = register(idp)
-        id_token = issue_tokens(idp, client, secret, user)["id_token"]
+        id_token = sign_in_for_tokens(idp, client, secret, user)["id_token"]
         subjects.add(verify_id_token(idp, id_token, client)["sub"])
     assert subjects == {user.id}
 
 
 def test_claims_supported_covers_the_id_token_claims__oidc_discovery_s3(idp):
     client, secret = register(idp)
-    id_token = issue_tokens(idp, client, secret, nonce="n")["id_token"]
+    id_token = sign_in_for_tokens(idp, client, secret, nonce="n")["id_token"]
     claims = verify_id_token(idp, id_token, client)
     assert set(claims) <= set(metadata(idp)["claims_supported"])

@@ -10,17 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
-    assert_code_issued,
-    assert_redirected_error,
-    cookie_attributes,
-    cookie_value,
-    form_action,
-    request_params,
-    set_cookie,
-)
+from tests.support.authorization import assert_code_issued, assert_redirected_error, request_params
+from tests.support.cookies import cookie_attributes, cookie_value, set_cookie
 from tests.support.databases import database_url
 from tests.support.flows import PASSWORD, create_user, csrf_token, register
+from tests.support.pages import form_action
 from tests.support.server import RunningIdp, running_idp
 
 

@@ -8,15 +8,13 @@ import re
 
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
+from tests.support.authorization import (
     assert_code_issued,
     assert_redirected_error,
-    cookie_attributes,
-    cookie_value,
     log_in,
     open_authorize,
-    set_cookie,
 )
+from tests.support.cookies import cookie_attributes, cookie_value, set_cookie
 from tests.support.flows import PASSWORD, Browser, register
 
 BASE64URL_128_BITS = re.compile(r"[A-Za-z0-9_-]{22,}")  # 22 characters carry 132 bits

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
-    assert_code_issued,
-    assert_redirected_error,
-    is_login_page,
-    open_authorize,
-    sign_in,
-)
+from tests.support.authorization import assert_code_issued, assert_redirected_error, open_authorize
 from tests.support.flows import register
+from tests.support.pages import is_login_page
+from tests.support.sign_in import sign_in_browser
 
 
 @pytest.fixture
@@ -24,7 +20,7 @@ def first_party(idp):
 
 @pytest.fixture
 def signed_in(browser, first_party, user):
-    sign_in(browser, first_party, user)
+    sign_in_browser(browser, first_party, user)
     return browser
 
 

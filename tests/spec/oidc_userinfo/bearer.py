@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from tests.spec.rfc6749_token_endpoint.tokens import assert_oauth_error
+from tests.support.assertions import assert_oauth_error
 
 
 def assert_bearer_error(response: httpx.Response, error: str, status: int) -> None:

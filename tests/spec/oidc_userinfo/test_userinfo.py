@@ -11,18 +11,15 @@ from tests.spec.oidc_userinfo.bearer import (
     with_payload_changed,
     with_signature_changed,
 )
-from tests.spec.rfc6749_token_endpoint.tokens import (
-    assert_oauth_error,
-    issue_tokens,
-    userinfo,
-    verify_access_token,
-)
+from tests.support.assertions import assert_oauth_error, verify_access_token
 from tests.support.flows import create_user, register
+from tests.support.relying_party import userinfo
+from tests.support.sign_in import sign_in_for_tokens
 
 
 def access_token(idp, user=None, **params):
     client, secret = register(idp)
-    return issue_tokens(idp, client, secret, user, **params)["access_token"]
+    return sign_in_for_tokens(idp, client, secret, user, **params)["access_token"]
 
 
 def test_get_with_bearer_header_returns_claims__oidc_core_s5_3_1(idp):
@@ -101,12 +98,12 @@ def test_invalid_token_is_401_invalid_token__rfc6750_s3_1(idp, spoil):
 
 def test_id_token_is_not_an_access_token__rfc9068_s4(idp):
     client, secret = register(idp)
-    id_token = issue_tokens(idp, client, secret)["id_token"]
+    id_token = sign_in_for_tokens(idp, client, secret)["id_token"]
     assert_bearer_error(userinfo(idp, id_token), "invalid_token", 401)
 
 
 def test_token_signed_by_us_without_at_jwt_typ_is_invalid_token__rfc9068_s4(idp):
-    claims = verify_access_token(idp, access_token(idp))
+    claims = verify_access_token(idp, access_token(idp), audience=idp.base_url)
     plain_jwt = idp.provider.signer.sign(claims, Algorithm.ES256, typ="JWT")
     assert_bearer_error(userinfo(idp, plain_jwt), "invalid_token", 401)
 

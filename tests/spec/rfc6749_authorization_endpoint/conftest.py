@@ -1,3 +1,3 @@
-from tests.spec.rfc6749_authorization_endpoint.authz import browser, client, user
+from tests.support.authorization import browser, client, user
 
 __all__ = ["browser", "client", "user"]

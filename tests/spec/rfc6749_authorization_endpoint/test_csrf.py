@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
-    assert_error_page,
-    form_action,
-    is_consent_page,
-    log_in,
-    open_authorize,
-    set_cookie,
-)
+from tests.support.authorization import assert_error_page, log_in, open_authorize
+from tests.support.cookies import set_cookie
 from tests.support.flows import PASSWORD, Browser, csrf_token
+from tests.support.pages import form_action, is_consent_page
 
 
 def post_login(browser: Browser, page, **fields: str):

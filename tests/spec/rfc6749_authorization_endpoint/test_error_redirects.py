@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
-    assert_redirected_error,
-    open_authorize,
-    request_params,
-    sign_in,
-)
+from tests.support.authorization import assert_redirected_error, open_authorize, request_params
 from tests.support.flows import REDIRECT_URI, register
+from tests.support.sign_in import sign_in_browser
 
 
 def test_missing_response_type_is_invalid_request__rfc6749_s4_1_1(idp, browser, client):
@@ -70,7 +66,7 @@ def test_prompt_none_without_session_is_login_required__oidc_core_s3_1_2_6(idp, 
 def test_prompt_none_without_consent_is_consent_required__oidc_core_s3_1_2_6(
     idp, browser, client, user
 ):
-    sign_in(browser, register(idp, public=True, first_party=True)[0], user)
+    sign_in_browser(browser, register(idp, public=True, first_party=True)[0], user)
     response = open_authorize(browser, client, prompt="none")
     assert_redirected_error(response, idp, client, "consent_required")
 

@@ -3,14 +3,10 @@ that the user sees an error page on the IdP, not a redirect (RFC 6749 §4.1.2.1)
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
-    assert_error_page,
-    form_action,
-    is_consent_page,
-    open_authorize,
-    set_cookie,
-)
+from tests.support.authorization import assert_error_page, open_authorize
+from tests.support.cookies import set_cookie
 from tests.support.flows import PASSWORD
+from tests.support.pages import form_action, is_consent_page
 
 
 def test_expired_interaction_page_is_an_error_page__rfc6749_s4_1_2_1(idp, browser, client):

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import re
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
+from tests.support.authorization import (
     assert_code_issued,
     assert_redirected_error,
-    form_action,
-    is_consent_page,
-    is_login_page,
     log_in,
     open_authorize,
-    set_cookie,
-    sign_in,
 )
+from tests.support.cookies import set_cookie
 from tests.support.flows import PASSWORD, create_user, csrf_token
+from tests.support.pages import form_action, is_consent_page, is_login_page
+from tests.support.sign_in import sign_in_browser
 
 LOGIN_ERROR = re.compile(r'<p class="error"[^>]*>([^<]*)</p>')
 
@@ -31,7 +29,7 @@ def test_first_visit_shows_the_login_page__oidc_core_s3_1_2_3(browser, client):
 
 
 def test_prompt_login_asks_again_despite_a_live_session__oidc_core_s3_1_2_1(browser, client, user):
-    sign_in(browser, client, user)
+    sign_in_browser(browser, client, user)
     assert_code_issued(open_authorize(browser, client), client)
     page = open_authorize(browser, client, prompt="login")
     assert is_login_page(page)
@@ -77,7 +75,7 @@ def test_disabled_user_cannot_log_in__owasp_authn_error_messages(idp, browser, c
 
 
 def test_disabling_a_user_stops_their_live_session_signing_in(idp, browser, client, user):
-    sign_in(browser, client, user)
+    sign_in_browser(browser, client, user)
     with idp.provider.store() as store:
         store.set_user_disabled(user.id, True, idp.clock.now())
     assert is_login_page(open_authorize(browser, client, scope="openid profile"))

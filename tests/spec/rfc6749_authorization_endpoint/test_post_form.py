@@ -3,14 +3,14 @@ same meaning as GET; any other body is a malformed request shown on the IdP."""
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_authorization_endpoint.authz import (
+from tests.support.authorization import (
     assert_code_issued,
     assert_error_page,
     assert_redirected_error,
-    is_login_page,
     request_params,
 )
 from tests.support.flows import PASSWORD
+from tests.support.pages import is_login_page
 
 
 def test_post_form_leads_to_login_and_a_code__oidc_core_s3_1_2_1(idp, browser, client, user):

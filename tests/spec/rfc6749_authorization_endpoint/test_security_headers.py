@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import log_in, open_authorize
+from tests.support.authorization import log_in, open_authorize
 
 
 @pytest.fixture(params=["login", "consent", "error"])

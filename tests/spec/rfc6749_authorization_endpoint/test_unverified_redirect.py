@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_authorization_endpoint.authz import assert_error_page, request_params
+from tests.support.authorization import assert_error_page, request_params
 from tests.support.flows import REDIRECT_URI
 
 

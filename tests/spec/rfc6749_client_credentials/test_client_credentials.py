@@ -6,11 +6,8 @@ from __future__ import annotations
 import pytest
 
 from idp.oauth.clients import InvalidClientMetadataError
-from tests.spec.rfc6749_client_credentials.tokens import (
-    assert_oauth_error,
-    client_credentials,
-    verify_access_token,
-)
+from tests.support.assertions import assert_oauth_error, verify_access_token
+from tests.support.client_requests import client_credentials
 from tests.support.flows import register
 
 ORDERS = "https://api.example/orders"

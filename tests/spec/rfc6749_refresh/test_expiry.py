@@ -4,48 +4,48 @@ These tests move the module's clock."""
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_refresh.oauth import (
+from tests.support.assertions import assert_oauth_error
+from tests.support.relying_party import (
     OFFLINE_SCOPE,
     SCOPE,
-    assert_oauth_error,
     refresh,
     refreshed,
-    sign_in,
-    user_app,
     userinfo_status,
+    web_app,
 )
+from tests.support.sign_in import sign_in
 
 
 def test_refresh_token_expires_after_the_clients_lifetime__rfc6749_s5_2(idp):
-    app = user_app(idp, refresh_token_ttl=600)
+    app = web_app(idp, refresh_token_ttl=600)
     tokens = sign_in(idp, app, scope=OFFLINE_SCOPE)
     idp.clock.advance(601)
     assert_oauth_error(refresh(idp, app, tokens["refresh_token"]), "invalid_grant")
 
 
 def test_refresh_token_works_within_the_clients_lifetime__rfc6749_s6(idp):
-    app = user_app(idp, refresh_token_ttl=600)
+    app = web_app(idp, refresh_token_ttl=600)
     tokens = sign_in(idp, app, scope=OFFLINE_SCOPE)
     idp.clock.advance(590)
     refreshed(idp, app, tokens["refresh_token"])
 
 
 def test_refresh_token_ends_with_the_sso_session__oidc_core_s11(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app, scope=SCOPE)
     idp.clock.advance(idp.settings.session_absolute_timeout + 1)
     assert_oauth_error(refresh(idp, app, tokens["refresh_token"]), "invalid_grant")
 
 
 def test_refresh_token_ends_when_the_session_idles_out__oidc_core_s11(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app, scope=SCOPE)
     idp.clock.advance(idp.settings.session_idle_timeout + 1)
     assert_oauth_error(refresh(idp, app, tokens["refresh_token"]), "invalid_grant")
 
 
 def test_refreshing_keeps_the_session_from_idling_out(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app, scope=SCOPE)
     idle = idp.settings.session_idle_timeout
     idp.clock.advance(idle - 60)
@@ -55,7 +55,7 @@ def test_refreshing_keeps_the_session_from_idling_out(idp):
 
 
 def test_offline_access_refresh_token_outlives_the_sso_session__oidc_core_s11(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app, scope=OFFLINE_SCOPE)
     idp.clock.advance(idp.settings.session_absolute_timeout + 1)
     after = refreshed(idp, app, tokens["refresh_token"])
@@ -64,14 +64,14 @@ def test_offline_access_refresh_token_outlives_the_sso_session__oidc_core_s11(id
 
 
 def test_offline_refresh_token_expires_after_the_default_lifetime__rfc6749_s5_2(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app, scope=OFFLINE_SCOPE)
     idp.clock.advance(idp.settings.refresh_token_ttl + 1)
     assert_oauth_error(refresh(idp, app, tokens["refresh_token"]), "invalid_grant")
 
 
 def test_offline_access_needs_the_refresh_token_grant__oidc_core_s11(idp):
-    app = user_app(idp, grant_types=["authorization_code"])
+    app = web_app(idp, grant_types=["authorization_code"])
     tokens = sign_in(idp, app, scope=OFFLINE_SCOPE)
     assert tokens["scope"] == SCOPE
     assert "refresh_token" not in tokens

@@ -12,20 +12,22 @@ import httpx
 import pytest
 
 from idp.authn.users import User
-from tests.spec.rfc6749_refresh.oauth import (
+from tests.support.assertions import assert_oauth_error
+from tests.support.flows import Browser, create_user
+from tests.support.relying_party import (
     OFFLINE_SCOPE,
-    SESSION_REVOKED,
     App,
-    assert_oauth_error,
     has_sso_session,
     refresh,
     refreshed,
-    security_events,
-    sign_in,
-    user_app,
+    security_event_types,
     userinfo_status,
+    web_app,
 )
-from tests.support.flows import Browser, create_user
+from tests.support.sign_in import sign_in
+
+# RFC 9700 §4.14.2 reuse is recorded as a CAEP session-revoked event.
+SESSION_REVOKED = "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
 
 
 @dataclass
@@ -40,7 +42,7 @@ class Replay:
 
 @pytest.fixture
 def replay(idp) -> Iterator[Replay]:
-    app, user = user_app(idp), create_user(idp)
+    app, user = web_app(idp), create_user(idp)
     with Browser(idp) as browser:
         first = sign_in(idp, app, user, browser=browser)
         second = refreshed(idp, app, first["refresh_token"])
@@ -68,13 +70,13 @@ def test_rotated_token_reuse_ends_the_sso_session__rfc9700_s4_14_2(replay):
 
 
 def test_rotated_token_reuse_is_recorded_as_security_event__rfc9700_s4_14_2(idp, replay):
-    assert security_events(idp, replay.user.id) == [SESSION_REVOKED]
+    assert security_event_types(idp, replay.user.id) == [SESSION_REVOKED]
 
 
 def test_rotated_token_reuse_revokes_every_refresh_token_of_the_session__rfc9700_s4_14_2(idp):
     """Other clients' tokens from the same browser session go too, offline ones included:
     the session is taken to be compromised."""
-    victim, neighbour, user = user_app(idp), user_app(idp), create_user(idp)
+    victim, neighbour, user = web_app(idp), web_app(idp), create_user(idp)
     with Browser(idp) as browser:
         first = sign_in(idp, victim, user, browser=browser)
         offline = sign_in(idp, neighbour, user, browser=browser, scope=OFFLINE_SCOPE)
@@ -84,7 +86,7 @@ def test_rotated_token_reuse_revokes_every_refresh_token_of_the_session__rfc9700
 
 
 def test_reuse_by_another_client_does_not_revoke_the_family__rfc6749_s6(idp):
-    owner, other = user_app(idp), user_app(idp)
+    owner, other = web_app(idp), web_app(idp)
     first = sign_in(idp, owner)
     second = refreshed(idp, owner, first["refresh_token"])
     assert_oauth_error(refresh(idp, other, first["refresh_token"]), "invalid_grant")

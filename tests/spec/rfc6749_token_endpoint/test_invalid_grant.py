@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_token_endpoint.tokens import assert_oauth_error, sign_in
-from tests.support.flows import Browser, create_user, pkce_pair, redeem, register
+from tests.support.assertions import assert_oauth_error
+from tests.support.client_requests import redeem
+from tests.support.flows import Browser, create_user, pkce_pair, register
+from tests.support.sign_in import sign_in_for_code
 
 
 def tampered(value: str) -> str:
@@ -21,14 +23,14 @@ def test_unknown_code_is_invalid_grant__rfc6749_s5_2(idp):
 
 def test_tampered_code_is_invalid_grant__rfc6749_s5_2(idp):
     client, secret = register(idp)
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     assert_oauth_error(redeem(idp, client, tampered(code), verifier, secret), "invalid_grant")
 
 
 def test_code_issued_to_another_client_is_invalid_grant__rfc6749_s4_1_3(idp):
     owner, _ = register(idp, public=True)
     thief, thief_secret = register(idp)
-    code, verifier = sign_in(idp, owner)
+    code, verifier = sign_in_for_code(idp, owner)
     assert_oauth_error(redeem(idp, thief, code, verifier, thief_secret), "invalid_grant")
     assert redeem(idp, owner, code, verifier).status_code == 200
 
@@ -38,7 +40,7 @@ def test_redirect_uri_different_or_missing_is_invalid_grant__rfc6749_s4_1_3(idp,
     client, secret = register(
         idp, redirect_uris=["https://app.example/cb", "https://app.example/other"]
     )
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     response = redeem(idp, client, code, verifier, secret, redirect_uri=redirect_uri or "")
     assert_oauth_error(response, "invalid_grant")
 
@@ -50,7 +52,7 @@ def test_redirect_uri_different_or_missing_is_invalid_grant__rfc6749_s4_1_3(idp,
 )
 def test_bad_code_verifier_is_invalid_grant__rfc7636_s4_6(idp, bad_verifier):
     client, _ = register(idp, public=True)
-    code, _ = sign_in(idp, client)
+    code, _ = sign_in_for_code(idp, client)
     assert_oauth_error(redeem(idp, client, code, bad_verifier), "invalid_grant")
 
 
@@ -64,7 +66,7 @@ def test_verifier_for_code_issued_without_pkce_is_invalid_grant__rfc7636_s4_6(id
 
 def test_failed_redemption_leaves_the_code_redeemable_once__rfc6749_s5_2(idp):
     client, _ = register(idp, public=True)
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     assert_oauth_error(redeem(idp, client, code, pkce_pair()[0]), "invalid_grant")
     assert redeem(idp, client, code, verifier).status_code == 200
     assert_oauth_error(redeem(idp, client, code, verifier), "invalid_grant")

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_token_endpoint.tokens import issue_tokens, sign_in
-from tests.support.flows import redeem, register
+from tests.support.client_requests import redeem
+from tests.support.flows import register
+from tests.support.sign_in import sign_in_for_code, sign_in_for_tokens
 
 
 def test_response_has_token_fields_and_no_store_headers__rfc6749_s5_1(idp):
     client, secret = register(idp)
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     response = redeem(idp, client, code, verifier, secret)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -25,21 +26,21 @@ def test_response_has_token_fields_and_no_store_headers__rfc6749_s5_1(idp):
 
 def test_client_secret_basic_authenticates__rfc6749_s2_3_1(idp):
     client, secret = register(idp)
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     response = redeem(idp, client, code, verifier, secret)
     assert response.status_code == 200, response.text
 
 
 def test_client_secret_post_authenticates__rfc6749_s2_3_1(idp):
     client, secret = register(idp, auth_method="client_secret_post")
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     response = redeem(idp, client, code, verifier, client_secret=secret)
     assert response.status_code == 200, response.text
 
 
 def test_public_client_authenticates_with_none_and_pkce__rfc7636_s4_5(idp):
     client, _ = register(idp, public=True)
-    code, verifier = sign_in(idp, client)
+    code, verifier = sign_in_for_code(idp, client)
     response = redeem(idp, client, code, verifier)
     assert response.status_code == 200, response.text
 
@@ -49,13 +50,13 @@ def test_refresh_token_only_for_clients_with_that_grant__rfc6749_s5_1(idp):
     refreshing, refreshing_secret = register(
         idp, grant_types=["authorization_code", "refresh_token"]
     )
-    assert "refresh_token" not in issue_tokens(idp, plain, plain_secret)
-    assert issue_tokens(idp, refreshing, refreshing_secret)["refresh_token"]
+    assert "refresh_token" not in sign_in_for_tokens(idp, plain, plain_secret)
+    assert sign_in_for_tokens(idp, refreshing, refreshing_secret)["refresh_token"]
 
 
 def test_no_id_token_without_openid_scope__oidc_core_s3_1_3_3(idp):
     client, secret = register(idp)
-    tokens = issue_tokens(idp, client, secret, scope="profile")
+    tokens = sign_in_for_tokens(idp, client, secret, scope="profile")
     assert tokens["scope"] == "profile"
     assert tokens["access_token"]
     assert "id_token" not in tokens

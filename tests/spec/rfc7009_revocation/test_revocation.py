@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_refresh.oauth import (
-    assert_oauth_error,
+from tests.support.assertions import assert_oauth_error
+from tests.support.client_requests import post_form
+from tests.support.relying_party import (
     introspection,
-    post,
     refresh,
     refreshed,
     revoke,
-    sign_in,
-    user_app,
     userinfo_status,
+    web_app,
 )
+from tests.support.sign_in import sign_in
 
 
 def test_revoked_refresh_token_no_longer_refreshes__rfc7009_s2_1(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app)
     response = revoke(idp, app, tokens["refresh_token"])
     assert response.status_code == 200, response.text
@@ -27,7 +27,7 @@ def test_revoked_refresh_token_no_longer_refreshes__rfc7009_s2_1(idp):
 
 
 def test_revoking_refresh_token_revokes_its_access_token__rfc7009_s2_1(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app)
     assert userinfo_status(idp, tokens["access_token"]) == 200
     assert revoke(idp, app, tokens["refresh_token"]).status_code == 200
@@ -35,7 +35,7 @@ def test_revoking_refresh_token_revokes_its_access_token__rfc7009_s2_1(idp):
 
 
 def test_revoking_rotated_refresh_token_revokes_the_family__rfc7009_s2_1(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     first = sign_in(idp, app)
     second = refreshed(idp, app, first["refresh_token"])
     assert revoke(idp, app, second["refresh_token"]).status_code == 200
@@ -44,7 +44,7 @@ def test_revoking_rotated_refresh_token_revokes_the_family__rfc7009_s2_1(idp):
 
 
 def test_revoked_access_token_is_rejected__rfc7009_s2_1(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app)
     assert userinfo_status(idp, tokens["access_token"]) == 200
     response = revoke(idp, app, tokens["access_token"], token_type_hint="access_token")
@@ -57,39 +57,41 @@ def test_revoked_access_token_is_rejected__rfc7009_s2_1(idp):
     "token", ["an-opaque-token-never-issued", "eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJl"]
 )
 def test_unknown_token_is_answered_with_200__rfc7009_s2_2(idp, token):
-    response = revoke(idp, user_app(idp), token)
+    response = revoke(idp, web_app(idp), token)
     assert response.status_code == 200, response.text
 
 
 def test_access_token_of_another_client_is_refused__rfc7009_s2_1(idp):
-    owner, other = user_app(idp), user_app(idp)
+    owner, other = web_app(idp), web_app(idp)
     tokens = sign_in(idp, owner)
     assert_oauth_error(revoke(idp, other, tokens["access_token"]), "unauthorized_client")
     assert userinfo_status(idp, tokens["access_token"]) == 200
 
 
 def test_refresh_token_of_another_client_is_refused__rfc7009_s2_1(idp):
-    owner, other = user_app(idp), user_app(idp)
+    owner, other = web_app(idp), web_app(idp)
     tokens = sign_in(idp, owner)
     assert_oauth_error(revoke(idp, other, tokens["refresh_token"]), "unauthorized_client")
     refreshed(idp, owner, tokens["refresh_token"])
 
 
 def test_missing_token_is_invalid_request__rfc7009_s2_1(idp):
-    app = user_app(idp)
-    assert_oauth_error(post(idp, "/revoke", {}, app.auth), "invalid_request")
+    app = web_app(idp)
+    assert_oauth_error(post_form(idp, "/revoke", {}, auth=app.auth), "invalid_request")
 
 
 def test_wrong_client_secret_is_invalid_client__rfc7009_s2_1(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app)
-    response = post(idp, "/revoke", {"token": tokens["access_token"]}, (app.client_id, "wrong"))
+    response = post_form(
+        idp, "/revoke", {"token": tokens["access_token"]}, auth=(app.client_id, "wrong")
+    )
     assert_oauth_error(response, "invalid_client", status=401)
     assert userinfo_status(idp, tokens["access_token"]) == 200
 
 
 def test_revocation_without_client_authentication_is_invalid_client__rfc7009_s2_1(idp):
-    tokens = sign_in(idp, user_app(idp))
-    response = post(idp, "/revoke", {"token": tokens["access_token"]}, None)
+    tokens = sign_in(idp, web_app(idp))
+    response = post_form(idp, "/revoke", {"token": tokens["access_token"]})
     assert_oauth_error(response, "invalid_client", status=401)
     assert userinfo_status(idp, tokens["access_token"]) == 200

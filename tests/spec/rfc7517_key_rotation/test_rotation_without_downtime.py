@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from idp.revocation.records import MAX_TOKEN_LIFETIME
+from tests.support.client_requests import post_form
 from tests.support.databases import database_url
 from tests.support.flows import register
 from tests.support.server import running_idp
@@ -42,9 +43,7 @@ def service(idp):
 
 
 def mint(idp, service) -> str:
-    response = httpx.post(
-        f"{idp.base_url}/token", data={"grant_type": "client_credentials"}, auth=service
-    )
+    response = post_form(idp, "/token", {"grant_type": "client_credentials"}, auth=service)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import get_default_algorithms
 
 from idp.oauth.clients import Client
-from tests.support.flows import redeem, register
+from tests.support.client_requests import redeem
+from tests.support.flows import register
 from tests.support.server import RunningIdp
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -6,22 +6,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.rfc6749_refresh.oauth import (
+from tests.support.assertions import claims_of
+from tests.support.flows import create_user
+from tests.support.relying_party import (
     ORDERS_API,
     SCOPE,
-    claims_of,
     introspection,
     revoke,
     service_app,
     service_token,
-    sign_in,
-    user_app,
+    web_app,
 )
-from tests.support.flows import create_user
+from tests.support.sign_in import sign_in
 
 
 def test_own_access_token_is_active_with_its_claims__rfc7662_s2_2(idp):
-    app, user = user_app(idp), create_user(idp)
+    app, user = web_app(idp), create_user(idp)
     token = sign_in(idp, app, user)["access_token"]
     body = introspection(idp, app, token)
     assert body["active"] is True
@@ -35,7 +35,7 @@ def test_own_access_token_is_active_with_its_claims__rfc7662_s2_2(idp):
 
 
 def test_unrelated_client_learns_nothing__rfc7662_s2_2(idp):
-    app, stranger = user_app(idp), user_app(idp)
+    app, stranger = web_app(idp), web_app(idp)
     token = sign_in(idp, app)["access_token"]
     assert introspection(idp, stranger, token) == {"active": False}
 
@@ -58,7 +58,7 @@ def test_resource_server_of_another_audience_learns_nothing__rfc7662_s2_2(idp):
 
 
 def test_revoked_access_token_is_inactive__rfc7662_s2_2(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     token = sign_in(idp, app)["access_token"]
     assert introspection(idp, app, token)["active"] is True
     assert revoke(idp, app, token).status_code == 200
@@ -66,7 +66,7 @@ def test_revoked_access_token_is_inactive__rfc7662_s2_2(idp):
 
 
 def test_access_token_revoked_with_its_refresh_token_is_inactive__rfc7662_s2_2(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     tokens = sign_in(idp, app)
     assert revoke(idp, app, tokens["refresh_token"]).status_code == 200
     assert introspection(idp, app, tokens["access_token"]) == {"active": False}
@@ -74,11 +74,11 @@ def test_access_token_revoked_with_its_refresh_token_is_inactive__rfc7662_s2_2(i
 
 @pytest.mark.parametrize("token", ["garbage", "not.a.jwt", "eyJhbGciOiJub25lIn0.e30."])
 def test_malformed_token_is_inactive__rfc7662_s2_2(idp, token):
-    assert introspection(idp, user_app(idp), token) == {"active": False}
+    assert introspection(idp, web_app(idp), token) == {"active": False}
 
 
 def test_tampered_access_token_is_inactive__rfc7662_s2_2(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     header, payload, signature = sign_in(idp, app)["access_token"].split(".")
     forged = f"{header}.{payload}.{signature[:-4]}AAAA"
     assert introspection(idp, app, forged) == {"active": False}

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import jwt
 
-from tests.spec.rfc6749_refresh.oauth import App, introspect, sign_in, user_app
+from tests.support.relying_party import App, introspect, web_app
 from tests.support.server import RunningIdp
+from tests.support.sign_in import sign_in
 
 JWT_TYPE = "token-introspection+jwt"
 ACCEPT_JWT = {"Accept": f"application/{JWT_TYPE}"}
@@ -38,13 +39,13 @@ def verified(idp: RunningIdp, app: App, response_jwt: str) -> dict[str, Any]:
 
 
 def test_jwt_response_has_its_media_type__rfc9701_s5(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     response = introspection_jwt(idp, app, sign_in(idp, app)["access_token"])
     assert response.headers["content-type"].startswith(f"application/{JWT_TYPE}")
 
 
 def test_jwt_response_header_is_typed__rfc9701_s5(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     response = introspection_jwt(idp, app, sign_in(idp, app)["access_token"])
     header = jwt.get_unverified_header(response.text)
     assert header["typ"] == JWT_TYPE
@@ -52,7 +53,7 @@ def test_jwt_response_header_is_typed__rfc9701_s5(idp):
 
 
 def test_jwt_response_is_signed_for_the_caller__rfc9701_s5(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     response = introspection_jwt(idp, app, sign_in(idp, app)["access_token"])
     claims = verified(idp, app, response.text)
     assert claims["iss"] == idp.base_url
@@ -63,6 +64,6 @@ def test_jwt_response_is_signed_for_the_caller__rfc9701_s5(idp):
 
 
 def test_jwt_response_for_an_inactive_token__rfc9701_s5(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     response = introspection_jwt(idp, app, "an-opaque-token-never-issued")
     assert verified(idp, app, response.text)["token_introspection"] == {"active": False}

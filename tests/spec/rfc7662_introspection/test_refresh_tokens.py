@@ -3,19 +3,13 @@ them, and a rotated one (RFC 9700 §4.14.2) is no longer active."""
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_refresh.oauth import (
-    OFFLINE_SCOPE,
-    introspection,
-    refreshed,
-    revoke,
-    sign_in,
-    user_app,
-)
 from tests.support.flows import create_user
+from tests.support.relying_party import OFFLINE_SCOPE, introspection, refreshed, revoke, web_app
+from tests.support.sign_in import sign_in
 
 
 def test_own_refresh_token_is_active__rfc7662_s2_2(idp):
-    app, user = user_app(idp), create_user(idp)
+    app, user = web_app(idp), create_user(idp)
     token = sign_in(idp, app, user, scope=OFFLINE_SCOPE)["refresh_token"]
     body = introspection(idp, app, token)
     assert body["active"] is True
@@ -26,7 +20,7 @@ def test_own_refresh_token_is_active__rfc7662_s2_2(idp):
 
 
 def test_rotated_refresh_token_is_inactive__rfc7662_s2_2(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     first = sign_in(idp, app)["refresh_token"]
     second = refreshed(idp, app, first)["refresh_token"]
     assert introspection(idp, app, first) == {"active": False}
@@ -34,13 +28,13 @@ def test_rotated_refresh_token_is_inactive__rfc7662_s2_2(idp):
 
 
 def test_refresh_token_of_another_client_is_inactive__rfc7662_s2_2(idp):
-    app, stranger = user_app(idp), user_app(idp)
+    app, stranger = web_app(idp), web_app(idp)
     token = sign_in(idp, app)["refresh_token"]
     assert introspection(idp, stranger, token) == {"active": False}
 
 
 def test_revoked_refresh_token_is_inactive__rfc7662_s2_2(idp):
-    app = user_app(idp)
+    app = web_app(idp)
     token = sign_in(idp, app)["refresh_token"]
     assert revoke(idp, app, token).status_code == 200
     assert introspection(idp, app, token) == {"active": False}

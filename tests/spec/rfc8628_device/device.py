@@ -1,19 +1,20 @@
 """The device (RFC 8628 §3.1, §3.4) and the user's browser on the verification page
-(§3.3). Every browser connects from its own loopback address: the server limits wrong
-user codes per caller address, and one test's guesses must not block another's."""
+(§3.3). Every browser connects from its own loopback address (``LoopbackBrowser``): the
+server limits wrong user codes per caller address, and one test's guesses must not
+block another's."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import httpx
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.spec.rfc6749_client_credentials.tokens import client_auth, post_form, token_request
-from tests.support.flows import PASSWORD, Browser, csrf_token, register
+from tests.support.client_requests import post_as_client, token_request
+from tests.support.flows import PASSWORD, LoopbackBrowser, csrf_token, register
+from tests.support.pages import is_consent_page, is_login_page
 from tests.support.server import RunningIdp
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -32,8 +33,7 @@ def start(
     idp: RunningIdp, client: Client, secret: str | None = None, scope: str = "openid profile"
 ) -> httpx.Response:
     """RFC 8628 §3.1: the device authorization request."""
-    data = {"scope": scope, "client_id": None if secret else client.client_id}
-    return post_form(idp, "/device_authorization", data, client_auth(client, secret))
+    return post_as_client(idp, "/device_authorization", client, secret, {"scope": scope})
 
 
 def started(idp: RunningIdp, client: Client, secret: str | None = None) -> dict[str, Any]:
@@ -49,20 +49,7 @@ def poll(
     return token_request(idp, client, secret, grant_type=DEVICE_GRANT, device_code=device_code)
 
 
-def fresh_loopback_address() -> str:
-    """Any of 127.0.0.0/8 reaches the server on 127.0.0.1."""
-    return "127." + ".".join(str(byte % 254 + 1) for byte in secrets.token_bytes(3))
-
-
-class DeviceBrowser(Browser):
-    def __post_init__(self) -> None:
-        self.http = httpx.Client(
-            base_url=self.idp.base_url,
-            follow_redirects=False,
-            timeout=10,
-            transport=httpx.HTTPTransport(local_address=fresh_loopback_address()),
-        )
-
+class DeviceBrowser(LoopbackBrowser):
     def enter_code(self, typed: str, page_url: str = "/device") -> httpx.Response:
         """Open the verification page, type the code, submit; follow to the next page."""
         page = self.http.get(page_url)
@@ -80,15 +67,3 @@ class DeviceBrowser(Browser):
             page = self.follow(self.submit_login(page, user.username, PASSWORD))
         assert is_consent_page(page), page.text
         return self.follow(self.submit_consent(page, decision))
-
-
-def is_login_page(page: httpx.Response) -> bool:
-    return page.status_code == 200 and bool(
-        re.search(r'action="/interaction/[^"]+/login"', page.text)
-    )
-
-
-def is_consent_page(page: httpx.Response) -> bool:
-    return page.status_code == 200 and bool(
-        re.search(r'action="/interaction/[^"]+/consent"', page.text)
-    )

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.spec.rfc6749_client_credentials.tokens import (
-    assert_oauth_error,
-    verify_access_token,
-    verify_jwt,
-)
 from tests.spec.rfc8628_device.device import (
     USER_CODE,
     DeviceBrowser,
     device_client,
-    is_consent_page,
-    is_login_page,
     poll,
     start,
     started,
 )
+from tests.support.assertions import assert_oauth_error, verify_access_token, verify_jwt
 from tests.support.flows import PASSWORD, create_user, register
+from tests.support.pages import is_consent_page, is_login_page
 
 WRONG_CODE = "BBBB-BBBB"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_client_credentials.tokens import assert_oauth_error
 from tests.spec.rfc8628_device.device import DeviceBrowser, device_client, poll, started
+from tests.support.assertions import assert_oauth_error
 from tests.support.flows import create_user
 
 

@@ -10,8 +10,8 @@ import httpx
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.spec.rfc6749_client_credentials.tokens import client_credentials, token_request
-from tests.support.flows import code_flow, create_user, redeem, register
+from tests.support.client_requests import client_credentials, redeem, token_request
+from tests.support.flows import code_flow, create_user, register
 from tests.support.server import RunningIdp
 
 EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -45,7 +45,7 @@ def exchange_client(idp: RunningIdp, **options: Any) -> tuple[Client, str]:
     return client, secret
 
 
-def service_token(idp: RunningIdp) -> tuple[Client, str]:
+def acting_service(idp: RunningIdp) -> tuple[Client, str]:
     """Another service's own client credentials token, to act as the actor."""
     client, secret = register(
         idp, grant_types=["client_credentials"], scope="jobs:run", redirect_uris=[]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.spec.rfc6749_client_credentials.tokens import assert_oauth_error, verify_access_token
 from tests.spec.rfc8693_token_exchange.exchange import exchange, exchange_client, user_token
+from tests.support.assertions import assert_oauth_error, verify_access_token
 
 
 def test_expired_subject_token_is_invalid_request__rfc8693_s2_2_2(idp):

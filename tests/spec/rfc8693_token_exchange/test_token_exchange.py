@@ -3,19 +3,18 @@ service, naming itself (or its actor) in ``act``."""
 
 from __future__ import annotations
 
-import httpx
-
-from tests.spec.rfc6749_client_credentials.tokens import assert_oauth_error, verify_access_token
 from tests.spec.rfc8693_token_exchange.exchange import (
     ACCESS_TOKEN_TYPE,
     BILLING,
     REFRESH_TOKEN_TYPE,
     SHIPPING,
+    acting_service,
     exchange,
     exchange_client,
-    service_token,
     user_token,
 )
+from tests.support.assertions import assert_oauth_error, verify_access_token
+from tests.support.client_requests import post_form
 from tests.support.flows import register
 
 
@@ -40,7 +39,7 @@ def test_delegation_token_names_the_user_and_the_acting_client__rfc8693_s4_1(idp
 
 def test_actor_token_names_the_actor__rfc8693_s4_1(idp):
     subject = user_token(idp)
-    actor, actor_token = service_token(idp)
+    actor, actor_token = acting_service(idp)
     client, secret = exchange_client(idp)
     response = exchange(
         idp,
@@ -57,7 +56,7 @@ def test_actor_token_names_the_actor__rfc8693_s4_1(idp):
 
 def test_actor_token_without_its_type_is_invalid_request__rfc8693_s2_1(idp):
     subject = user_token(idp)
-    _, actor_token = service_token(idp)
+    _, actor_token = acting_service(idp)
     client, secret = exchange_client(idp)
     response = exchange(idp, client, secret, subject.access_token, actor_token=actor_token)
     assert_oauth_error(response, "invalid_request")
@@ -111,10 +110,8 @@ def test_scope_wider_than_the_subject_token_is_invalid_scope__rfc8693_s2_2_2(idp
 
 def test_revoked_subject_token_is_invalid_request__rfc8693_s2_2_2(idp):
     subject = user_token(idp)
-    revoked = httpx.post(
-        f"{idp.base_url}/revoke",
-        data={"token": subject.access_token, "client_id": subject.client.client_id},
-        timeout=10,
+    revoked = post_form(
+        idp, "/revoke", {"token": subject.access_token, "client_id": subject.client.client_id}
     )
     assert revoked.status_code == 200, revoked.text
     client, secret = exchange_client(idp)

@@ -6,10 +6,9 @@ from typing import Any
 
 import httpx
 
-from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.spec.rfc6749_client_credentials.tokens import client_auth, post_form
-from tests.support.flows import PASSWORD, Browser, pkce_pair, query_of
+from tests.support.client_requests import client_auth, post_form
+from tests.support.flows import Browser, pkce_pair
 from tests.support.server import RunningIdp
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
@@ -31,7 +30,7 @@ def push(
         "code_challenge_method": "S256",
         **overrides,
     }
-    return post_form(idp, "/par", params, client_auth(client, secret)), verifier
+    return post_form(idp, "/par", params, auth=client_auth(client, secret)), verifier
 
 
 def pushed(idp: RunningIdp, client: Client, secret: str | None = None) -> tuple[str, str]:
@@ -44,14 +43,6 @@ def pushed(idp: RunningIdp, client: Client, secret: str | None = None) -> tuple[
 def open_request_uri(browser: Browser, client_id: str, request_uri: str) -> httpx.Response:
     """RFC 9126 §4: the browser carries only client_id and request_uri."""
     return browser.follow(browser.authorize(client_id=client_id, request_uri=request_uri))
-
-
-def sign_in(browser: Browser, page: httpx.Response, user: User) -> dict[str, str]:
-    """Login and consent from the first page; the query of the redirect to the client."""
-    page = browser.follow(browser.submit_login(page, user.username, PASSWORD))
-    page = browser.follow(browser.submit_consent(page))
-    assert page.is_redirect, page.text
-    return query_of(page.headers["location"])
 
 
 def assert_error_page(page: httpx.Response, error: str) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import httpx
 
-from tests.spec.rfc6749_client_credentials.tokens import assert_oauth_error
 from tests.spec.rfc9126_par.par import (
     REQUEST_URI_PREFIX,
     assert_error_page,
     open_request_uri,
     push,
     pushed,
-    sign_in,
 )
-from tests.support.flows import Browser, create_user, pkce_pair, query_of, redeem, register
+from tests.support.assertions import assert_oauth_error
+from tests.support.client_requests import redeem
+from tests.support.flows import Browser, create_user, pkce_pair, query_of, register
+from tests.support.sign_in import sign_in_from_page
 
 
 def test_push_returns_a_request_uri__rfc9126_s2_2(idp):
@@ -33,7 +34,9 @@ def test_request_uri_continues_to_a_working_code__rfc9126_s4(idp):
     user = create_user(idp)
     request_uri, verifier = pushed(idp, client)
     with Browser(idp) as browser:
-        query = sign_in(browser, open_request_uri(browser, client.client_id, request_uri), user)
+        query = sign_in_from_page(
+            browser, open_request_uri(browser, client.client_id, request_uri), user
+        )
     assert query["state"] == "pushed-state"
     response = redeem(idp, client, query["code"], verifier)
     assert response.status_code == 200, response.text
@@ -45,7 +48,9 @@ def test_confidential_client_pushes_with_its_credentials__rfc9126_s2_1(idp):
     user = create_user(idp)
     request_uri, verifier = pushed(idp, client, secret)
     with Browser(idp) as browser:
-        query = sign_in(browser, open_request_uri(browser, client.client_id, request_uri), user)
+        query = sign_in_from_page(
+            browser, open_request_uri(browser, client.client_id, request_uri), user
+        )
     assert redeem(idp, client, query["code"], verifier, secret).status_code == 200
 
 

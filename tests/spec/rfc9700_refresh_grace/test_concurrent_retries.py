@@ -11,13 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.spec.rfc9700_refresh_grace.refresh import (
-    refresh,
-    refreshed,
-    sign_in,
-    userinfo_status,
-    web_app,
-)
+from tests.support.relying_party import refresh, refreshed, userinfo_status, web_app
+from tests.support.sign_in import sign_in
 
 RETRIES = 6
 

@@ -11,21 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.spec.rfc9700_refresh_grace.refresh import (
+from tests.spec.rfc9700_refresh_grace.refresh import assert_invalid_grant
+from tests.support.assertions import claims_of
+from tests.support.flows import Browser, create_user
+from tests.support.relying_party import (
     App,
-    assert_invalid_grant,
-    claims_of,
     has_sso_session,
     refresh,
     refreshed,
-    sign_in,
+    revoke,
     userinfo_status,
     web_app,
 )
-from tests.support.flows import Browser, create_user
+from tests.support.sign_in import sign_in
 
 GRACE = 30
 
@@ -140,12 +140,7 @@ def test_old_token_after_the_new_one_was_used_is_reuse_within_the_grace__rfc9700
 
 @pytest.mark.parametrize("rotated", [GRACE], indirect=True)
 def test_retry_after_the_new_token_was_revoked_is_refused__rfc7009_s2_1(idp, rotated):
-    revoked = httpx.post(
-        f"{idp.base_url}/revoke",
-        data={"token": rotated.second["refresh_token"]},
-        auth=rotated.app.auth,
-        timeout=10,
-    )
+    revoked = revoke(idp, rotated.app, rotated.second["refresh_token"])
     assert revoked.status_code == 200, revoked.text
     assert_invalid_grant(refresh(idp, rotated.app, rotated.first["refresh_token"]))
 

@@ -10,18 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.spec.rfc9700_refresh_grace.refresh import (
-    OFFLINE_SCOPE,
-    assert_invalid_grant,
-    claims_of,
-    introspection,
-    refresh,
-    refreshed,
-    sign_in,
-    web_app,
-)
+from tests.spec.rfc9700_refresh_grace.refresh import assert_invalid_grant
+from tests.support.assertions import claims_of
 from tests.support.databases import database_url
+from tests.support.relying_party import OFFLINE_SCOPE, introspection, refresh, refreshed, web_app
 from tests.support.server import RunningIdp, running_idp
+from tests.support.sign_in import sign_in
 
 CAP = 3600
 REFRESH_TTL = 900

@@ -10,9 +10,10 @@ import json
 import pytest
 
 from tests.cli.processes import error_line, idp_env, run_idp, run_idp_concurrently
-from tests.spec.rfc9700_refresh_grace.refresh import App, refresh, refreshed, sign_in
 from tests.support.cli_clients import create_client_with_cli
 from tests.support.flows import REDIRECT_URI
+from tests.support.relying_party import App, refresh, refreshed
+from tests.support.sign_in import sign_in
 
 WEB_APP = [
     "--name",

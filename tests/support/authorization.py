@@ -1,5 +1,7 @@
 """A browser at the authorization endpoint (RFC 6749 §4.1.1) and what it should see:
-the login and consent pages, error pages on the server, or a redirect to the client."""
+the login and consent pages, error pages on the server, or a redirect to the client.
+The fixtures ``client``, ``user`` and ``browser`` are for a spec folder's conftest.py
+to import."""
 
 from __future__ import annotations
 
@@ -12,22 +14,13 @@ import pytest
 
 from idp.authn.users import User
 from idp.oauth.clients import Client
-from tests.support.flows import (
-    PASSWORD,
-    Browser,
-    code_flow,
-    create_user,
-    pkce_pair,
-    query_of,
-    register,
-)
+from tests.support.flows import PASSWORD, Browser, create_user, pkce_pair, query_of, register
+from tests.support.pages import is_login_page
 from tests.support.server import RunningIdp
 
 STATE = "af0ifjsldkj"
 # RFC 6749 §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
 ERROR_DESCRIPTION = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
-LOGIN_FORM = re.compile(r'action="/interaction/[^"]+/login"')
-CONSENT_FORM = re.compile(r'action="/interaction/[^"]+/consent"')
 
 
 @pytest.fixture
@@ -74,26 +67,6 @@ def log_in(browser: Browser, client: Client, user: User, **overrides: str | None
     return browser.submit_login(page, user.username, PASSWORD)
 
 
-def sign_in(browser: Browser, client: Client, user: User) -> None:
-    """Log in and consent, leaving a live session (and consent) in the browser."""
-    code_flow(browser.idp, client, user, browser=browser, scope="openid profile")
-
-
-def form_action(page: httpx.Response, name: str) -> str:
-    """Where the page's login or consent form posts to."""
-    match = re.search(rf'action="([^"]+/{name})"', page.text)
-    assert match, f"no {name} form on the page"
-    return match.group(1)
-
-
-def is_login_page(page: httpx.Response) -> bool:
-    return page.status_code == 200 and bool(LOGIN_FORM.search(page.text))
-
-
-def is_consent_page(page: httpx.Response) -> bool:
-    return page.status_code == 200 and bool(CONSENT_FORM.search(page.text))
-
-
 def assert_error_page(page: httpx.Response, status: int = 400) -> None:
     """An HTML error page on the IdP itself: nothing is sent to the client."""
     assert page.status_code == status, page.text
@@ -123,24 +96,3 @@ def assert_code_issued(response: httpx.Response, client: Client) -> dict[str, st
     query = query_of(response.headers["location"])
     assert "code" in query, query
     return query
-
-
-def set_cookie(response: httpx.Response, name: str) -> str | None:
-    """The Set-Cookie header that sets ``name``, or None."""
-    for header in response.headers.get_list("set-cookie"):
-        if header.split("=", 1)[0].strip() == name:
-            return header
-    return None
-
-
-def cookie_attributes(header: str) -> dict[str, str]:
-    """Attribute names (lower case) of a Set-Cookie header, with their values."""
-    attributes = {}
-    for part in header.split(";")[1:]:
-        name, _, value = part.strip().partition("=")
-        attributes[name.lower()] = value
-    return attributes
-
-
-def cookie_value(header: str) -> str:
-    return header.split(";", 1)[0].split("=", 1)[1]
