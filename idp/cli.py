@@ -151,6 +151,11 @@ def serve(
         proxy_headers=False,
         log_level="info",
         access_log=access_log,
+        # Slow and oversized requests are bounded (idp.http.connections), as is the work
+        # a worker takes on at once.
+        http="idp.http.connections:BoundedHttpToolsProtocol",
+        limit_concurrency=provider.settings.max_connections,
+        timeout_keep_alive=5,
     )
 
 

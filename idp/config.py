@@ -109,6 +109,24 @@ class Settings(BaseSettings):
         3600, ge=0, description="Delete expired codes, sessions, tokens every this many s; 0 off."
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted, bytes.")
+    max_header_bytes: int = Field(
+        32768,
+        ge=8192,
+        le=1048576,
+        description="Largest request line and headers accepted (idp serve), bytes; else 431.",
+    )
+    header_read_timeout: float = Field(
+        10, gt=0, le=300, description="Time a client has to send a request's headers, s; else 408."
+    )
+    body_read_timeout: float = Field(
+        10, gt=0, le=300, description="Time a client has to send a request's body, s; else 408."
+    )
+    max_connections: int = Field(
+        1000,
+        ge=10,
+        le=100000,
+        description="Connections and requests a worker process handles at once; past it, 503.",
+    )
     demo: bool = Field(
         False, description="Serve the demo relying party at /demo (set by idp serve --demo)."
     )
