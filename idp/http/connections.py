@@ -36,17 +36,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         if BoundedHttpToolsProtocol.header_timeout is None:
             _configure()
-        self._deadline: asyncio.TimerHandle | None = None
+        # One timer per connection, moved rather than replaced: the hot path only sets
+        # ``_deadline_at`` (None while no request is being read).
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline_at: float | None = None
         self._head_bytes = 0
         self._reading_head = True
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(self.header_timeout or 0)
+        self._expect(self.header_timeout or 0)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -60,36 +64,40 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._reading_head, self._head_bytes = True, 0
-        if self._deadline is None:  # the next request of a kept-alive connection
-            self._arm(self.header_timeout or 0)
+        self._reading_head = True  # _head_bytes already counts the chunk this began in
+        if self._deadline_at is None:  # the next request of a kept-alive connection
+            self._expect(self.header_timeout or 0)
 
     def on_headers_complete(self) -> None:
         self._reading_head = False
-        head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if head > self.max_header_bytes:  # all of it arrived in one chunk
+        # What arrived since the request began bounds its head; only past the bound
+        # (head and body in one large chunk) is the head itself measured.
+        if self._head_bytes > self.max_header_bytes and self._head_size() > self.max_header_bytes:
             self._refuse(431, b"Request Header Fields Too Large")
             return
-        self._arm(self.body_timeout)
+        self._expect(self.body_timeout)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._disarm()
+        self._deadline_at, self._head_bytes = None, 0
         super().on_message_complete()
 
-    def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._expired)
+    def _head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+    def _expect(self, seconds: float) -> None:
+        self._deadline_at = self.loop.time() + seconds
+        if self._timer is None:
+            self._timer = self.loop.call_at(self._deadline_at, self._check_deadline)
 
-    def _expired(self) -> None:
-        self._deadline = None
-        if self.transport.is_closing():
+    def _check_deadline(self) -> None:
+        self._timer = None
+        if self._deadline_at is None or self.transport.is_closing():
+            return  # no request being read: the next one arms it again
+        if self.loop.time() < self._deadline_at:  # moved on since: wait for the new one
+            self._timer = self.loop.call_at(self._deadline_at, self._check_deadline)
             return
+        self._deadline_at = None
         if self.cycle is None or not self.cycle.response_started:
             self._refuse(408, b"Request Timeout")
         else:
@@ -98,8 +106,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, message: bytes) -> None:
         """Answer and close; then drain for a moment, so that the kernel does not reset
         the connection (discarding the answer) over bytes the client is still sending."""
-        self._refused = True
-        self._disarm()
+        self._refused, self._deadline_at = True, None
         self.transport.write(
             STATUS_LINE[status]
             + b"content-type: text/plain; charset=utf-8\r\ncontent-length: "

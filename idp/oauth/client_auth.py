@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
 import jwt
 
-from idp.errors import InvalidClientError, InvalidRequestError
+from idp.errors import InvalidClientError, InvalidRequestError, ProtocolError
 from idp.oauth.clients import AuthMethod, Client
 from idp.oauth.parameters import check_parameter
 from idp.oauth.storage import AssertionStore, ClientStore
@@ -39,6 +39,33 @@ class Credentials:
 class AssertionAudience:
     token_endpoint: str
     issuer: str
+
+
+@dataclass
+class PresentedCredentials:
+    """What a request presents to authenticate its client, read once: the endpoint
+    looks at the claimed client early (where to run, CORS) and the core authenticates."""
+
+    params: Mapping[str, str]
+    authorization: str | None
+    _read: Credentials | ProtocolError | None = field(default=None, init=False, repr=False)
+
+    def read(self) -> Credentials:
+        if self._read is None:
+            try:
+                self._read = read_credentials(self.params, self.authorization)
+            except ProtocolError as error:
+                self._read = error
+        if isinstance(self._read, ProtocolError):
+            raise self._read
+        return self._read
+
+    @property
+    def claimed_client_id(self) -> str | None:
+        try:
+            return self.read().client_id
+        except ProtocolError:
+            return None  # the request fails either way; authentication says why
 
 
 def read_credentials(params: Mapping[str, str], authorization: str | None) -> Credentials:

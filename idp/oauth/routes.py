@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Request, Security
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from idp.errors import ProtocolError
 from idp.http import openapi
 from idp.http.cors import allow_origins_of
 from idp.http.deps import FormDep, ProviderDep, form_protection, get_provider
@@ -26,7 +25,7 @@ from idp.interaction.model import Interaction
 from idp.interaction.registry import Redirect
 from idp.oauth.authorization import validate_authorization_request
 from idp.oauth.authorization_interaction import authorization_interaction
-from idp.oauth.client_auth import read_credentials
+from idp.oauth.client_auth import PresentedCredentials
 from idp.oauth.clients import Client
 from idp.oauth.device import device_authorization_response, start_device_authorization
 from idp.oauth.device_approval import InvalidUserCodeError, device_interaction
@@ -141,23 +140,18 @@ def suspend(provider: Provider, interaction: Interaction, now: int) -> str:
     return f"/interaction/{provider.interaction_seal.seal(interaction, now)}"
 
 
+def _presented(request: Request, form: dict[str, str]) -> PresentedCredentials:
+    return PresentedCredentials(form, request.headers.get("authorization"))
+
+
 @contextmanager
 def _authenticated(
-    provider: Provider, form: dict[str, str], authorization: str | None
+    provider: Provider, presented: PresentedCredentials
 ) -> Iterator[tuple[SqlStore, Client, TokenContext]]:
     """One transaction for a request from an authenticated client (RFC 6749 §2.3)."""
     with provider.store() as store:
         ctx = provider.token_context(store)
-        yield store, authenticate(form, authorization, ctx), ctx
-
-
-def _claimed_client(form: dict[str, str], authorization: str | None) -> str | None:
-    """The client the request says it comes from, before it is authenticated: to choose
-    where the request runs, and which browser origins may read the answer."""
-    try:
-        return read_credentials(form, authorization).client_id
-    except ProtocolError:
-        return None  # the request fails either way; the full path says why
+        yield store, authenticate(presented, ctx), ctx
 
 
 def _allow_cors(request: Request, provider: Provider, client_id: str | None) -> None:
@@ -184,16 +178,16 @@ async def token(request: Request) -> JSONResponse:
     # The hottest endpoint: no dependency injection, parsed by hand.
     provider = await get_provider(request)
     form = await form_params(request, provider.settings.max_body_bytes)
-    authorization = request.headers.get("authorization")
-    client_id = _claimed_client(form, authorization)
+    presented = _presented(request, form)
+    client_id = presented.claimed_client_id
     in_memory = _in_memory(provider, client_id, token_served_from_memory(form))
 
     def run() -> dict[str, Any]:
         _allow_cors(request, provider, client_id)
         if in_memory:
-            return handle_token_request(form, authorization, provider.token_context(NO_STORAGE))
+            return handle_token_request(presented, provider.token_context(NO_STORAGE))
         with provider.store() as store:
-            return handle_token_request(form, authorization, provider.token_context(store))
+            return handle_token_request(presented, provider.token_context(store))
 
     body = await on_loop_or_thread(run, in_memory=in_memory)
     # RFC 6749 §5.1: Cache-Control no-store, Pragma no-cache.
@@ -215,12 +209,14 @@ async def token(request: Request) -> JSONResponse:
 async def introspection(request: Request) -> Response:
     provider = await get_provider(request)
     form = await form_params(request, provider.settings.max_body_bytes)
-    settings, authorization = provider.settings, request.headers.get("authorization")
-    client_id = _claimed_client(form, authorization)
-    in_memory = _in_memory(provider, client_id, introspection_served_from_memory(form))
+    settings = provider.settings
+    presented = _presented(request, form)
+    in_memory = _in_memory(
+        provider, presented.claimed_client_id, introspection_served_from_memory(form)
+    )
 
     def answer(ctx: TokenContext) -> tuple[Client, dict[str, Any]]:
-        client = authenticate(form, authorization, ctx)
+        client = authenticate(presented, ctx)
         check_may_introspect(client)
         return client, introspect(form, client, ctx)
 
@@ -254,9 +250,9 @@ DIRECT_ROUTES = {("POST", "/token"): token, ("POST", "/introspect"): introspecti
     responses=openapi.REVOKED | openapi.oauth_errors(400, 401, 413, 500) | openapi.unavailable(),
 )
 def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Response:
-    authorization = request.headers.get("authorization")
-    _allow_cors(request, provider, _claimed_client(form, authorization))
-    with _authenticated(provider, form, authorization) as (_store, client, ctx):
+    presented = _presented(request, form)
+    _allow_cors(request, provider, presented.claimed_client_id)
+    with _authenticated(provider, presented) as (_store, client, ctx):
         revoke_token(form, client, ctx)
     return Response(status_code=200, headers=NO_STORE)  # RFC 7009 §2.2
 
@@ -270,8 +266,7 @@ def revocation(request: Request, provider: ProviderDep, form: FormDep) -> Respon
     responses=openapi.oauth_errors(400, 401, 413, 500) | openapi.unavailable(),
 )
 def device_authorization(request: Request, provider: ProviderDep, form: FormDep) -> JSONResponse:
-    authorization = request.headers.get("authorization")
-    with _authenticated(provider, form, authorization) as (store, client, ctx):
+    with _authenticated(provider, _presented(request, form)) as (store, client, ctx):
         device_code, auth = start_device_authorization(store, form, client, ctx.now)
     body = device_authorization_response(
         device_code, auth, provider.settings.endpoint("/device"), ctx.now
@@ -296,8 +291,7 @@ def device_authorization(request: Request, provider: ProviderDep, form: FormDep)
 def pushed_authorization_request(
     request: Request, provider: ProviderDep, form: FormDep
 ) -> JSONResponse:
-    authorization = request.headers.get("authorization")
-    with _authenticated(provider, form, authorization) as (store, client, ctx):
+    with _authenticated(provider, _presented(request, form)) as (store, client, ctx):
         body: dict[str, Any] = push_authorization_request(
             store, provider.clients, form, client, ctx.now
         )

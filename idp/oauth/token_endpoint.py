@@ -8,7 +8,7 @@ from typing import Any
 
 from idp.errors import UnauthorizedClientError, UnsupportedGrantTypeError
 from idp.oauth.authorization_code import exchange_authorization_code
-from idp.oauth.client_auth import authenticate_client, read_credentials
+from idp.oauth.client_auth import PresentedCredentials, authenticate_client
 from idp.oauth.client_credentials import issue_client_credentials_token
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.device import exchange_device_code
@@ -20,10 +20,9 @@ from idp.oauth.token_exchange import exchange_token
 GrantHandler = Callable[[Mapping[str, str], Client, TokenContext], dict[str, Any]]
 
 
-def authenticate(params: Mapping[str, str], authorization: str | None, ctx: TokenContext) -> Client:
-    credentials = read_credentials(params, authorization)
+def authenticate(presented: PresentedCredentials, ctx: TokenContext) -> Client:
     return authenticate_client(
-        ctx.clients, ctx.stores, credentials, ctx.assertion_audience, ctx.now
+        ctx.clients, ctx.stores, presented.read(), ctx.assertion_audience, ctx.now
     )
 
 
@@ -36,14 +35,13 @@ def served_from_memory(params: Mapping[str, str]) -> bool:
     )
 
 
-def handle_token_request(
-    params: Mapping[str, str], authorization: str | None, ctx: TokenContext
-) -> dict[str, Any]:
+def handle_token_request(presented: PresentedCredentials, ctx: TokenContext) -> dict[str, Any]:
+    params = presented.params
     grant_type = require(params, "grant_type")
     handler = GRANT_HANDLERS.get(grant_type)
     if handler is None:
         raise UnsupportedGrantTypeError(f"grant_type {grant_type!r} is not supported")
-    client = authenticate(params, authorization, ctx)
+    client = authenticate(presented, ctx)
     if grant_type not in client.grant_types:
         # RFC 6749 §5.2
         raise UnauthorizedClientError("client may not use this grant type")
