@@ -29,6 +29,7 @@ from idp.oauth.routes import DIRECT_ROUTES as OAUTH_DIRECT_ROUTES
 from idp.oauth.routes import authorize_router, device_router
 from idp.oauth.routes import router as oauth_router
 from idp.oidc.routes import DIRECT_ROUTES as OIDC_DIRECT_ROUTES
+from idp.oidc.routes import logout_router
 from idp.oidc.routes import router as oidc_router
 from idp.provider import Provider
 from idp.refresher import CacheRefresher, Job
@@ -51,7 +52,7 @@ def cache_refresher(provider: Provider) -> CacheRefresher:
     interval = settings.cache_poll_interval
     return CacheRefresher(
         [
-            Job("revocations and clients", provider.refresh_caches, interval),
+            Job("revocations and clients", provider.refresh_caches, provider.cache_poll_interval),
             Job("signing keys", provider.refresh_keys, settings.key_cache_ttl),
         ],
         tick=min(interval, 1.0),
@@ -60,9 +61,9 @@ def cache_refresher(provider: Provider) -> CacheRefresher:
 
 @asynccontextmanager
 async def maintenance(app: FastAPI) -> AsyncIterator[None]:
-    """The node's cache refresher, and periodic jobs any node may run: scheduled key
-    rotation (checked every IDP_KEY_CACHE_TTL seconds) and pruning of dead rows (every
-    IDP_PRUNE_INTERVAL)."""
+    """The node's cache refresher and outbox worker, and periodic jobs any node may
+    run: scheduled key rotation (checked every IDP_KEY_CACHE_TTL seconds) and pruning of
+    dead rows (every IDP_PRUNE_INTERVAL)."""
     provider: Provider = app.state.provider
     settings = provider.settings
     refresher = cache_refresher(provider)
@@ -76,6 +77,8 @@ async def maintenance(app: FastAPI) -> AsyncIterator[None]:
             "starting without the database: %s; answers will be 503 until it is back", error.debug
         )
     refresher.start()
+    provider.bus.start(provider.hear, on_reconnect=provider.refresh_caches)
+    provider.deliveries.start()
     jobs = [
         (provider.rotate_keys_if_due, settings.key_cache_ttl, settings.key_rotation_period),
         (provider.prune, settings.prune_interval, settings.prune_interval),
@@ -84,6 +87,8 @@ async def maintenance(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(_every(interval, job)) for job, interval, enabled in jobs if enabled
     ]
     yield
+    provider.deliveries.stop()
+    provider.bus.stop()
     refresher.stop()
     for task in tasks:
         task.cancel()
@@ -122,6 +127,7 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(authorize_router)
     app.include_router(interaction_router)
     app.include_router(device_router)
+    app.include_router(logout_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness")

@@ -1,4 +1,4 @@
-"""The ``idp`` command: serve, db, users, clients, keys.
+"""The ``idp`` command: serve, db, users, sessions, clients, keys, deliveries.
 
 Every command that creates or lists something takes ``--json``. Errors print one line to
 stderr and exit 1 (2 for usage errors, as Click does).
@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
+from idp.admin.sessions import SessionView, end_all_sessions, end_session, list_sessions
 from idp.admin.users import UserAdminError, create_user, disable_user, enable_user, set_password
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.users import User
@@ -36,6 +37,7 @@ from idp.keys.publication import minimum_publish_delay
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
 from idp.oauth.clients import InvalidClientMetadataError
 from idp.oauth.uris import is_loopback_host
+from idp.outbox.model import Delivery, DeliveryState
 from idp.provider import Provider
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.store.database import check_driver, display_url
@@ -51,8 +53,14 @@ clients_app = typer.Typer(help="OAuth clients.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+sessions_app = typer.Typer(help="Users' SSO sessions.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
+deliveries_app = typer.Typer(
+    help="The outbox: back-channel logout tokens sent to clients.", no_args_is_help=True
+)
+app.add_typer(deliveries_app, name="deliveries")
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
@@ -287,6 +295,57 @@ def users_enable(username: str) -> None:
     typer.echo(f"enabled {username}" if changed else f"{username} was not disabled")
 
 
+@sessions_app.command("list")
+def sessions_list(username: str, as_json: JsonOption = False) -> None:
+    """List a user's SSO sessions: where they started, when, and the clients in each."""
+    with provider_store() as (_provider, store):
+        views = list_sessions(store, username)
+    rows = [_session_json(view) for view in views]
+    lines = [
+        f"{r['sid']}\tstarted {_when(r['created_at'])}\tlast seen {_when(r['last_seen_at'])}"
+        f"\t{r['address'] or '-'}\t{r['user_agent'] or '-'}\tclients: "
+        f"{', '.join(r['clients']) or '-'}"
+        for r in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or f"{username} has no sessions")
+
+
+def _session_json(view: SessionView) -> dict[str, Any]:
+    session = view.session
+    return {
+        "sid": session.sid,
+        "created_at": session.created_at,
+        "last_seen_at": session.last_seen_at,
+        "expires_at": session.expires_at,
+        "auth_time": session.auth_time,
+        "amr": session.amr,
+        "user_agent": session.user_agent,
+        "address": session.address,
+        "clients": list(view.parties),
+    }
+
+
+@sessions_app.command("revoke")
+def sessions_revoke(
+    sid: Annotated[str | None, typer.Argument(help="The session to end.")] = None,
+    all_of: Annotated[
+        str | None, typer.Option("--all", metavar="USERNAME", help="End every session of a user.")
+    ] = None,
+) -> None:
+    """End a session (or all of a user's) with every token it issued; its clients are
+    told by back-channel logout."""
+    if (sid is None) == (all_of is None):
+        raise typer.BadParameter("name a session id, or --all USERNAME")
+    with provider_store() as (provider, store):
+        if sid is not None:
+            end_session(store, provider.revoker(store), sid)
+            message = f"ended session {sid}"
+        else:
+            count = end_all_sessions(store, provider.revoker(store), str(all_of))
+            message = f"ended {count} sessions of {all_of}"
+    typer.echo(message)
+
+
 @clients_app.command("create")
 def clients_create(
     name: Annotated[str, typer.Option(help="Display name shown on consent pages.")],
@@ -333,6 +392,17 @@ def clients_create(
         bool, typer.Option(help="Token exchange without an act claim (impersonation).")
     ] = False,
     id_token_alg: Annotated[str, typer.Option(help="ID token signing alg.")] = "RS256",
+    post_logout_redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option(help="Exact URI to return to after logout (repeatable; RP-Initiated)."),
+    ] = None,
+    backchannel_logout_uri: Annotated[
+        str | None, typer.Option(help="Where logout tokens are POSTed (Back-Channel Logout).")
+    ] = None,
+    frontchannel_logout_uri: Annotated[
+        str | None,
+        typer.Option(help="Page framed at logout (Front-Channel Logout; gets iss and sid)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a client. A generated secret is printed once and never again."""
@@ -356,6 +426,9 @@ def clients_create(
         exchange_audiences=exchange_audience or [],
         may_impersonate=may_impersonate,
         id_token_signed_response_alg=id_token_alg,
+        post_logout_redirect_uris=post_logout_redirect_uri or [],
+        backchannel_logout_uri=backchannel_logout_uri,
+        frontchannel_logout_uri=frontchannel_logout_uri,
     )
     with provider_store() as (provider, store):
         client, secret = register_client(store, registration, provider.clock.now())
@@ -404,6 +477,54 @@ def clients_delete(client_id: str) -> None:
     with provider_store() as (provider, store):
         delete_client(store, provider.revoker(store), client_id)
     typer.echo(f"deleted {client_id}")
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    state: Annotated[
+        DeliveryState | None, typer.Option(help="Only deliveries in this state.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many.")] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List deliveries, newest first, with their attempts and last error."""
+    with provider_store() as (_provider, store):
+        deliveries = store.list_deliveries(state, limit)
+    rows = [_delivery_json(delivery) for delivery in deliveries]
+    lines = [
+        f"{r['id']}\t{r['state']}\t{r['kind']}\t{r['client_id']}\t{r['target']}\t"
+        f"attempts={r['attempts']}\t{r['last_error'] or ''}".rstrip()
+        for r in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no deliveries")
+
+
+def _delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "state": delivery.state.value,
+        "kind": delivery.kind,
+        "client_id": delivery.client_id,
+        "target": delivery.target,
+        "created_at": delivery.created_at,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_error": delivery.last_error,
+        "delivered_at": delivery.delivered_at,
+        "failed_at": delivery.failed_at,
+    }
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(
+    delivery_id: Annotated[
+        list[int] | None, typer.Argument(help="Failed deliveries to retry [default: all].")
+    ] = None,
+) -> None:
+    """Try failed (given-up) deliveries again, now."""
+    with provider_store() as (provider, store):
+        count = store.retry_deliveries(delivery_id or None, provider.clock.now())
+    typer.echo(f"{count} deliveries queued again")
 
 
 @keys_app.command("list")

@@ -127,6 +127,36 @@ class Settings(BaseSettings):
         le=100000,
         description="Connections and requests a worker process handles at once; past it, 503.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) of the event bus between nodes, so they "
+        "hear of revocations and client changes at once; unset: each node polls.",
+    )
+    bus_poll_interval: float = Field(
+        30,
+        ge=1,
+        le=300,
+        description="While the event bus is connected, how often a node still polls the "
+        "database for what it may have missed, s.",
+    )
+    outbound_allow_private: bool = Field(
+        False,
+        description="Let back-channel logout and other outbound requests reach private, "
+        "loopback and link-local addresses (tests, internal apps); off: refused (SSRF).",
+    )
+    delivery_poll_interval: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="How often a node looks for outbox deliveries queued by other nodes, s.",
+    )
+    delivery_lease: int = Field(
+        60,
+        ge=10,
+        le=3600,
+        description="A delivery whose node stopped while sending it is sent again by any "
+        "node after this long, s.",
+    )
     demo: bool = Field(
         False, description="Serve the demo relying party at /demo (set by idp serve --demo)."
     )

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -29,11 +29,29 @@ from idp.oauth.clients import Client
 from idp.oauth.device_approval import DeviceApprovals
 from idp.oauth.token_context import TokenContext, TokenStores
 from idp.oauth.tokens import Lifetimes, TokenIssuer
+from idp.oidc.backchannel_logout import (
+    KIND as BACKCHANNEL_LOGOUT,
+)
+from idp.oidc.backchannel_logout import (
+    BackchannelLogoutQueue,
+    BackchannelLogoutSender,
+    LogoutTokens,
+)
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokens
+from idp.outbound import OutboundClient
+from idp.outbox.worker import DeliveryWorker
+from idp.revocation.bus import (
+    CLIENTS_CHANGED,
+    EventBus,
+    LocalBus,
+    RedisBus,
+    record_of,
+    revocation_message,
+)
 from idp.revocation.cache import RevocationCache
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
-from idp.revocation.revoker import Revoker
+from idp.revocation.revoker import Revoker, SessionEndListener
 from idp.revocation.storage import RevocationStore
 from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
@@ -73,6 +91,9 @@ class Provider:
     interaction_seal: InteractionSeal
     replay_sealer: Sealer
     password_checks: PasswordChecks
+    deliveries: DeliveryWorker
+    session_listeners: tuple[SessionEndListener, ...]
+    bus: EventBus
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Provider:
@@ -97,6 +118,12 @@ class Provider:
             with database.reading() as session:
                 return SqlStore(session).revocations_after(position, clock.now())
 
+        bus: EventBus = (
+            RedisBus(settings.redis_url, settings.issuer) if settings.redis_url else LocalBus()
+        )
+        database.cache_listeners.append(
+            lambda name: bus.publish(CLIENTS_CHANGED) if name == CLIENTS_CACHE else None
+        )
         keyring = KeyRing(load_keys, key_encryption_key, clock)
         signer = JwtSigner(keyring, clock, settings.clock_leeway)
         lifetimes = Lifetimes(
@@ -106,6 +133,25 @@ class Provider:
             settings.offline_access_max_lifetime,
         )
         clients = ClientCache(load_client, load_client_version, settings.cache_max_staleness)
+
+        @contextmanager
+        def delivery_transaction() -> Iterator[SqlStore]:
+            with database.transaction() as session:
+                yield SqlStore(session)
+
+        logout_sender = BackchannelLogoutSender(
+            LogoutTokens(signer, settings.issuer),
+            clients,
+            OutboundClient(allow_private=settings.outbound_allow_private),
+            clock.now,
+        )
+        deliveries = DeliveryWorker(
+            delivery_transaction,
+            {BACKCHANNEL_LOGOUT: logout_sender},
+            clock,
+            poll_interval=settings.delivery_poll_interval,
+            lease=settings.delivery_lease,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -117,7 +163,11 @@ class Provider:
             ),
             id_tokens=IdTokens(signer, settings.issuer, lifetimes),
             clients=clients,
-            revocations=RevocationCache(load_revocations, settings.cache_max_staleness),
+            revocations=RevocationCache(
+                load_revocations,
+                settings.cache_max_staleness,
+                announce=lambda record: bus.publish(revocation_message(record)),
+            ),
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
             session_policy=SessionPolicy(
@@ -144,6 +194,9 @@ class Provider:
             ),
             password_checks=PasswordChecks(),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
+            deliveries=deliveries,
+            session_listeners=(BackchannelLogoutQueue(clients, deliveries.wake),),
+            bus=bus,
         )
 
     @contextmanager
@@ -180,10 +233,17 @@ class Provider:
             replay_sealer=self.replay_sealer,
             leeway=self.settings.clock_leeway,
             response_extensions=(self.id_tokens,),
+            session_listeners=self.session_listeners,
         )
 
     def revoker(self, stores: RevocationStore) -> Revoker:
-        return Revoker(stores, self.revocations, self.clock.now(), self.settings.clock_leeway)
+        return Revoker(
+            stores,
+            self.revocations,
+            self.clock.now(),
+            self.settings.clock_leeway,
+            self.session_listeners,
+        )
 
     @staticmethod
     def _commit(session: Session) -> None:
@@ -196,6 +256,19 @@ class Provider:
         with unavailable_when_unreachable():
             self.revocations.refresh(self.clock.now())
             self.clients.refresh()
+
+    def hear(self, message: dict[str, Any]) -> None:
+        """A message from another node on the event bus."""
+        if message.get("type") == "revocation":
+            self.revocations.remember(record_of(message))
+        elif message == CLIENTS_CHANGED:
+            with unavailable_when_unreachable():
+                self.clients.refresh()
+
+    def cache_poll_interval(self) -> float:
+        """Often while the bus is away; rarely, as a safety net, while it carries news."""
+        settings = self.settings
+        return settings.bus_poll_interval if self.bus.healthy else settings.cache_poll_interval
 
     def refresh_keys(self) -> None:
         """Every IDP_KEY_CACHE_TTL seconds."""

@@ -17,14 +17,18 @@ log = logging.getLogger("idp.refresher")
 class Job:
     name: str
     run: Callable[[], None]
-    interval: float
+    interval: float | Callable[[], float]  # s; a callable is asked each time
     due_at: float = 0.0
     failing: bool = False
+
+    @property
+    def current_interval(self) -> float:
+        return self.interval() if callable(self.interval) else self.interval
 
     def run_if_due(self, now: float) -> None:
         if now < self.due_at:
             return
-        self.due_at = now + self.interval
+        self.due_at = now + self.current_interval
         try:
             self.run()
         except Exception as error:
@@ -48,7 +52,7 @@ class CacheRefresher:
         """Every job now, in this thread; errors propagate (used at start-up)."""
         for job in self.jobs:
             job.run()
-            job.due_at = time.monotonic() + job.interval
+            job.due_at = time.monotonic() + job.current_interval
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="idp-cache-refresher", daemon=True)

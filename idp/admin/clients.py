@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from idp.keys.signing import Algorithm
 from idp.oauth.clients import (
@@ -18,7 +19,7 @@ from idp.oauth.clients import (
 )
 from idp.oauth.parameters import CONTROL_CHARACTERS, PARAMETER_LIMITS
 from idp.oauth.storage import ClientStore
-from idp.oauth.uris import is_absolute_without_fragment, is_web_origin
+from idp.oauth.uris import is_absolute_without_fragment, is_web_origin, origin_of
 from idp.revocation.events import Reason
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.revocation.revoker import Revoker
@@ -30,6 +31,7 @@ TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
 REFRESH_TTL_RANGE = (600, 86400 * 365)
 DEFAULT_SCOPE = "openid profile email"
 MAX_NAME_LENGTH = 255  # shown on consent pages; clients.name
+MAX_URI_LENGTH = 2048  # clients.backchannel_logout_uri, frontchannel_logout_uri
 MAX_GRACE_PERIOD = 60  # long enough for a retry, short enough for a thief to lose the race
 
 
@@ -59,6 +61,11 @@ class ClientRegistration:
     web_origins: Sequence[str] = ()
     exchange_audiences: Sequence[str] = ()
     may_impersonate: bool = False
+    post_logout_redirect_uris: Sequence[str] = ()
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool = False
+    frontchannel_logout_uri: str | None = None
+    frontchannel_logout_session_required: bool = False
 
 
 def register_client(
@@ -102,6 +109,16 @@ def register_client(
         web_origins=tuple(_web_origin(origin) for origin in registration.web_origins),
         exchange_audiences=tuple(registration.exchange_audiences),
         may_impersonate=registration.may_impersonate,
+        post_logout_redirect_uris=tuple(
+            check_redirect_uri_registration(uri, "post-logout redirect URI")
+            for uri in registration.post_logout_redirect_uris
+        ),
+        backchannel_logout_uri=_backchannel_logout_uri(registration.backchannel_logout_uri),
+        backchannel_logout_session_required=registration.backchannel_logout_session_required,
+        frontchannel_logout_uri=_frontchannel_logout_uri(
+            registration.frontchannel_logout_uri, redirect_uris
+        ),
+        frontchannel_logout_session_required=registration.frontchannel_logout_session_required,
     )
     registry.create_client(client, now)
     return client, secret
@@ -199,6 +216,35 @@ def _web_origin(value: str) -> str:
     return value
 
 
+def _backchannel_logout_uri(uri: str | None) -> str | None:
+    """Back-Channel Logout 1.0 §2.2: absolute, no fragment; https, or http on loopback."""
+    if uri is None:
+        return None
+    return _web_uri(uri, "backchannel_logout_uri")
+
+
+def _frontchannel_logout_uri(uri: str | None, redirect_uris: Sequence[str]) -> str | None:
+    """Front-Channel Logout 1.0 §2: absolute, no fragment, and with the scheme, host and
+    port of a registered redirect URI."""
+    if uri is None:
+        return None
+    _web_uri(uri, "frontchannel_logout_uri")
+    if origin_of(uri) not in {origin_of(registered) for registered in redirect_uris}:
+        raise InvalidClientMetadataError(
+            "frontchannel_logout_uri must have the scheme, host and port of a redirect URI"
+        )
+    return uri
+
+
+def _web_uri(uri: str, name: str) -> str:
+    check_redirect_uri_registration(uri, name)
+    if urlsplit(uri).scheme not in ("https", "http"):
+        raise InvalidClientMetadataError(f"{name} {uri!r} must be an http(s) URL")
+    if len(uri) > MAX_URI_LENGTH:
+        raise InvalidClientMetadataError(f"{name} must be at most {MAX_URI_LENGTH} characters")
+    return uri
+
+
 def _grace_period(seconds: int) -> int:
     if not 0 <= seconds <= MAX_GRACE_PERIOD:
         raise InvalidClientMetadataError(
@@ -228,4 +274,9 @@ def describe_client(client: Client) -> dict[str, Any]:
         "web_origins": sorted(client.allowed_origins),
         "exchange_audiences": list(client.exchange_audiences),
         "may_impersonate": client.may_impersonate,
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
+        "frontchannel_logout_uri": client.frontchannel_logout_uri,
+        "frontchannel_logout_session_required": client.frontchannel_logout_session_required,
     }

@@ -43,6 +43,18 @@ class DemoRelyingParty:
     def redirect_uri(self) -> str:
         return f"{self.issuer}/demo/callback"
 
+    @property
+    def post_logout_redirect_uri(self) -> str:
+        return f"{self.issuer}/demo/signed-out"
+
+    def logout_url(self, id_token: str) -> str:
+        """RP-Initiated Logout 1.0 §2, with the ID token as hint: no confirmation."""
+        query = {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": self.post_logout_redirect_uri,
+        }
+        return f"{self.issuer}/logout?{urlencode(query)}"
+
     def authorization_url(self, pending: PendingSignIn) -> str:
         query = {
             "response_type": "code",
@@ -71,7 +83,12 @@ class DemoRelyingParty:
             userinfo = http.get(
                 "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
             ).json()
-        return {"id_token_claims": claims, "userinfo": userinfo, "scope": tokens.get("scope")}
+        return {
+            "id_token_claims": claims,
+            "userinfo": userinfo,
+            "scope": tokens.get("scope"),
+            "logout_url": self.logout_url(tokens["id_token"]),
+        }
 
     def _redeem(self, http: httpx.Client, code: str, pending: PendingSignIn) -> dict[str, Any]:
         response = http.post(

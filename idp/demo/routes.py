@@ -45,6 +45,12 @@ async def callback(request: Request, provider: ProviderDep) -> Response:
     return response
 
 
+@router.get("/signed-out")
+def signed_out() -> Response:
+    """Where the demo application returns after logout."""
+    return render_page("demo_result.html", signed_out=True)
+
+
 def _relying_party(provider: ProviderDep) -> DemoRelyingParty:
     with provider.store() as store:
         return DemoRelyingParty(provider.settings.issuer, demo_client_id(store))

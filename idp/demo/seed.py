@@ -63,15 +63,22 @@ def _seed_user(store: SqlStore, provider: Provider, password: str) -> None:
 
 
 def _seed_client(store: SqlStore, provider: Provider) -> Client:
-    redirect_uris = [f"{provider.settings.issuer}/demo/callback", EXAMPLE_REDIRECT_URI]
+    issuer = provider.settings.issuer
+    redirect_uris = [f"{issuer}/demo/callback", EXAMPLE_REDIRECT_URI]
+    post_logout_redirect_uris = [f"{issuer}/demo/signed-out"]
     client = _find_client(store)
-    if client is not None and list(client.redirect_uris) == redirect_uris:
+    if (
+        client is not None
+        and list(client.redirect_uris) == redirect_uris
+        and list(client.post_logout_redirect_uris) == post_logout_redirect_uris
+    ):
         return client
-    if client is not None:  # served on another address before
+    if client is not None:  # served on another address, or by an older version, before
         delete_client(store, provider.revoker(store), client.client_id)
     registration = ClientRegistration(
         name=DEMO_CLIENT_NAME,
         redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
         public=True,
         grant_types=["authorization_code", "refresh_token"],
     )

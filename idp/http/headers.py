@@ -1,19 +1,26 @@
-"""Security headers on every response (OWASP Secure Headers Project)."""
+"""Security headers on every response (OWASP Secure Headers Project). A response that
+sets one of them itself (the front-channel logout page frames the applications'
+pages, so it names them in its own policy) keeps its own."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (
-        b"content-security-policy",
-        b"default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "
-        b"base-uri 'none'",
-    ),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 ]
+
+
+def policy_framing(origins: list[str]) -> str:
+    """The default policy, plus the origins a page may frame and its own scripts."""
+    sources = " ".join(origins) or "'none'"
+    return f"{CONTENT_SECURITY_POLICY}; frame-src {sources}; script-src 'self'"
 
 
 class SecurityHeadersMiddleware:
@@ -27,7 +34,11 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                own = {name.lower() for name, _value in headers}
+                message["headers"] = headers + [
+                    header for header in SECURITY_HEADERS if header[0] not in own
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

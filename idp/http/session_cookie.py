@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from idp.http.cookies import cookie_name, set_cookie
+from idp.http.cookies import cookie_name, delete_cookie, set_cookie
 from idp.provider import Provider
 from idp.sessions.sso import SsoSession, resume_session
 from idp.sessions.storage import SessionStore
@@ -30,3 +30,7 @@ def set_session_cookie(response: Response, provider: Provider, value: str) -> No
     set_cookie(
         response, SESSION_COOKIE, value, secure=provider.settings.secure_cookies, max_age=None
     )
+
+
+def clear_session_cookie(response: Response, provider: Provider) -> None:
+    delete_cookie(response, SESSION_COOKIE, secure=provider.settings.secure_cookies)

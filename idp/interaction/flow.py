@@ -15,9 +15,10 @@ from idp.interaction.registry import Completion, InteractionHandler, Party
 from idp.interaction.storage import ConsentStore
 from idp.scope import Scope
 from idp.sessions.sso import SsoSession
+from idp.sessions.storage import SessionParties
 
 
-class InteractionStores(ConsentStore, UserStore, Protocol):
+class InteractionStores(ConsentStore, UserStore, SessionParties, Protocol):
     """What moving an interaction forward reads."""
 
 
@@ -51,4 +52,7 @@ def advance(
         raise handler.refusal(interaction, error) from None
     if prompt is not None or session is None:
         return Ask(prompt or Prompt.LOGIN, party)
-    return handler.complete(stores, interaction, session, now)
+    completion = handler.complete(stores, interaction, session, now)
+    # The party now holds (or will redeem) something of this session: tell it at logout.
+    stores.add_session_party(session.sid, party.id, now)
+    return completion

@@ -19,7 +19,7 @@ from idp.interaction.model import Interaction, Prompt
 from idp.interaction.registry import Completion, Page, Party, Redirect
 from idp.interaction.sealing import InteractionNotFoundError
 from idp.provider import Provider
-from idp.sessions.sso import SsoSession, start_session
+from idp.sessions.sso import Device, SsoSession, start_session
 
 router = APIRouter(
     prefix="/interaction", tags=["End-user pages"], dependencies=[Depends(html_surface)]
@@ -169,6 +169,9 @@ def _start_session(
             user_id=user.id,
             method=PASSWORD,
             replaces=session_cookie_value(request, provider),
+            device=Device.described(
+                request.headers.get("user-agent"), request.client.host if request.client else None
+            ),
         )
 
 

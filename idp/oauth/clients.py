@@ -58,6 +58,13 @@ class Client:
     web_origins: tuple[str, ...] = ()  # CORS; none registered: the redirect URIs' origins
     exchange_audiences: tuple[str, ...] = ()
     may_impersonate: bool = False
+    # OIDC RP-Initiated Logout 1.0 §3.1, Back-Channel Logout 1.0 §2.2, Front-Channel
+    # Logout 1.0 §2 client metadata.
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool = False
+    frontchannel_logout_uri: str | None = None
+    frontchannel_logout_session_required: bool = False
 
     @property
     def is_public(self) -> bool:
@@ -81,12 +88,17 @@ class Client:
             without_loopback_port(registered) == requested for registered in self.redirect_uris
         )
 
+    def has_post_logout_redirect_uri(self, uri: str) -> bool:
+        """Exact string match (OIDC RP-Initiated Logout 1.0 §3: "MUST have been
+        previously registered"; simple string comparison, OIDC Core §3.1.2.1)."""
+        return uri in self.post_logout_redirect_uris
+
 
 class InvalidClientMetadataError(ValueError):
     pass
 
 
-def check_redirect_uri_registration(uri: str) -> str:
+def check_redirect_uri_registration(uri: str, name: str = "redirect URI") -> str:
     """Accept a redirect URI for registration (RFC 6749 §3.1.2; RFC 8252 §7).
 
     Absolute, no fragment; https, or http on a loopback host, or a private-use scheme
@@ -94,22 +106,22 @@ def check_redirect_uri_registration(uri: str) -> str:
     """
     parts = urlsplit(uri)
     if not parts.scheme:
-        raise InvalidClientMetadataError(f"redirect URI {uri!r} is not absolute")
+        raise InvalidClientMetadataError(f"{name} {uri!r} is not absolute")
     if parts.fragment or "#" in uri:
         # RFC 6749 §3.1.2: MUST NOT include a fragment component.
-        raise InvalidClientMetadataError(f"redirect URI {uri!r} must not contain a fragment")
+        raise InvalidClientMetadataError(f"{name} {uri!r} must not contain a fragment")
     if "*" in uri:
-        raise InvalidClientMetadataError(f"redirect URI {uri!r} must not contain wildcards")
+        raise InvalidClientMetadataError(f"{name} {uri!r} must not contain wildcards")
     if parts.scheme == "https":
         if not parts.hostname:
-            raise InvalidClientMetadataError(f"redirect URI {uri!r} has no host")
+            raise InvalidClientMetadataError(f"{name} {uri!r} has no host")
     elif parts.scheme == "http":
         if not is_loopback_host(parts.hostname):
             raise InvalidClientMetadataError(
-                f"redirect URI {uri!r} must use https unless the host is loopback"
+                f"{name} {uri!r} must use https unless the host is loopback"
             )
     elif "." not in parts.scheme:
         raise InvalidClientMetadataError(
-            f"redirect URI {uri!r}: custom schemes must be reverse domain names (RFC 8252 §7.1)"
+            f"{name} {uri!r}: custom schemes must be reverse domain names (RFC 8252 §7.1)"
         )
     return uri

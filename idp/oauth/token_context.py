@@ -20,7 +20,7 @@ from idp.oauth.storage import (
 )
 from idp.oauth.tokens import AccessToken, Grant, TokenIssuer
 from idp.revocation.cache import RevocationCache
-from idp.revocation.revoker import Revoker
+from idp.revocation.revoker import Revoker, SessionEndListener
 from idp.revocation.storage import RevocationStore
 from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
@@ -67,6 +67,7 @@ class TokenContext:
     replay_sealer: Sealer
     leeway: int = 0  # clock skew tolerated on expiry (IDP_CLOCK_LEEWAY)
     response_extensions: Sequence[TokenResponseExtension] = ()
+    session_listeners: Sequence[SessionEndListener] = ()
 
     def revoker(self) -> Revoker:
-        return Revoker(self.stores, self.revocations, self.now, self.leeway)
+        return Revoker(self.stores, self.revocations, self.now, self.leeway, self.session_listeners)

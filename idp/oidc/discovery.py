@@ -59,4 +59,11 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
+        "end_session_endpoint": f"{issuer}/logout",  # RP-Initiated Logout 1.0 §2.1
+        # Front-Channel Logout 1.0 §3, Back-Channel Logout 1.0 §2.1: iss and sid are
+        # always sent.
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }

@@ -1,19 +1,32 @@
-"""HTTP: discovery, JWKS and UserInfo."""
+"""HTTP: discovery, JWKS, UserInfo and the end-session (logout) endpoint."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Security
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from idp.http import openapi
 from idp.http.cors import allow_origins_of
-from idp.http.deps import OptionalFormDep, ProviderDep, get_provider
-from idp.http.errors import NO_STORE
+from idp.http.deps import FormDep, OptionalFormDep, ProviderDep, form_protection, get_provider
+from idp.http.errors import NO_STORE, html_surface, redirect_to
+from idp.http.headers import policy_framing
+from idp.http.pages import render_page
+from idp.http.session_cookie import clear_session_cookie, current_session
 from idp.oauth.bearer import check_access_token_live, read_access_token, read_bearer_token
+from idp.oauth.parameters import single_valued
+from idp.oidc.logout import (
+    LOGOUT_PARAMETERS,
+    LogoutRequest,
+    frame_origins,
+    frontchannel_logout_uris,
+    read_logout_request,
+)
 from idp.oidc.userinfo import userinfo_claims
 from idp.provider import Provider
+from idp.revocation.events import Reason
+from idp.store.repository import SqlStore
 
 router = APIRouter(tags=["OpenID Connect"])
 
@@ -94,3 +107,134 @@ def _userinfo(request: Request, provider: Provider, token: str) -> JSONResponse:
     with provider.store() as store:
         body: dict[str, Any] = userinfo_claims(claims, provider.clients, store)
     return JSONResponse(body, headers=NO_STORE)
+
+
+logout_router = APIRouter(tags=["End-user pages"], dependencies=[Depends(html_surface)])
+LOGOUT_PURPOSE = "logout"
+LOGOUT_RESPONSES = (
+    openapi.redirect(302, "To the client's registered post_logout_redirect_uri, with state")
+    | openapi.html_page("The confirmation page, or the signed-out page (front-channel frames)")
+    | openapi.html_errors(400, 500)
+    | openapi.unavailable(html=True)
+)
+
+
+@logout_router.get(
+    "/logout",
+    summary="End-session endpoint (OIDC RP-Initiated Logout 1.0 §2)",
+    openapi_extra=openapi.query(*LOGOUT_PARAMETERS, strict=True),
+    response_class=HTMLResponse,
+    responses=LOGOUT_RESPONSES,
+)
+def end_session_get(request: Request, provider: ProviderDep) -> Response:
+    return _end_session(request, provider, single_valued(request.query_params.multi_items()))
+
+
+@logout_router.post(
+    "/logout",
+    summary="End-session endpoint, form-encoded (OIDC RP-Initiated Logout 1.0 §2)",
+    openapi_extra=openapi.form_body(*LOGOUT_PARAMETERS, strict=True, body_required=False),
+    response_class=HTMLResponse,
+    responses=openapi.redirect(303, "To the client's registered post_logout_redirect_uri")
+    | LOGOUT_RESPONSES
+    | openapi.html_errors(413),
+)
+def end_session_post(request: Request, provider: ProviderDep, form: OptionalFormDep) -> Response:
+    return _end_session(request, provider, form)
+
+
+@logout_router.post(
+    "/logout/confirm",
+    summary="Confirm or cancel a logout the user was asked about",
+    openapi_extra=openapi.form_body(
+        "csrf_token", "decision", "client_id", "post_logout_redirect_uri", "state"
+    ),
+    response_class=HTMLResponse,
+    responses=openapi.redirect(303, "To the client's registered post_logout_redirect_uri")
+    | openapi.html_page("The signed-out page (front-channel frames)")
+    | openapi.html_errors(400, 403, 413, 500)
+    | openapi.unavailable(html=True),
+)
+def confirm_logout(request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    form_protection(provider).check(request, form, LOGOUT_PURPOSE)
+    logout = _read_logout(provider, form)
+    if form.get("decision") != "logout":
+        return _finish(request, provider, logout, signed_out=False)
+    return _log_out(request, provider, logout)
+
+
+def _end_session(request: Request, provider: Provider, params: dict[str, str]) -> Response:
+    logout = _read_logout(provider, params)
+    with provider.store() as store:
+        session = current_session(request, provider, store)
+    if session is None:  # nothing to end, so nothing a forged request could do
+        return _finish(request, provider, logout, signed_out=True)
+    if logout.trusted_for(session.user_id):
+        return _log_out(request, provider, logout)
+    return form_protection(provider).render_form_page(
+        request,
+        "logout_confirm.html",
+        purpose=LOGOUT_PURPOSE,
+        client_name=logout.client.name if logout.client else None,
+        fields=logout.to_form(),
+    )
+
+
+def _read_logout(provider: Provider, params: dict[str, str]) -> LogoutRequest:
+    return read_logout_request(params, provider.signer, provider.clients, provider.settings.issuer)
+
+
+def _log_out(request: Request, provider: Provider, logout: LogoutRequest) -> Response:
+    """End the browser's session and everything it issued; tell its clients (back-channel
+    by the outbox, front-channel by the page)."""
+    frames: list[str] = []
+    with provider.store() as store:
+        session = current_session(request, provider, store)
+        if session is not None:
+            parties = [
+                provider.clients.load_client(id) for id in store.session_parties(session.sid)
+            ]
+            frames = frontchannel_logout_uris(
+                [client for client in parties if client is not None],
+                issuer=provider.settings.issuer,
+                sid=session.sid,
+            )
+            provider.revoker(store).revoke_session(
+                session.sid, reason=Reason.LOGOUT, subject=session.user_id
+            )
+    response = _finish(request, provider, logout, signed_out=True, frames=frames)
+    clear_session_cookie(response, provider)
+    # Clear-Site-Data §3.1: the browser drops this origin's cookies too.
+    response.headers["Clear-Site-Data"] = '"cookies"'
+    return response
+
+
+def _frontchannel_frames(provider: Provider, store: SqlStore, sid: str) -> list[str]:
+    parties = (provider.clients.load_client(client_id) for client_id in store.session_parties(sid))
+    return frontchannel_logout_uris(
+        [client for client in parties if client is not None],
+        issuer=provider.settings.issuer,
+        sid=sid,
+    )
+
+
+def _finish(
+    request: Request,
+    provider: Provider,
+    logout: LogoutRequest,
+    *,
+    signed_out: bool,
+    frames: list[str] | None = None,
+) -> Response:
+    location = logout.return_location()
+    if location is not None and not frames:
+        return redirect_to(location, request.method)
+    headers = {"Content-Security-Policy": policy_framing(frame_origins(frames))} if frames else {}
+    return render_page(
+        "signed_out.html",
+        headers=headers,
+        signed_out=signed_out,
+        frames=frames or [],
+        next=location,
+        client_name=logout.client.name if logout.client else None,
+    )

@@ -18,6 +18,7 @@ from idp.errors import TemporarilyUnavailableError
 from idp.revocation.records import RevocationKind, RevocationRecord
 
 Loader = Callable[[int], tuple[list[RevocationRecord], int]]
+Announcer = Callable[[RevocationRecord], None]
 
 
 class StaleCacheError(TemporarilyUnavailableError):
@@ -25,9 +26,12 @@ class StaleCacheError(TemporarilyUnavailableError):
 
 
 class RevocationCache:
-    def __init__(self, load_after: Loader, max_staleness: float) -> None:
+    def __init__(
+        self, load_after: Loader, max_staleness: float, announce: Announcer | None = None
+    ) -> None:
         self._load_after = load_after
         self._max_staleness = max_staleness
+        self._announce = announce
         self._lock = threading.Lock()
         self._records: dict[tuple[RevocationKind, str], RevocationRecord] = {}
         self._position = 0
@@ -47,6 +51,13 @@ class RevocationCache:
         refreshed_at = self._refreshed_at
         if refreshed_at is None or time.monotonic() - refreshed_at > self._max_staleness:
             raise StaleCacheError("revocations could not be read from the database")
+
+    def record_committed(self, record: RevocationRecord) -> None:
+        """A revocation this process made has committed: honour it here at once, and
+        tell the other nodes (the event bus), which would otherwise poll for it."""
+        self.remember(record)
+        if self._announce is not None:
+            self._announce(record)
 
     def remember(self, record: RevocationRecord) -> None:
         with self._lock:

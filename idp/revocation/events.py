@@ -28,3 +28,5 @@ class Reason(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
     CLIENT_DELETED = "client_deleted"
     SESSION_LIMIT = "session_limit"
+    LOGOUT = "logout"
+    ADMINISTRATOR = "revoked_by_administrator"

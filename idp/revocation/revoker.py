@@ -1,21 +1,36 @@
 """The one unit of work for taking things back.
 
-Every revocation path (RFC 7009, refresh-token and code reuse, password change, a
-disabled account, a deleted client) goes through a ``Revoker``. In the caller's
-transaction it writes the revocation records and ends what is stored (refresh tokens,
-SSO sessions) and records one security event; once that commits, this node's cache
+Every revocation path (RFC 7009, refresh-token and code reuse, logout, password change,
+a disabled account, a deleted client) goes through a ``Revoker``. In the caller's
+transaction it writes the revocation records, ends what is stored (refresh tokens, SSO
+sessions), records one security event, and tells the listeners of ended sessions (which
+queue back-channel logout tokens in the outbox); once that commits, this node's cache
 knows at once, and other nodes read the records from the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from idp.revocation.cache import RevocationCache
 from idp.revocation.events import Reason, SecurityEventType
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationKind, RevocationRecord
 from idp.revocation.storage import RevocationStore
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    sid: str
+    subject: str
+    parties: tuple[str, ...]  # the clients that took part in it
+
+
+class SessionEndListener(Protocol):
+    def session_ended(self, store: RevocationStore, ended: EndedSession, now: int) -> None:
+        """In the transaction that ends the session."""
+        ...
 
 
 @dataclass
@@ -25,6 +40,7 @@ class Revoker:
     now: int
     # Tokens are accepted until exp plus the clock leeway, so records cover them as long.
     leeway: int = 0
+    session_listeners: Sequence[SessionEndListener] = ()
 
     def revoke_access_token(
         self, jti: str, expires_at: int, *, reason: Reason, subject: str, client_id: str
@@ -62,7 +78,7 @@ class Revoker:
         self.store.lock_subject(subject)
         self._record(RevocationKind.SID, sid, reason=reason)
         self.store.revoke_session_refresh_tokens(sid, self.now)
-        self.store.end_sessions_by_sid(sid)
+        self._end_session(sid, subject)
         self._event(
             SecurityEventType.SESSION_REVOKED, reason, subject=subject, client_id=client_id, sid=sid
         )
@@ -73,13 +89,20 @@ class Revoker:
         self.store.lock_subject(user_id)
         self._record(RevocationKind.SUBJECT, user_id, reason=reason)
         self.store.revoke_user_refresh_tokens(user_id, self.now)
-        self.store.end_user_sessions(user_id)
+        for sid in self.store.list_user_sids(user_id):
+            self._end_session(sid, user_id)
         self._event(event, reason, subject=user_id)
 
     def revoke_client(self, client_id: str, *, reason: Reason) -> None:
         """Every token issued to a client until now."""
         self._record(RevocationKind.CLIENT, client_id, reason=reason)
         self._event(SecurityEventType.TOKEN_REVOKED, reason, subject=client_id, client_id=client_id)
+
+    def _end_session(self, sid: str, subject: str) -> None:
+        ended = EndedSession(sid, subject, tuple(self.store.session_parties(sid)))
+        for listener in self.session_listeners:
+            listener.session_ended(self.store, ended, self.now)
+        self.store.end_sessions_by_sid(sid)
 
     def _record(
         self,
@@ -94,8 +117,9 @@ class Revoker:
         expiry = last_expiry if last_expiry is not None else self.now + MAX_TOKEN_LIFETIME
         record = RevocationRecord(kind, value, self.now, expiry + self.leeway)
         self.store.add_revocation(record, reason=reason)
-        # This node honours it as soon as it is durable; other nodes read it from there.
-        self.store.after_commit(lambda: self.cache.remember(record))
+        # Honoured here once durable, announced to the other nodes, which read it from
+        # the database too (the source of truth) if the announcement is lost.
+        self.store.after_commit(lambda: self.cache.record_committed(record))
 
     def _event(
         self,

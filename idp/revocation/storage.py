@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from idp.outbox.storage import Outbox
 from idp.revocation.records import RevocationRecord
 
 
@@ -31,7 +32,7 @@ class SecurityEventLog(Protocol):
     ) -> None: ...
 
 
-class RevocationStore(RevocationLog, SecurityEventLog, Protocol):
+class RevocationStore(RevocationLog, SecurityEventLog, Outbox, Protocol):
     """Everything a revocation writes, in the caller's transaction."""
 
     def lock_subject(self, subject: str) -> None:
@@ -55,4 +56,8 @@ class RevocationStore(RevocationLog, SecurityEventLog, Protocol):
 
     def revoke_user_refresh_tokens(self, user_id: str, now: int) -> None: ...
 
-    def end_user_sessions(self, user_id: str) -> None: ...
+    def list_user_sids(self, user_id: str) -> list[str]: ...
+
+    def session_parties(self, sid: str) -> list[str]:
+        """The clients that took part in the session (idp.sessions.storage)."""
+        ...

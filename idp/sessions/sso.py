@@ -16,6 +16,8 @@ from idp.sessions.storage import SessionStore
 MAX_TOUCH_INTERVAL = 60
 # ...and at most a tenth of the idle timeout, so that activity always extends it.
 TOUCH_FRACTION = 10
+MAX_USER_AGENT = 255  # sso_sessions.user_agent
+MAX_ADDRESS = 64  # sso_sessions.address
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,19 @@ class SessionPolicy:
 
 
 @dataclass(frozen=True)
+class Device:
+    """Where a session was started: shown to the user and the operator, never trusted."""
+
+    user_agent: str = ""
+    address: str = ""
+
+    @classmethod
+    def described(cls, user_agent: str | None, address: str | None) -> Device:
+        printable = "".join(ch for ch in user_agent or "" if ch.isprintable())
+        return cls(printable[:MAX_USER_AGENT], (address or "")[:MAX_ADDRESS])
+
+
+@dataclass(frozen=True)
 class SsoSession:
     sid: str
     user_id: str
@@ -39,6 +54,8 @@ class SsoSession:
     created_at: int
     last_seen_at: int
     expires_at: int
+    user_agent: str = ""
+    address: str = ""
 
 
 def start_session(
@@ -49,6 +66,7 @@ def start_session(
     user_id: str,
     method: AuthenticationMethod,
     replaces: str | None = None,
+    device: Device | None = None,
 ) -> tuple[str, SsoSession]:
     """A new session and the cookie value that names it; ends the one it replaces, and
     the user's oldest sessions beyond ``policy.max_per_user``."""
@@ -56,6 +74,7 @@ def start_session(
     if replaces:
         store.delete_session(digest(replaces))
     cookie_value = new_token()
+    device = device or Device()
     session = SsoSession(
         sid=new_token(16),
         user_id=user_id,
@@ -65,6 +84,8 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + policy.absolute_timeout,
+        user_agent=device.user_agent,
+        address=device.address,
     )
     store.create_session(digest(cookie_value), session)
     others = [sid for sid in store.list_user_sids(user_id) if sid != session.sid]

@@ -24,3 +24,13 @@ class SessionStore(Protocol):
     def list_user_sids(self, user_id: str) -> list[str]:
         """The ``sid`` of each of the user's sessions, oldest first."""
         ...
+
+
+class SessionParties(Protocol):
+    """The parties (clients) a session answered, to be told when it ends."""
+
+    def add_session_party(self, sid: str, client_id: str, now: int) -> None: ...
+
+    def session_parties(self, sid: str) -> list[str]:
+        """In the order they joined."""
+        ...

@@ -3,11 +3,14 @@ nodes poll them to drop stale in-memory copies."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from idp.store.database import affected_rows
+from idp.store.database import CACHE_LISTENERS, affected_rows
 from idp.store.models import CacheVersionRow
+from idp.store.revocations import AFTER_COMMIT
 
 CLIENTS_CACHE = "clients"
 
@@ -24,6 +27,8 @@ class CacheVersionQueries:
         if not affected_rows(result):
             self.session.add(CacheVersionRow(name=name, version=1))
             self.session.flush()
+        for listener in self.session.info.get(CACHE_LISTENERS, ()):
+            self.session.info.setdefault(AFTER_COMMIT, []).append(partial(listener, name))
 
     def cache_version(self, name: str) -> int:
         return (

@@ -33,6 +33,11 @@ def _to_client(row: ClientRow) -> Client:
         web_origins=tuple(row.web_origins),
         exchange_audiences=tuple(row.exchange_audiences),
         may_impersonate=row.may_impersonate,
+        post_logout_redirect_uris=tuple(row.post_logout_redirect_uris),
+        backchannel_logout_uri=row.backchannel_logout_uri,
+        backchannel_logout_session_required=row.backchannel_logout_session_required,
+        frontchannel_logout_uri=row.frontchannel_logout_uri,
+        frontchannel_logout_session_required=row.frontchannel_logout_session_required,
     )
 
 
@@ -66,6 +71,11 @@ class ClientQueries(CacheVersionQueries):
                 web_origins=list(client.web_origins),
                 exchange_audiences=list(client.exchange_audiences),
                 may_impersonate=client.may_impersonate,
+                post_logout_redirect_uris=list(client.post_logout_redirect_uris),
+                backchannel_logout_uri=client.backchannel_logout_uri,
+                backchannel_logout_session_required=client.backchannel_logout_session_required,
+                frontchannel_logout_uri=client.frontchannel_logout_uri,
+                frontchannel_logout_session_required=client.frontchannel_logout_session_required,
             )
         )
         self.session.flush()

@@ -9,7 +9,7 @@ it, and a thread, for as long as the database does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -86,10 +86,17 @@ def _sqlite_engine(url: str, timeout: float, for_writing: bool) -> Engine:
     return engine
 
 
+# Session.info key: who hears, after the commit, that a cache version was bumped.
+CACHE_LISTENERS = "cache_listeners"
+
+
 class Database:
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = make_engine(url, timeout)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.cache_listeners: list[Callable[[str], None]] = []
+        self.sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={CACHE_LISTENERS: self.cache_listeners}
+        )
         event.listen(self.sessions, "after_commit", run_after_commit_actions)
         event.listen(self.sessions, "after_rollback", drop_after_commit_actions)
         # Reads that must not wait for (or, inside a write, deadlock on) the write lock.

@@ -60,6 +60,12 @@ class ClientRow(Base):
     web_origins: Mapped[list[str]] = mapped_column(server_default="[]")
     exchange_audiences: Mapped[list[str]] = mapped_column(server_default="[]")
     may_impersonate: Mapped[bool] = mapped_column(server_default=false())
+    # OIDC RP-Initiated, Back-Channel and Front-Channel Logout 1.0 client metadata.
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(server_default="[]")
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(String(2048))
+    backchannel_logout_session_required: Mapped[bool] = mapped_column(server_default=false())
+    frontchannel_logout_uri: Mapped[str | None] = mapped_column(String(2048))
+    frontchannel_logout_session_required: Mapped[bool] = mapped_column(server_default=false())
 
 
 class SigningKeyRow(Base):
@@ -86,8 +92,26 @@ class SsoSessionRow(Base):
     created_at: Mapped[int]
     last_seen_at: Mapped[int]
     expires_at: Mapped[int]
+    # Where it was started, as shown to the user and the operator (idp sessions list).
+    user_agent: Mapped[str] = mapped_column(String(255), server_default="")
+    address: Mapped[str] = mapped_column(String(64), server_default="")
     # Orders logins within one second (created_at): the oldest session ends first.
     created_ns: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class SessionPartyRow(Base):
+    """A client that took part in an SSO session (it was answered for it), to be told
+    when the session ends (OIDC Back-Channel and Front-Channel Logout)."""
+
+    __tablename__ = "session_parties"
+
+    sid: Mapped[str] = mapped_column(
+        ForeignKey("sso_sessions.sid", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[int]
 
 
 class ConsentRow(Base):
@@ -226,3 +250,23 @@ class CacheVersionRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int]
+
+
+class DeliveryRow(Base):
+    """The outbox (idp.outbox): a message to another party, written in the transaction
+    that caused it and kept until delivered (then pruned) or given up (then listed)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # No foreign key: a delivery to a deleted client is given up, and stays listed.
+    client_id: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(2048))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[int]
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    next_attempt_at: Mapped[int] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(String(512))
+    delivered_at: Mapped[int | None]
+    failed_at: Mapped[int | None]

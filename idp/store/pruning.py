@@ -5,7 +5,8 @@ authorizations and client-assertion ids past their expiry; SSO sessions past the
 absolute or idle timeout; revocations once the last token they cover has expired;
 refresh tokens past their expiry; authorization codes once unused and expired, or used
 and with every token they produced expired (so a replay can still revoke them until
-then). Security events are kept for the event stream.
+then); outbox deliveries a week after they were delivered (failed ones stay, listed by
+`idp deliveries list`). Security events are kept for the event stream.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from idp.store.database import affected_rows
 from idp.store.models import (
     AuthorizationCodeRow,
     ClientAssertionRow,
+    DeliveryRow,
     DeviceAuthorizationRow,
     PushedRequestRow,
     RefreshTokenRow,
     RevocationRow,
     SsoSessionRow,
 )
+
+DELIVERED_KEPT_FOR = 7 * 86400  # s: long enough to see what was sent, in `idp deliveries`
 
 
 def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> dict[str, int]:
@@ -61,6 +65,9 @@ def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> 
             ),
         ),
         "refresh_tokens": delete(RefreshTokenRow).where(RefreshTokenRow.expires_at <= now),
+        "deliveries": delete(DeliveryRow).where(
+            DeliveryRow.delivered_at <= now - DELIVERED_KEPT_FOR
+        ),
     }
     return {
         table: affected_rows(

@@ -8,6 +8,7 @@ from idp.store.clients import ClientQueries
 from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
+from idp.store.outbox import OutboxQueries
 from idp.store.revocations import RevocationQueries
 from idp.store.sessions import SessionQueries
 from idp.store.users import UserQueries
@@ -22,6 +23,7 @@ class SqlStore(
     RevocationQueries,
     DeviceQueries,
     PushedRequestQueries,
+    OutboxQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

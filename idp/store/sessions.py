@@ -8,7 +8,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from idp.sessions.sso import SsoSession
-from idp.store.models import SsoSessionRow
+from idp.store.database import insert_ignoring_conflicts
+from idp.store.models import SessionPartyRow, SsoSessionRow
 
 
 def _to_session(row: SsoSessionRow) -> SsoSession:
@@ -21,6 +22,8 @@ def _to_session(row: SsoSessionRow) -> SsoSession:
         created_at=row.created_at,
         last_seen_at=row.last_seen_at,
         expires_at=row.expires_at,
+        user_agent=row.user_agent,
+        address=row.address,
     )
 
 
@@ -40,6 +43,15 @@ class SessionQueries:
     def load_session_by_sid(self, sid: str) -> SsoSession | None:
         row = self.session.scalar(select(SsoSessionRow).where(SsoSessionRow.sid == sid))
         return _to_session(row) if row else None
+
+    def list_user_sessions(self, user_id: str) -> list[SsoSession]:
+        """Oldest first."""
+        rows = self.session.scalars(
+            select(SsoSessionRow)
+            .where(SsoSessionRow.user_id == user_id)
+            .order_by(SsoSessionRow.created_at, SsoSessionRow.created_ns)
+        )
+        return [_to_session(row) for row in rows]
 
     def list_user_sids(self, user_id: str) -> list[str]:
         return list(
@@ -68,5 +80,15 @@ class SessionQueries:
     def end_sessions_by_sid(self, sid: str) -> None:
         self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.sid == sid))
 
-    def end_user_sessions(self, user_id: str) -> None:
-        self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.user_id == user_id))
+    def add_session_party(self, sid: str, client_id: str, now: int) -> None:
+        statement = insert_ignoring_conflicts(self.session, SessionPartyRow)
+        self.session.execute(statement.values(sid=sid, client_id=client_id, joined_at=now))
+
+    def session_parties(self, sid: str) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(SessionPartyRow.client_id)
+                .where(SessionPartyRow.sid == sid)
+                .order_by(SessionPartyRow.joined_at, SessionPartyRow.client_id)
+            )
+        )

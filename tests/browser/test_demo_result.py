@@ -62,6 +62,13 @@ def test_the_printed_demo_url_ends_on_a_page_showing_the_verified_id_token_claim
             assert heading.inner_text() == "Signed in as Demo User"
             claims = claims_table(page, "ID token claims")
             userinfo = claims_table(page, "UserInfo")
+
+            page.get_by_role("link", name="Sign out").click()
+            page.wait_for_url(f"{server.base_url}/demo/signed-out")
+            assert page.get_by_role("heading", level=1).inner_text() == "Signed out of the demo"
+            page.get_by_role("link", name="Sign in again").click()
+            page.wait_for_url(re.compile(rf"^{re.escape(server.base_url)}/interaction/"))
+            assert page.get_by_label("Password").count() == 1  # the session has ended
         finally:
             context.close()
 

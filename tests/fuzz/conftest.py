@@ -36,13 +36,15 @@ MAX_EXAMPLES = 12
 OTHER_CLIENT_AUTH = ("client_secret", "client_assertion", "client_assertion_type")
 MAX_RESPONSE_TIME = 5.0  # seconds; generous for two loaded cores
 
-# The sign-in pages: a sealed interaction the fuzzer makes up is expired (400), a form
-# without this browser's CSRF token is forbidden (403).
+# The sign-in and logout pages: a sealed interaction or an id_token_hint the fuzzer makes
+# up is not ours (400), a form without this browser's CSRF token is forbidden (403).
 PAGES = [
     "/device",
     "/interaction/{sealed}",
     "/interaction/{sealed}/login",
     "/interaction/{sealed}/consent",
+    "/logout",
+    "/logout/confirm",
 ]
 OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES]
 # A request can match the document and still be wrong for the server's state (a code

@@ -73,6 +73,8 @@ ADMINISTERED = {
     "users.family_name": "idp users create --family-name",
     "clients.name": "idp clients create --name",
     "clients.scope": "idp clients create --scope",
+    "clients.backchannel_logout_uri": "idp clients create --backchannel-logout-uri (2048)",
+    "clients.frontchannel_logout_uri": "idp clients create --frontchannel-logout-uri (2048)",
 }
 # Columns whose values the server makes: ids, digests, sids, enum-like names.
 SERVER_GENERATED = {
@@ -112,6 +114,15 @@ SERVER_GENERATED = {
     "sso_sessions.sid": "random id",
     "sso_sessions.user_id": "uuid4",
     "sso_sessions.acr": "AuthenticationMethod.acr",
+    # The User-Agent header and the peer address, cut to the column (sessions.sso.Device).
+    "sso_sessions.user_agent": "User-Agent, printable characters, at most 255",
+    "sso_sessions.address": "the peer's IP address, at most 64",
+    "session_parties.sid": "session id",
+    "session_parties.client_id": "a client id of ours",
+    "deliveries.kind": "an outbox kind (idp.oidc.backchannel_logout.KIND)",
+    "deliveries.client_id": "a client id of ours",
+    "deliveries.target": "a client's registered logout URI (2048)",
+    "deliveries.last_error": "cut to 500 characters (idp.outbox.worker)",
 }
 CLASSIFIED = {**REQUEST_VALUES, **ADMINISTERED, **SERVER_GENERATED}
 

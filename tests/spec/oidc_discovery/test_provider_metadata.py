@@ -21,6 +21,7 @@ ENDPOINTS = (
     "revocation_endpoint",
     "device_authorization_endpoint",
     "pushed_authorization_request_endpoint",
+    "end_session_endpoint",  # oidc_logout
 )
 
 

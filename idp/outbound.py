@@ -1,0 +1,76 @@
+"""The one HTTP client for requests Tessera makes to others (back-channel logout, and
+later push delivery and metadata fetches): short timeouts, no redirects, a cap on what
+it reads back, and no private, loopback or link-local targets unless the operator
+allows them (IDP_OUTBOUND_ALLOW_PRIVATE), so a registered URI cannot aim the IdP at
+its own network (OWASP SSRF Prevention Cheat Sheet)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+MAX_RESPONSE_BYTES = 64 * 1024
+TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+
+
+class OutboundRefusedError(Exception):
+    """The request was not sent, or its answer not read: the message says why."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: bytes
+
+
+class OutboundClient:
+    def __init__(
+        self, *, allow_private: bool = False, max_response_bytes: int = MAX_RESPONSE_BYTES
+    ) -> None:
+        self.allow_private = allow_private
+        self.max_response_bytes = max_response_bytes
+        self._http = httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+
+    def post_form(self, url: str, form: Mapping[str, str]) -> Answer:
+        self.check_target(url)
+        try:
+            with self._http.stream("POST", url, data=dict(form)) as response:
+                return Answer(response.status_code, self._read_capped(response))
+        except httpx.HTTPError as error:
+            raise OutboundRefusedError(f"{type(error).__name__}: {error}") from None
+
+    def check_target(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise OutboundRefusedError(f"not an http(s) URL: {url!r}")
+        if self.allow_private:
+            return
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        except OSError as error:
+            raise OutboundRefusedError(f"cannot resolve {parts.hostname!r}: {error}") from None
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise OutboundRefusedError(
+                    f"{parts.hostname!r} resolves to the non-public address {address} "
+                    "(IDP_OUTBOUND_ALLOW_PRIVATE allows it)"
+                )
+
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.max_response_bytes:
+                raise OutboundRefusedError(
+                    f"answer larger than {self.max_response_bytes} bytes; not read further"
+                )
+        return bytes(body)
+
+    def close(self) -> None:
+        self._http.close()
