@@ -78,9 +78,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._expect(self.body_timeout)
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:  # a refused request has no cycle to hold its body
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
         self._deadline_at, self._head_bytes = None, 0
-        super().on_message_complete()
+        if not self._refused:
+            super().on_message_complete()
 
     def _head_size(self) -> int:
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)

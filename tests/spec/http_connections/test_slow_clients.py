@@ -14,23 +14,28 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.cli.processes import served_idp
+from tests.cli.processes import ServedIdp, served_idp
 
 TIMEOUT = 2  # seconds, both header and body
 SLOWLORIS = 200
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedIdp]:
     directory = tmp_path_factory.mktemp("slow")
     with served_idp(
         directory,
         IDP_HEADER_READ_TIMEOUT=str(TIMEOUT),
         IDP_BODY_READ_TIMEOUT=str(TIMEOUT),
         IDP_MAX_HEADER_BYTES="16384",
-    ) as served:
-        parts = urlsplit(served.base_url)
-        yield str(parts.hostname), int(parts.port or 0)
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(served: ServedIdp) -> tuple[str, int]:
+    parts = urlsplit(served.base_url)
+    return str(parts.hostname), int(parts.port or 0)
 
 
 def connect(address: tuple[str, int], first: bytes) -> socket.socket:
@@ -110,6 +115,27 @@ def test_headers_beyond_the_bound_are_431__rfc6585_s5(server):
         assert answer_of(sock).startswith(b"HTTP/1.1 431")
     finally:
         sock.close()
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /healthz?q=" + b"s" * 60000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /token HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\n\r\na=b&c",
+    ],
+    ids=["long request line", "headers and body in one piece"],
+)
+def test_a_whole_oversized_request_in_one_piece_is_431_without_a_server_error(
+    served, server, request_bytes
+):
+    sock = connect(server, request_bytes)
+    try:
+        assert answer_of(sock).startswith(b"HTTP/1.1 431")
+    finally:
+        sock.close()
+    time.sleep(0.2)
+    assert "Traceback" not in served.stderr_path.read_text(), served.logs()
 
 
 def test_headers_sent_in_many_pieces_beyond_the_bound_are_431__rfc6585_s5(server):
