@@ -342,7 +342,7 @@ def sessions_revoke(
             message = f"ended session {sid}"
         else:
             count = end_all_sessions(store, provider.revoker(store), str(all_of))
-            message = f"ended {count} sessions of {all_of}"
+            message = f"ended {_count(count, 'session', 'sessions')} of {all_of}"
     typer.echo(message)
 
 
@@ -493,7 +493,7 @@ def deliveries_list(
     rows = [_delivery_json(delivery) for delivery in deliveries]
     lines = [
         f"{r['id']}\t{r['state']}\t{r['kind']}\t{r['client_id']}\t{r['target']}\t"
-        f"attempts={r['attempts']}\t{r['last_error'] or ''}".rstrip()
+        f"attempts={r['attempts']}\t{_delivery_when(r)}\t{r['last_error'] or ''}".rstrip()
         for r in rows
     ]
     emit(rows, as_json, "\n".join(lines) or "no deliveries")
@@ -515,6 +515,14 @@ def _delivery_json(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+def _delivery_when(row: dict[str, Any]) -> str:
+    if row["delivered_at"] is not None:
+        return f"delivered {_when(row['delivered_at'])}"
+    if row["failed_at"] is not None:
+        return f"given up {_when(row['failed_at'])}"
+    return f"next attempt {_when(row['next_attempt_at'])}"
+
+
 @deliveries_app.command("retry")
 def deliveries_retry(
     delivery_id: Annotated[
@@ -523,8 +531,16 @@ def deliveries_retry(
 ) -> None:
     """Try failed (given-up) deliveries again, now."""
     with provider_store() as (provider, store):
+        if delivery_id:
+            failed = {d.id for d in store.list_deliveries(DeliveryState.FAILED, 100_000)}
+            if others := sorted(set(delivery_id) - failed):
+                raise CliError(f"not failed deliveries (unknown, pending or delivered): {others}")
         count = store.retry_deliveries(delivery_id or None, provider.clock.now())
-    typer.echo(f"{count} deliveries queued again")
+    typer.echo(f"{_count(count, 'delivery', 'deliveries')} queued again")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 @keys_app.command("list")

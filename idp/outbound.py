@@ -22,6 +22,11 @@ class OutboundRefusedError(Exception):
     """The request was not sent, or its answer not read: the message says why."""
 
 
+class ForbiddenTargetError(OutboundRefusedError):
+    """The URL itself is refused (not http(s), or a non-public address): sending again
+    cannot help until the operator changes it or the setting."""
+
+
 @dataclass(frozen=True)
 class Answer:
     status_code: int
@@ -47,7 +52,7 @@ class OutboundClient:
     def check_target(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise OutboundRefusedError(f"not an http(s) URL: {url!r}")
+            raise ForbiddenTargetError(f"not an http(s) URL: {url!r}")
         if self.allow_private:
             return
         try:
@@ -57,7 +62,7 @@ class OutboundClient:
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
             if not address.is_global:
-                raise OutboundRefusedError(
+                raise ForbiddenTargetError(
                     f"{parts.hostname!r} resolves to the non-public address {address} "
                     "(IDP_OUTBOUND_ALLOW_PRIVATE allows it)"
                 )

@@ -34,6 +34,14 @@ def new_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def new_identifier(nbytes: int = 16) -> str:
+    """A URL-safe random id that operators type (client ids, session ids): never
+    starting with "-", which a command line would take for an option."""
+    while (identifier := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return identifier
+
+
 def digest(value: str) -> str:
     """Hex SHA-256 of ``value``: how secrets are stored and looked up."""
     return hashlib.sha256(value.encode()).hexdigest()

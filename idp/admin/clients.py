@@ -24,7 +24,7 @@ from idp.revocation.events import Reason
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.revocation.revoker import Revoker
 from idp.scope import OFFLINE_ACCESS, Scope
-from idp.secret import Secret, digest, new_token
+from idp.secret import Secret, digest, new_identifier, new_token
 
 CONFIDENTIAL_ONLY_GRANTS = frozenset({GrantType.CLIENT_CREDENTIALS, GrantType.TOKEN_EXCHANGE})
 TOKEN_TTL_RANGE = (60, MAX_TOKEN_LIFETIME)
@@ -88,7 +88,7 @@ def register_client(
     if method in (AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST):
         secret = Secret(new_token())
     client = Client(
-        client_id=new_token(16),
+        client_id=new_identifier(),
         name=name,
         token_endpoint_auth_method=method,
         redirect_uris=redirect_uris,
@@ -237,9 +237,9 @@ def _frontchannel_logout_uri(uri: str | None, redirect_uris: Sequence[str]) -> s
 
 
 def _web_uri(uri: str, name: str) -> str:
-    check_redirect_uri_registration(uri, name)
     if urlsplit(uri).scheme not in ("https", "http"):
         raise InvalidClientMetadataError(f"{name} {uri!r} must be an http(s) URL")
+    check_redirect_uri_registration(uri, name)
     if len(uri) > MAX_URI_LENGTH:
         raise InvalidClientMetadataError(f"{name} must be at most {MAX_URI_LENGTH} characters")
     return uri

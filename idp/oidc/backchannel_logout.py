@@ -14,7 +14,7 @@ from idp.keys.jws import JwtSigner
 from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client
 from idp.oauth.storage import ClientStore
-from idp.outbound import OutboundClient, OutboundRefusedError
+from idp.outbound import ForbiddenTargetError, OutboundClient, OutboundRefusedError
 from idp.outbox.model import Delivery
 from idp.outbox.worker import DeliveryError, UndeliverableError
 from idp.revocation.revoker import EndedSession
@@ -99,6 +99,8 @@ class BackchannelLogoutSender:
         )
         try:
             answer = self.http.post_form(delivery.target, {"logout_token": token})
+        except ForbiddenTargetError as error:  # given up now; `idp deliveries retry` later
+            raise UndeliverableError(str(error)) from None
         except OutboundRefusedError as error:
             raise DeliveryError(str(error)) from None
         # §2.8: 200 OK; §2.8 also asks OPs to take 204 No Content as success.

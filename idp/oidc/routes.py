@@ -227,7 +227,9 @@ def _finish(
     frames: list[str] | None = None,
 ) -> Response:
     location = logout.return_location()
-    if location is not None and not frames:
+    # A declined logout is not sent back as if it had happened: the user is told, and
+    # may return by the link.
+    if location is not None and signed_out and not frames:
         return redirect_to(location, request.method)
     headers = {"Content-Security-Policy": policy_framing(frame_origins(frames))} if frames else {}
     return render_page(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from idp.authn.methods import AuthenticationMethod
 from idp.revocation.events import Reason
 from idp.revocation.revoker import Revoker
-from idp.secret import digest, new_token
+from idp.secret import digest, new_identifier, new_token
 from idp.sessions.storage import SessionStore
 
 # Write the sliding "last seen" time at most this often, not on every request...
@@ -76,7 +76,7 @@ def start_session(
     cookie_value = new_token()
     device = device or Device()
     session = SsoSession(
-        sid=new_token(16),
+        sid=new_identifier(),
         user_id=user_id,
         auth_time=now,
         amr=list(method.amr),

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from contextlib import closing
 
-from tests.cli.processes import run_idp
+from tests.cli.processes import error_line, run_idp
 
 
 def add_delivery(cli_dir, *, failed: bool) -> None:
@@ -43,12 +43,18 @@ def test_list_shows_state_attempts_and_last_error_and_retry_queues_them_again(cl
     assert failed["target"] == "https://rp.example/logout"
     assert len(listed(env)) == 2
 
-    text = run_idp(env, "deliveries", "list")
-    assert "failed\tbackchannel_logout\tc1" in text.stdout
+    text = run_idp(env, "deliveries", "list").stdout
+    assert "failed\tbackchannel_logout\tc1" in text
+    assert "attempts=12\tgiven up 1970-01-01T00:50:00Z\tHTTP 500" in text
+    pending = next(d for d in listed(env, "--state", "pending") if d["id"] != failed["id"])
+
+    for not_failed in (str(pending["id"]), "999999"):
+        refused = run_idp(env, "deliveries", "retry", not_failed)
+        assert "not failed deliveries" in error_line(refused)
 
     result = run_idp(env, "deliveries", "retry", str(failed["id"]))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "1 deliveries queued again"
+    assert result.stdout.strip() == "1 delivery queued again"
     assert listed(env, "--state", "failed") == []
     again = next(d for d in listed(env, "--state", "pending") if d["id"] == failed["id"])
     assert again["attempts"] == 0

@@ -72,6 +72,8 @@ def test_sessions_are_listed_and_ended_one_or_all(tmp_path):
 
         ended = run_idp(env, "sessions", "revoke", "--all", user.username)
         assert ended.stdout.strip() == f"ended 2 sessions of {user.username}"
+        again = run_idp(env, "sessions", "revoke", "--all", user.username)
+        assert again.stdout.strip() == f"ended 0 sessions of {user.username}"
         assert listed(env, user.username) == []
         receiver.wait_for_posts(3)
         assert not is_active(idp, app, tokens[2]["access_token"])

@@ -14,10 +14,11 @@ from idp.admin.users import set_password
 from idp.authn.passwords import hash_password
 from idp.oidc.backchannel_logout import LOGOUT_EVENT
 from idp.outbox.model import DeliveryState
+from tests.support.databases import database_url
 from tests.support.flows import Browser, create_user
 from tests.support.logout_receiver import Behaviour, LogoutReceiver, logout_receiver
 from tests.support.relying_party import App, web_app
-from tests.support.server import RunningIdp
+from tests.support.server import RunningIdp, running_idp
 from tests.support.sign_in import sign_in
 
 
@@ -151,6 +152,20 @@ def test_a_bad_answer_is_a_failed_attempt(idp, receiver, behaviour, error):
     failed = wait_for_state(idp, app.client_id, lambda d: d.attempts == 1)
     assert error in (failed.last_error or "")
     assert len(receiver.posts) == 1, "redirects are not followed"
+
+
+def test_a_private_target_is_refused_and_given_up_unless_allowed(tmp_path, receiver):
+    """IDP_OUTBOUND_ALLOW_PRIVATE off (the default): a loopback back-channel URI is never
+    sent to (SSRF), and the delivery is given up at once, with the reason."""
+    with database_url("sqlite", tmp_path) as url, running_idp(url, tmp_path) as guarded:
+        app = backchannel_app(guarded, receiver)
+        with Browser(guarded) as browser:
+            log_out(browser, sign_in(guarded, app, browser=browser)["id_token"])
+        given_up = wait_for_state(guarded, app.client_id, lambda d: d.failed_at is not None)
+    assert given_up.attempts == 1
+    assert "non-public address 127.0.0.1" in (given_up.last_error or "")
+    assert "IDP_OUTBOUND_ALLOW_PRIVATE" in (given_up.last_error or "")
+    assert receiver.posts == []
 
 
 def test_a_hanging_receiver_does_not_hold_up_the_others(idp):

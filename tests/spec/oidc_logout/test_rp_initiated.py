@@ -127,14 +127,26 @@ def test_without_a_hint_the_user_confirms_with_a_protected_form(idp, app, signed
     assert not has_sso_session(browser, app)
 
 
-def test_staying_signed_in_changes_nothing(idp, app, signed_in):
+@pytest.mark.parametrize("decision", ["stay", "", "maybe"])
+def test_staying_signed_in_changes_nothing_and_is_not_reported_as_a_logout(
+    idp, app, signed_in, decision
+):
     browser, _tokens = signed_in
-    page = end_session(browser)
+    page = end_session(browser, client_id=app.client_id, post_logout_redirect_uri=RETURN_TO)
     stayed = browser.http.post(
-        "/logout/confirm", data={"csrf_token": csrf_token(page.text), "decision": "stay"}
+        "/logout/confirm",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "decision": decision,
+            "client_id": app.client_id,
+            "post_logout_redirect_uri": RETURN_TO,
+        },
     )
     assert stayed.status_code == 200
+    assert "location" not in stayed.headers
     assert "still signed in" in stayed.text
+    assert f'href="{RETURN_TO}"' in stayed.text  # the user may go back by the link
+    assert "logout.js" not in stayed.text
     assert has_sso_session(browser, app)
 
 
