@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Lifespan
 
 from idp import __version__
+from idp.account.routes import router as account_router
 from idp.clock import Clock
 from idp.config import Settings
 from idp.demo.routes import router as demo_router
@@ -128,6 +129,7 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(interaction_router)
     app.include_router(device_router)
     app.include_router(logout_router)
+    app.include_router(account_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness")

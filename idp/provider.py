@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
+from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
@@ -186,6 +187,7 @@ class Provider:
                         clients, settings.issuer, settings.authorization_code_ttl
                     ),
                     InteractionKind.DEVICE_APPROVAL: DeviceApprovals(clients),
+                    InteractionKind.ACCOUNT: AccountSignIns(),
                 }
             ),
             interaction_seal=InteractionSeal(

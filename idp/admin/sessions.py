@@ -27,10 +27,13 @@ class SessionView:
 
 
 def list_sessions(directory: SessionDirectory, username: str) -> list[SessionView]:
-    user = load_user(directory, username)
+    return list_user_sessions(directory, load_user(directory, username).id)
+
+
+def list_user_sessions(directory: SessionDirectory, user_id: str) -> list[SessionView]:
     return [
         SessionView(session, tuple(directory.session_parties(session.sid)))
-        for session in directory.list_user_sessions(user.id)
+        for session in directory.list_user_sessions(user_id)
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.responses import HTMLResponse
@@ -12,6 +13,9 @@ _templates = Environment(
     loader=PackageLoader("idp", "web/templates"),
     autoescape=select_autoescape(default=True),
     auto_reload=False,
+)
+_templates.filters["datetime"] = lambda epoch: datetime.fromtimestamp(epoch, UTC).strftime(
+    "%Y-%m-%d %H:%M UTC"
 )
 
 

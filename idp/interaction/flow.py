@@ -53,6 +53,6 @@ def advance(
     if prompt is not None or session is None:
         return Ask(prompt or Prompt.LOGIN, party)
     completion = handler.complete(stores, interaction, session, now)
-    # The party now holds (or will redeem) something of this session: tell it at logout.
-    stores.add_session_party(session.sid, party.id, now)
+    if party.joins_session:  # it now holds something of this session: tell it at logout
+        stores.add_session_party(session.sid, party.id, now)
     return completion

@@ -16,6 +16,7 @@ class InteractionKind(StrEnum):
 
     AUTHORIZATION = "authorization"  # an OAuth 2.0 / OpenID Connect authorization request
     DEVICE_APPROVAL = "device_approval"  # a device awaiting approval (RFC 8628 §3.3)
+    ACCOUNT = "account"  # the user's own account pages
 
 
 class Prompt(StrEnum):

@@ -23,6 +23,8 @@ class Party:
     id: str
     name: str
     first_party: bool = False
+    # Holds something of the session once answered (a client), so is told at logout.
+    joins_session: bool = True
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,4 @@ class Reason(StrEnum):
     SESSION_LIMIT = "session_limit"
     LOGOUT = "logout"
     ADMINISTRATOR = "revoked_by_administrator"
+    USER = "ended_by_user"

@@ -45,6 +45,8 @@ PAGES = [
     "/interaction/{sealed}/consent",
     "/logout",
     "/logout/confirm",
+    "/account/sessions",
+    "/account/sessions/end",
 ]
 OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES]
 # A request can match the document and still be wrong for the server's state (a code

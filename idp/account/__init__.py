@@ -1,0 +1,1 @@
+"""The user's own account pages: the SSO sessions they hold, and ending them."""
