@@ -39,6 +39,7 @@ from idp.oauth.clients import InvalidClientMetadataError
 from idp.oauth.uris import is_loopback_host
 from idp.outbox.model import Delivery, DeliveryState
 from idp.provider import Provider
+from idp.revocation.events import OPERATOR
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.store.database import check_driver, display_url
 from idp.store.migrate import DanglingForeignKeysError, current_revision, upgrade
@@ -275,7 +276,7 @@ def users_set_password(
     """Set a user's password, ending their sessions and tokens (ASVS 5 §7.4)."""
     password_hash = _new_password_hash(password_stdin)
     with provider_store() as (provider, store):
-        set_password(store, provider.revoker(store), username, password_hash)
+        set_password(store, provider.revoker(store, OPERATOR), username, password_hash)
     typer.echo(f"password set for {username}")
 
 
@@ -283,7 +284,7 @@ def users_set_password(
 def users_disable(username: str) -> None:
     """Disable a user: they can no longer log in, and what they hold has ended."""
     with provider_store() as (provider, store):
-        changed = disable_user(store, provider.revoker(store), username)
+        changed = disable_user(store, provider.revoker(store, OPERATOR), username)
     typer.echo(f"disabled {username}" if changed else f"{username} was disabled already")
 
 
@@ -338,10 +339,10 @@ def sessions_revoke(
         raise typer.BadParameter("name a session id, or --all USERNAME")
     with provider_store() as (provider, store):
         if sid is not None:
-            end_session(store, provider.revoker(store), sid)
+            end_session(store, provider.revoker(store, OPERATOR), sid)
             message = f"ended session {sid}"
         else:
-            count = end_all_sessions(store, provider.revoker(store), str(all_of))
+            count = end_all_sessions(store, provider.revoker(store, OPERATOR), str(all_of))
             message = f"ended {_count(count, 'session', 'sessions')} of {all_of}"
     typer.echo(message)
 
@@ -475,7 +476,7 @@ def clients_show(client_id: str, as_json: JsonOption = False) -> None:
 def clients_delete(client_id: str) -> None:
     """Delete a client and everything issued to it."""
     with provider_store() as (provider, store):
-        delete_client(store, provider.revoker(store), client_id)
+        delete_client(store, provider.revoker(store, OPERATOR), client_id)
     typer.echo(f"deleted {client_id}")
 
 

@@ -51,6 +51,7 @@ from idp.revocation.bus import (
     revocation_message,
 )
 from idp.revocation.cache import RevocationCache
+from idp.revocation.events import SYSTEM
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
 from idp.revocation.revoker import Revoker, SessionEndListener
 from idp.revocation.storage import RevocationStore
@@ -238,13 +239,14 @@ class Provider:
             session_listeners=self.session_listeners,
         )
 
-    def revoker(self, stores: RevocationStore) -> Revoker:
+    def revoker(self, stores: RevocationStore, actor: str = SYSTEM) -> Revoker:
         return Revoker(
             stores,
             self.revocations,
             self.clock.now(),
             self.settings.clock_leeway,
             self.session_listeners,
+            actor,
         )
 
     @staticmethod

@@ -14,7 +14,7 @@ from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
 from idp.http.session_cookie import clear_session_cookie, current_session
 from idp.provider import Provider
-from idp.revocation.events import Reason
+from idp.revocation.events import Reason, user_actor
 from idp.sessions.sso import SsoSession
 
 router = APIRouter(prefix="/account", tags=["End-user pages"], dependencies=[Depends(html_surface)])
@@ -65,7 +65,7 @@ def end_sessions(request: Request, provider: ProviderDep, form: FormDep) -> Resp
         if session is None:
             raise InvalidRequestError("you are not signed in", redirectable=False)
         ended = _sids_to_end(store, session, form)
-        revoker = provider.revoker(store)
+        revoker = provider.revoker(store, user_actor(session.user_id))
         for sid in ended:
             revoker.revoke_session(sid, reason=Reason.USER, subject=session.user_id)
     response = redirect_to(SESSIONS_PAGE, request.method)

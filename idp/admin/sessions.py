@@ -23,7 +23,7 @@ class SessionDirectory(UserDirectory, SessionParties, Protocol):
 @dataclass(frozen=True)
 class SessionView:
     session: SsoSession
-    parties: tuple[str, ...]  # client ids, in the order they joined
+    parties: tuple[str, ...]  # client ids, by when they joined (to the second)
 
 
 def list_sessions(directory: SessionDirectory, username: str) -> list[SessionView]:

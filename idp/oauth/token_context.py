@@ -20,6 +20,7 @@ from idp.oauth.storage import (
 )
 from idp.oauth.tokens import AccessToken, Grant, TokenIssuer
 from idp.revocation.cache import RevocationCache
+from idp.revocation.events import SYSTEM
 from idp.revocation.revoker import Revoker, SessionEndListener
 from idp.revocation.storage import RevocationStore
 from idp.sealing import Sealer
@@ -69,5 +70,7 @@ class TokenContext:
     response_extensions: Sequence[TokenResponseExtension] = ()
     session_listeners: Sequence[SessionEndListener] = ()
 
-    def revoker(self) -> Revoker:
-        return Revoker(self.stores, self.revocations, self.now, self.leeway, self.session_listeners)
+    def revoker(self, actor: str = SYSTEM) -> Revoker:
+        return Revoker(
+            self.stores, self.revocations, self.now, self.leeway, self.session_listeners, actor
+        )

@@ -16,7 +16,7 @@ from idp.oauth.clients import Client
 from idp.oauth.parameters import require
 from idp.oauth.token_context import TokenContext
 from idp.oauth.tokens import ACCESS_TOKEN_TYPE
-from idp.revocation.events import Reason
+from idp.revocation.events import Reason, client_actor
 from idp.secret import digest
 
 
@@ -29,7 +29,7 @@ def revoke_token(params: Mapping[str, str], client: Client, ctx: TokenContext) -
     if stored is None:
         return
     check_issued_to(client, stored.client_id)
-    ctx.revoker().revoke_refresh_family(
+    ctx.revoker(client_actor(client.client_id)).revoke_refresh_family(
         stored.family_id,
         reason=Reason.TOKEN_REVOCATION,
         subject=stored.user_id,
@@ -43,7 +43,7 @@ def revoke_presented_access_token(token: str, client: Client, ctx: TokenContext)
     except TokenVerificationError:
         return
     check_issued_to(client, str(claims.get("client_id")))
-    ctx.revoker().revoke_access_token(
+    ctx.revoker(client_actor(client.client_id)).revoke_access_token(
         str(claims["jti"]),
         int(claims["exp"]),
         reason=Reason.TOKEN_REVOCATION,

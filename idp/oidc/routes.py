@@ -25,7 +25,7 @@ from idp.oidc.logout import (
 )
 from idp.oidc.userinfo import userinfo_claims
 from idp.provider import Provider
-from idp.revocation.events import Reason
+from idp.revocation.events import Reason, user_actor
 from idp.store.repository import SqlStore
 
 router = APIRouter(tags=["OpenID Connect"])
@@ -199,7 +199,7 @@ def _log_out(request: Request, provider: Provider, logout: LogoutRequest) -> Res
                 issuer=provider.settings.issuer,
                 sid=session.sid,
             )
-            provider.revoker(store).revoke_session(
+            provider.revoker(store, user_actor(session.user_id)).revoke_session(
                 session.sid, reason=Reason.LOGOUT, subject=session.user_id
             )
     response = _finish(request, provider, logout, signed_out=True, frames=frames)

@@ -18,6 +18,18 @@ class SecurityEventType(StrEnum):
     TOKEN_REVOKED = OAUTH + "token-revoked"  # OpenID OAuth Event Types 1.0 (draft)
 
 
+SYSTEM = "system"  # the actor of what Tessera takes back by itself (reuse, session cap)
+OPERATOR = "operator"  # the actor of the idp command line
+
+
+def user_actor(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def client_actor(client_id: str) -> str:
+    return f"client:{client_id}"
+
+
 class Reason(StrEnum):
     """Why something was taken back; kept with the record and the event."""
 

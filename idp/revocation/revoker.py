@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from idp.revocation.cache import RevocationCache
-from idp.revocation.events import Reason, SecurityEventType
+from idp.revocation.events import SYSTEM, Reason, SecurityEventType
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationKind, RevocationRecord
 from idp.revocation.storage import RevocationStore
 
@@ -41,6 +41,9 @@ class Revoker:
     # Tokens are accepted until exp plus the clock leeway, so records cover them as long.
     leeway: int = 0
     session_listeners: Sequence[SessionEndListener] = ()
+    # Who takes it back, kept with each record and event: SYSTEM, OPERATOR, user_actor(),
+    # client_actor() (idp.revocation.events).
+    actor: str = SYSTEM
 
     def revoke_access_token(
         self, jti: str, expires_at: int, *, reason: Reason, subject: str, client_id: str
@@ -116,7 +119,7 @@ class Revoker:
         longest any token issued until now can live."""
         expiry = last_expiry if last_expiry is not None else self.now + MAX_TOKEN_LIFETIME
         record = RevocationRecord(kind, value, self.now, expiry + self.leeway)
-        self.store.add_revocation(record, reason=reason)
+        self.store.add_revocation(record, reason=reason, actor=self.actor)
         # Honoured here once durable, announced to the other nodes, which read it from
         # the database too (the source of truth) if the announcement is lost.
         self.store.after_commit(lambda: self.cache.record_committed(record))
@@ -137,5 +140,5 @@ class Revoker:
             now=self.now,
             client_id=client_id,
             sid=sid,
-            detail={"reason": reason.value, **(detail or {})},
+            detail={"reason": reason.value, "actor": self.actor, **(detail or {})},
         )

@@ -10,7 +10,7 @@ from idp.revocation.records import RevocationRecord
 
 
 class RevocationLog(Protocol):
-    def add_revocation(self, record: RevocationRecord, *, reason: str) -> None: ...
+    def add_revocation(self, record: RevocationRecord, *, reason: str, actor: str) -> None: ...
 
     def revocations_after(self, position: int, now: int) -> tuple[list[RevocationRecord], int]:
         """Live records not yet seen by a reader at ``position``, and the position to

@@ -32,5 +32,5 @@ class SessionParties(Protocol):
     def add_session_party(self, sid: str, client_id: str, now: int) -> None: ...
 
     def session_parties(self, sid: str) -> list[str]:
-        """In the order they joined."""
+        """By when they joined (to the second), then by id."""
         ...

@@ -179,6 +179,8 @@ class RevocationRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(255))
     reason: Mapped[str] = mapped_column(String(64))
+    # Who: "system", "operator", "user:<id>" or "client:<id>" (idp.revocation.events).
+    actor: Mapped[str] = mapped_column(String(80), server_default="")
     revoked_at: Mapped[int]
     prune_after: Mapped[int]
     # PostgreSQL: the inserting transaction (pg_current_xact_id), for readers that

@@ -55,11 +55,12 @@ class RevocationQueries:
     def after_commit(self, action: Callable[[], None]) -> None:
         self.session.info.setdefault(AFTER_COMMIT, []).append(action)
 
-    def add_revocation(self, record: RevocationRecord, *, reason: str) -> None:
+    def add_revocation(self, record: RevocationRecord, *, reason: str, actor: str) -> None:
         row = RevocationRow(
             kind=record.kind.value,
             value=record.value,
             reason=reason,
+            actor=actor,
             revoked_at=record.revoked_at,
             prune_after=record.prune_after,
         )

@@ -1,5 +1,5 @@
 """logout: client logout metadata, the clients that took part in each session and where
-it was started, the outbox
+it was started, the outbox, who made each revocation
 
 Revision ID: 0004
 Revises: 0003
@@ -42,6 +42,8 @@ def upgrade() -> None:
                 nullable=False,
             )
         )
+    with op.batch_alter_table("revocations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("actor", sa.String(80), server_default="", nullable=False))
     with op.batch_alter_table("sso_sessions", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("user_agent", sa.String(255), server_default="", nullable=False)
@@ -95,6 +97,8 @@ def downgrade() -> None:
     with op.batch_alter_table("sso_sessions", schema=None) as batch_op:
         batch_op.drop_column("address")
         batch_op.drop_column("user_agent")
+    with op.batch_alter_table("revocations", schema=None) as batch_op:
+        batch_op.drop_column("actor")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_column("frontchannel_logout_session_required")
         batch_op.drop_column("frontchannel_logout_uri")

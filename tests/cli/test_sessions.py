@@ -8,6 +8,7 @@ import json
 
 import jwt
 
+from tests.cli.conftest import query
 from tests.cli.processes import error_line, idp_env, run_idp, served_idp
 from tests.support.flows import Browser, create_user
 from tests.support.logout_receiver import logout_receiver
@@ -48,7 +49,7 @@ def test_sessions_are_listed_and_ended_one_or_all(tmp_path):
             "Chromium/142.0",
             "curl/8.1",
         ]
-        assert sessions[0]["clients"] == [app.client_id, other.client_id]
+        assert sorted(sessions[0]["clients"]) == sorted([app.client_id, other.client_id])
         assert sessions[1]["clients"] == [app.client_id]
         assert {s["address"] for s in sessions} == {"127.0.0.1"}
         assert all(s["created_at"] <= s["last_seen_at"] < s["expires_at"] for s in sessions)
@@ -69,6 +70,9 @@ def test_sessions_are_listed_and_ended_one_or_all(tmp_path):
         assert [s["sid"] for s in listed(env, user.username)] == [s["sid"] for s in sessions[1:]]
         assert not is_active(idp, app, tokens[0]["access_token"])
         assert is_active(idp, app, tokens[1]["access_token"])
+        assert query(
+            tmp_path, "SELECT reason, actor FROM revocations WHERE value = ?", first_sid
+        ) == [("revoked_by_administrator", "operator")]
 
         ended = run_idp(env, "sessions", "revoke", "--all", user.username)
         assert ended.stdout.strip() == f"ended 2 sessions of {user.username}"
