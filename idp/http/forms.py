@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from idp.errors import InvalidRequestError, RequestTooLargeError
 from idp.oauth.parameters import single_valued
@@ -42,11 +43,16 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise RequestTooLargeError(f"request body exceeds {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestTooLargeError(f"request body exceeds {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestTooLargeError(f"request body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Gone before the whole body came (a slow body answered 408): nobody reads the
+        # answer, and it is no server error.
+        raise InvalidRequestError("the client went away before sending the body") from None
     return b"".join(chunks)
 
 

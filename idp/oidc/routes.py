@@ -191,20 +191,13 @@ def _log_out(request: Request, provider: Provider, logout: LogoutRequest) -> Res
     with provider.store() as store:
         session = current_session(request, provider, store)
         if session is not None:
-            parties = [
-                provider.clients.load_client(id) for id in store.session_parties(session.sid)
-            ]
-            frames = frontchannel_logout_uris(
-                [client for client in parties if client is not None],
-                issuer=provider.settings.issuer,
-                sid=session.sid,
-            )
+            frames = _frontchannel_frames(provider, store, session.sid)
             provider.revoker(store, user_actor(session.user_id)).revoke_session(
                 session.sid, reason=Reason.LOGOUT, subject=session.user_id
             )
     response = _finish(request, provider, logout, signed_out=True, frames=frames)
     clear_session_cookie(response, provider)
-    # Clear-Site-Data §3.1: the browser drops this origin's cookies too.
+    # Clear-Site-Data §3.1: the browser drops the cookies of the IdP's registrable domain.
     response.headers["Clear-Site-Data"] = '"cookies"'
     return response
 

@@ -85,6 +85,7 @@ SERVER_GENERATED = {
     "revocations.kind": "RevocationKind",
     "revocations.value": "a jti, sid, user id or client id of ours",
     "revocations.reason": "Reason",
+    "revocations.actor": "system, operator, user:<uuid4> or client:<client id>",
     "security_events.event_type": "SecurityEventType",
     "security_events.subject": "a user id or client id of ours",
     "security_events.sid": "session id",
