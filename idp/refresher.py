@@ -17,8 +17,10 @@ log = logging.getLogger("idp.refresher")
 class Job:
     name: str
     run: Callable[[], None]
-    interval: float | Callable[[], float]  # s; a callable is asked each time
-    due_at: float = 0.0
+    # s; a callable is asked at every tick, so a shorter interval (the event bus lost)
+    # takes effect at once
+    interval: float | Callable[[], float]
+    ran_at: float = float("-inf")
     failing: bool = False
 
     @property
@@ -26,9 +28,9 @@ class Job:
         return self.interval() if callable(self.interval) else self.interval
 
     def run_if_due(self, now: float) -> None:
-        if now < self.due_at:
+        if now < self.ran_at + self.current_interval:
             return
-        self.due_at = now + self.current_interval
+        self.ran_at = now
         try:
             self.run()
         except Exception as error:
@@ -52,7 +54,7 @@ class CacheRefresher:
         """Every job now, in this thread; errors propagate (used at start-up)."""
         for job in self.jobs:
             job.run()
-            job.due_at = time.monotonic() + job.current_interval
+            job.ran_at = time.monotonic()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="idp-cache-refresher", daemon=True)

@@ -54,5 +54,5 @@ def advance(
         return Ask(prompt or Prompt.LOGIN, party)
     completion = handler.complete(stores, interaction, session, now)
     if party.joins_session:  # it now holds something of this session: tell it at logout
-        stores.add_session_party(session.sid, party.id, now)
+        stores.add_session_party(session.sid, party.id, session.user_id, now)
     return completion

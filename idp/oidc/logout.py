@@ -34,12 +34,14 @@ LOGOUT_PARAMETERS = (
 class LogoutRequest:
     client: Client | None
     hint_subject: str | None  # sub of a valid id_token_hint
+    hint_sid: str | None  # and its sid
     post_logout_redirect_uri: str | None
     state: str | None
 
-    def trusted_for(self, user_id: str) -> bool:
-        """Whether the request proves it comes from an application of this user."""
-        return self.hint_subject is not None and self.hint_subject == user_id
+    def trusted_for(self, user_id: str, sid: str) -> bool:
+        """Whether the request proves it comes from an application of this session: an
+        ID token issued in it, not merely one of the user's (an old one may have leaked)."""
+        return self.hint_subject == user_id and self.hint_sid == sid
 
     def return_location(self) -> str | None:
         """§3: the registered URI, with ``state`` when the client sent one."""
@@ -79,6 +81,7 @@ def read_logout_request(
     return LogoutRequest(
         client=client,
         hint_subject=str(hint["sub"]) if hint else None,
+        hint_sid=hint["sid"] if hint and isinstance(hint.get("sid"), str) else None,
         post_logout_redirect_uri=uri,
         state=params.get("state") if uri is not None else None,
     )

@@ -169,7 +169,7 @@ def _end_session(request: Request, provider: Provider, params: dict[str, str]) -
         session = current_session(request, provider, store)
     if session is None:  # nothing to end, so nothing a forged request could do
         return _finish(request, provider, logout, signed_out=True)
-    if logout.trusted_for(session.user_id):
+    if logout.trusted_for(session.user_id, session.sid):
         return _log_out(request, provider, logout)
     return form_protection(provider).render_form_page(
         request,

@@ -25,6 +25,7 @@ log = logging.getLogger("idp.bus")
 CHANNEL_PREFIX = "tessera:changes:"  # + the issuer: deployments sharing a Redis stay apart
 TIMEOUT = 2.0  # s, on every Redis call
 MAX_BACKOFF = 10.0  # s between reconnection attempts
+HEALTH_CHECK = 5  # s
 
 Handler = Callable[[dict[str, Any]], None]
 
@@ -94,7 +95,12 @@ class RedisBus:
         import redis  # the optional extra tessera-idp[redis]
 
         self._redis = redis.Redis.from_url(
-            self.url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT
+            self.url,
+            socket_timeout=TIMEOUT,
+            socket_connect_timeout=TIMEOUT,
+            # A PING when the subscription has been quiet this long: a half-open
+            # connection is found out, and the node polls the database again.
+            health_check_interval=HEALTH_CHECK,
         )
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._channel = CHANNEL_PREFIX + self.issuer

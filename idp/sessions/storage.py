@@ -29,7 +29,10 @@ class SessionStore(Protocol):
 class SessionParties(Protocol):
     """The parties (clients) a session answered, to be told when it ends."""
 
-    def add_session_party(self, sid: str, client_id: str, now: int) -> None: ...
+    def add_session_party(self, sid: str, client_id: str, user_id: str, now: int) -> None:
+        """Under the user's lock (the one a revocation takes), so that a logout either
+        sees the party or ends the session first; then nothing is added."""
+        ...
 
     def session_parties(self, sid: str) -> list[str]:
         """By when they joined (to the second), then by id."""

@@ -40,7 +40,9 @@ def drop_after_commit_actions(session: Session) -> None:
     session.info.pop(AFTER_COMMIT, None)
 
 
-class RevocationQueries:
+class SubjectLocks:
+    """The per-user lock that revocations, refreshes and session parties share."""
+
     session: Session
 
     @property
@@ -51,6 +53,10 @@ class RevocationQueries:
         # On SQLite the write lock taken at BEGIN IMMEDIATE already serialises writers.
         if self._on_postgresql:
             self.session.execute(SUBJECT_LOCK, {"subject": subject})
+
+
+class RevocationQueries(SubjectLocks):
+    session: Session
 
     def after_commit(self, action: Callable[[], None]) -> None:
         self.session.info.setdefault(AFTER_COMMIT, []).append(action)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from idp.sessions.sso import SsoSession
 from idp.store.database import insert_ignoring_conflicts
 from idp.store.models import SessionPartyRow, SsoSessionRow
+from idp.store.revocations import SubjectLocks
 
 
 def _to_session(row: SsoSessionRow) -> SsoSession:
@@ -27,7 +29,7 @@ def _to_session(row: SsoSessionRow) -> SsoSession:
     )
 
 
-class SessionQueries:
+class SessionQueries(SubjectLocks):
     session: Session
 
     def create_session(self, id_digest: str, session: SsoSession) -> None:
@@ -80,9 +82,14 @@ class SessionQueries:
     def end_sessions_by_sid(self, sid: str) -> None:
         self.session.execute(delete(SsoSessionRow).where(SsoSessionRow.sid == sid))
 
-    def add_session_party(self, sid: str, client_id: str, now: int) -> None:
+    def add_session_party(self, sid: str, client_id: str, user_id: str, now: int) -> None:
+        self.lock_subject(user_id)
         statement = insert_ignoring_conflicts(self.session, SessionPartyRow)
-        self.session.execute(statement.values(sid=sid, client_id=client_id, joined_at=now))
+        try:
+            with self.session.begin_nested():
+                self.session.execute(statement.values(sid=sid, client_id=client_id, joined_at=now))
+        except IntegrityError:
+            pass  # the session ended meanwhile: its tokens are taken back by its sid anyway
 
     def session_parties(self, sid: str) -> list[str]:
         return list(

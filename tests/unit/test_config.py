@@ -59,3 +59,9 @@ def test_settings_itself_refuses_too():
     # The floor is a rule of the settings, whatever builds them.
     with pytest.raises(ValueError, match="key_publish_delay"):
         Settings(key_cache_ttl=30, key_publish_delay=0)
+
+
+def test_the_bus_poll_interval_must_stay_below_the_staleness_bound():
+    with pytest.raises(ConfigError, match="IDP_BUS_POLL_INTERVAL"):
+        load_settings(bus_poll_interval=60, cache_max_staleness=60)
+    assert load_settings(bus_poll_interval=59, cache_max_staleness=60).bus_poll_interval == 59

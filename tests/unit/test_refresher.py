@@ -159,3 +159,15 @@ def test_a_failing_job_does_not_stop_the_thread_or_the_other_jobs():
 
 def test_stop_without_start_is_harmless():
     CacheRefresher(jobs=[], tick=1.0).stop()
+
+
+def test_a_shorter_interval_takes_effect_at_once():
+    """The event bus lost: the node polls often again without waiting out the long wait."""
+    runs, interval = [], [30.0]
+    job = Job("revocations", lambda: runs.append(1), lambda: interval[0])
+    job.run_if_due(100.0)
+    job.run_if_due(101.5)
+    assert len(runs) == 1
+    interval[0] = 1.0
+    job.run_if_due(101.5)
+    assert len(runs) == 2

@@ -159,6 +159,17 @@ def test_a_hint_for_another_user_is_confirmed_first(idp, app, signed_in):
     assert has_sso_session(browser, app)
 
 
+def test_a_hint_from_an_earlier_session_of_the_user_is_confirmed_first(idp, app):
+    user = create_user(idp)
+    with Browser(idp) as earlier:
+        old = sign_in(idp, app, user, browser=earlier)
+    with Browser(idp) as browser:
+        sign_in(idp, app, user, browser=browser)
+        page = end_session(browser, id_token_hint=old["id_token"])
+        assert "Sign out?" in page.text
+        assert has_sso_session(browser, app)
+
+
 def test_with_no_session_the_browser_returns_at_once(idp, app):
     with Browser(idp) as browser:
         response = end_session(
