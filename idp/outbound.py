@@ -6,6 +6,7 @@ its own network (OWASP SSRF Prevention Cheat Sheet)."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Mapping
@@ -15,7 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 
 MAX_RESPONSE_BYTES = 64 * 1024
-TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+TIMEOUT = httpx.Timeout(5.0, connect=3.0)  # each connect, write and read
+TOTAL_TIMEOUT = 10.0  # the whole exchange: a receiver that drips its answer is cut off
 
 
 class OutboundRefusedError(Exception):
@@ -33,21 +35,33 @@ class Answer:
     body: bytes
 
 
+@dataclass(frozen=True)
 class OutboundClient:
-    def __init__(
-        self, *, allow_private: bool = False, max_response_bytes: int = MAX_RESPONSE_BYTES
-    ) -> None:
-        self.allow_private = allow_private
-        self.max_response_bytes = max_response_bytes
-        self._http = httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+    """Blocking, for worker threads; each call runs on an event loop of its own, which
+    is what bounds the whole exchange (httpx's timeouts bound each step)."""
+
+    allow_private: bool = False
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    total_timeout: float = TOTAL_TIMEOUT
 
     def post_form(self, url: str, form: Mapping[str, str]) -> Answer:
         self.check_target(url)
         try:
-            with self._http.stream("POST", url, data=dict(form)) as response:
-                return Answer(response.status_code, self._read_capped(response))
+            return asyncio.run(self._post_form(url, form))
+        except TimeoutError:
+            raise OutboundRefusedError(
+                f"no complete answer within {self.total_timeout:g} s"
+            ) from None
         except httpx.HTTPError as error:
             raise OutboundRefusedError(f"{type(error).__name__}: {error}") from None
+
+    async def _post_form(self, url: str, form: Mapping[str, str]) -> Answer:
+        async with (
+            asyncio.timeout(self.total_timeout),
+            httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as http,
+            http.stream("POST", url, data=dict(form)) as response,
+        ):
+            return Answer(response.status_code, await self._read_capped(response))
 
     def check_target(self, url: str) -> None:
         parts = urlsplit(url)
@@ -67,15 +81,12 @@ class OutboundClient:
                     "(IDP_OUTBOUND_ALLOW_PRIVATE allows it)"
                 )
 
-    def _read_capped(self, response: httpx.Response) -> bytes:
+    async def _read_capped(self, response: httpx.Response) -> bytes:
         body = bytearray()
-        for chunk in response.iter_bytes():
+        async for chunk in response.aiter_bytes():
             body += chunk
             if len(body) > self.max_response_bytes:
                 raise OutboundRefusedError(
                     f"answer larger than {self.max_response_bytes} bytes; not read further"
                 )
         return bytes(body)
-
-    def close(self) -> None:
-        self._http.close()

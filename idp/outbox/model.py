@@ -14,7 +14,7 @@ FIRST_RETRY = 5  # seconds
 MAX_RETRY = 3600
 # A claimed delivery that its node did not settle (it crashed mid-send) is free again
 # after this long, for any node: at least once, never lost. Longer than any send takes
-# (idp.outbound's timeouts).
+# (idp.outbound.TOTAL_TIMEOUT); a node whose lease ran out cannot settle it any more.
 LEASE = 60
 
 
@@ -33,7 +33,7 @@ class Delivery:
     payload: dict[str, Any]
     created_at: int
     attempts: int
-    next_attempt_at: int
+    next_attempt_at: int  # while claimed: when the claim runs out
     last_error: str | None
     delivered_at: int | None
     failed_at: int | None

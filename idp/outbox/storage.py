@@ -23,13 +23,14 @@ class DeliveryStore(Outbox, Protocol):
 
     def settle_delivery(
         self,
-        delivery_id: int,
+        delivery: Delivery,
         *,
         now: int,
         error: str | None,
         retry_at: int | None,
     ) -> None:
-        """Delivered (no error), to be retried at ``retry_at``, or given up (neither)."""
+        """Delivered (no error), to be retried at ``retry_at``, or given up (neither);
+        nothing if the claim ran out meanwhile (another node holds it now)."""
         ...
 
     def list_deliveries(self, state: DeliveryState | None, limit: int) -> list[Delivery]: ...

@@ -101,13 +101,13 @@ class DeliveryWorker:
     ) -> None:
         now = self.clock.now()
         if error is None:
-            store.settle_delivery(delivery.id, now=now, error=None, retry_at=None)
+            store.settle_delivery(delivery, now=now, error=None, retry_at=None)
             return
         attempts = delivery.attempts + 1
         gives_up = isinstance(error, UndeliverableError) or attempts >= MAX_ATTEMPTS
         retry_at = None if gives_up else now + retry_delay(attempts)
         message = str(error)[:MAX_ERROR_LENGTH] or type(error).__name__
-        store.settle_delivery(delivery.id, now=now, error=message, retry_at=retry_at)
+        store.settle_delivery(delivery, now=now, error=message, retry_at=retry_at)
         log.warning(
             "delivery %s to %s failed (attempt %d): %s%s",
             delivery.id,

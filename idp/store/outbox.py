@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -67,11 +68,11 @@ class OutboxQueries:
                 execution_options={"synchronize_session": False},
             )
             if affected_rows(result):
-                claimed.append(_to_delivery(row))
+                claimed.append(replace(_to_delivery(row), next_attempt_at=now + lease))
         return claimed
 
     def settle_delivery(
-        self, delivery_id: int, *, now: int, error: str | None, retry_at: int | None
+        self, delivery: Delivery, *, now: int, error: str | None, retry_at: int | None
     ) -> None:
         if error is None:
             values: dict[str, Any] = {"delivered_at": now, "last_error": None}
@@ -81,7 +82,11 @@ class OutboxQueries:
             values = {"failed_at": now, "last_error": error}
         self.session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.id == delivery_id)
+            .where(
+                DeliveryRow.id == delivery.id,
+                *PENDING,
+                DeliveryRow.next_attempt_at == delivery.next_attempt_at,  # still our claim
+            )
             .values(attempts=DeliveryRow.attempts + 1, **values),
             execution_options={"synchronize_session": False},
         )

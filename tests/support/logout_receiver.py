@@ -22,6 +22,7 @@ class Behaviour:
     location: str | None = None  # answer a redirect to it
     huge: bool = False  # send 10 MB
     hang: float = 0.0  # seconds to wait before answering
+    drip: int = 0  # answer this many body bytes, one every 2 s (each within a read timeout)
 
 
 @dataclass
@@ -94,13 +95,17 @@ def _handler(receiver: LogoutReceiver) -> type[BaseHTTPRequestHandler]:
             self.send_response(behaviour.status)
             if behaviour.location:
                 self.send_header("location", behaviour.location)
-            size = HUGE_BODY if behaviour.huge else 0
+            size = HUGE_BODY if behaviour.huge else behaviour.drip
             self.send_header("content-length", str(size))
             self.send_header("cache-control", "no-store")
             self.end_headers()
             try:
                 for _ in range(size // 65536):
                     self.wfile.write(b"x" * 65536)
+                for _ in range(behaviour.drip):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(2)
             except OSError:
                 pass  # the IdP stopped reading, as it should
 

@@ -168,6 +168,17 @@ def test_a_private_target_is_refused_and_given_up_unless_allowed(tmp_path, recei
     assert receiver.posts == []
 
 
+def test_a_receiver_that_drips_its_answer_is_cut_off_after_the_total_timeout(idp, receiver):
+    receiver.behaviour = Behaviour(drip=30)  # 60 s of answer, each byte within 5 s
+    app = backchannel_app(idp, receiver)
+    with Browser(idp) as browser:
+        log_out(browser, sign_in(idp, app, browser=browser)["id_token"])
+    started = time.monotonic()
+    failed = wait_for_state(idp, app.client_id, lambda d: d.attempts == 1, timeout=20)
+    assert time.monotonic() - started < 15
+    assert failed.last_error == "no complete answer within 10 s"
+
+
 def test_a_hanging_receiver_does_not_hold_up_the_others(idp):
     user = create_user(idp)
     with logout_receiver() as hanging, logout_receiver() as prompt, Browser(idp) as browser:
