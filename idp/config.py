@@ -185,7 +185,7 @@ class Settings(BaseSettings):
             )
         if self.key_rotation_period and self.key_rotation_period <= self.key_publish_delay:
             raise ValueError("IDP_KEY_ROTATION_PERIOD must exceed IDP_KEY_PUBLISH_DELAY")
-        if self.bus_poll_interval >= self.cache_max_staleness:
+        if self.redis_url and self.bus_poll_interval >= self.cache_max_staleness:
             # A node that polls this rarely would find its copy stale in between (503).
             raise ValueError("IDP_BUS_POLL_INTERVAL must be less than IDP_CACHE_MAX_STALENESS")
         floor = minimum_publish_delay(self.key_cache_ttl)
