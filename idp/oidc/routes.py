@@ -26,6 +26,7 @@ from idp.oidc.logout import (
 from idp.oidc.userinfo import userinfo_claims
 from idp.provider import Provider
 from idp.revocation.events import Reason, user_actor
+from idp.sessions.sso import SsoSession
 from idp.store.repository import SqlStore
 
 router = APIRouter(tags=["OpenID Connect"])
@@ -160,17 +161,22 @@ def confirm_logout(request: Request, provider: ProviderDep, form: FormDep) -> Re
     logout = _read_logout(provider, form)
     if form.get("decision") != "logout":
         return _finish(request, provider, logout, signed_out=False)
-    return _log_out(request, provider, logout)
+    with provider.store() as store:
+        session = current_session(request, provider, store)
+        frames = _end(provider, store, session) if session is not None else []
+    return _signed_out(request, provider, logout, frames)
 
 
 def _end_session(request: Request, provider: Provider, params: dict[str, str]) -> Response:
     logout = _read_logout(provider, params)
     with provider.store() as store:
         session = current_session(request, provider, store)
+        trusted = session is not None and logout.trusted_for(session.user_id, session.sid)
+        frames = _end(provider, store, session) if session is not None and trusted else []
     if session is None:  # nothing to end, so nothing a forged request could do
         return _finish(request, provider, logout, signed_out=True)
-    if logout.trusted_for(session.user_id, session.sid):
-        return _log_out(request, provider, logout)
+    if trusted:
+        return _signed_out(request, provider, logout, frames)
     return form_protection(provider).render_form_page(
         request,
         "logout_confirm.html",
@@ -184,17 +190,19 @@ def _read_logout(provider: Provider, params: dict[str, str]) -> LogoutRequest:
     return read_logout_request(params, provider.signer, provider.clients, provider.settings.issuer)
 
 
-def _log_out(request: Request, provider: Provider, logout: LogoutRequest) -> Response:
-    """End the browser's session and everything it issued; tell its clients (back-channel
-    by the outbox, front-channel by the page)."""
-    frames: list[str] = []
-    with provider.store() as store:
-        session = current_session(request, provider, store)
-        if session is not None:
-            frames = _frontchannel_frames(provider, store, session.sid)
-            provider.revoker(store, user_actor(session.user_id)).revoke_session(
-                session.sid, reason=Reason.LOGOUT, subject=session.user_id
-            )
+def _end(provider: Provider, store: SqlStore, session: SsoSession) -> list[str]:
+    """End the session and everything it issued, in the caller's transaction (the
+    back channel is told through the outbox); the front-channel pages to frame."""
+    frames = _frontchannel_frames(provider, store, session.sid)
+    provider.revoker(store, user_actor(session.user_id)).revoke_session(
+        session.sid, reason=Reason.LOGOUT, subject=session.user_id
+    )
+    return frames
+
+
+def _signed_out(
+    request: Request, provider: Provider, logout: LogoutRequest, frames: list[str]
+) -> Response:
     response = _finish(request, provider, logout, signed_out=True, frames=frames)
     clear_session_cookie(response, provider)
     # Clear-Site-Data §3.1: the browser drops the cookies of the IdP's registrable domain.
