@@ -34,6 +34,8 @@ from idp.oidc.routes import logout_router
 from idp.oidc.routes import router as oidc_router
 from idp.provider import Provider
 from idp.refresher import CacheRefresher, Job
+from idp.revocation.routes import router as status_list_router
+from idp.ssf.routes import router as ssf_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("idp")
@@ -55,6 +57,11 @@ def cache_refresher(provider: Provider) -> CacheRefresher:
         [
             Job("revocations and clients", provider.refresh_caches, provider.cache_poll_interval),
             Job("signing keys", provider.refresh_keys, settings.key_cache_ttl),
+            Job(
+                "status-list indexes",
+                provider.flush_status_indexes,
+                settings.status_flush_interval,
+            ),
         ],
         tick=min(interval, 1.0),
     )
@@ -62,9 +69,10 @@ def cache_refresher(provider: Provider) -> CacheRefresher:
 
 @asynccontextmanager
 async def maintenance(app: FastAPI) -> AsyncIterator[None]:
-    """The node's cache refresher and outbox worker, and periodic jobs any node may
-    run: scheduled key rotation (checked every IDP_KEY_CACHE_TTL seconds) and pruning of
-    dead rows (every IDP_PRUNE_INTERVAL)."""
+    """The node's cache refresher (which also records the status-list indexes the node
+    handed out; its blocks are closed at shutdown) and outbox worker, and periodic jobs
+    any node may run: scheduled key rotation (checked every IDP_KEY_CACHE_TTL seconds)
+    and pruning of dead rows (every IDP_PRUNE_INTERVAL)."""
     provider: Provider = app.state.provider
     settings = provider.settings
     refresher = cache_refresher(provider)
@@ -91,6 +99,7 @@ async def maintenance(app: FastAPI) -> AsyncIterator[None]:
     provider.deliveries.stop()
     provider.bus.stop()
     refresher.stop()
+    await run_in_threadpool(provider.close_status_indexes)
     for task in tasks:
         task.cancel()
         with suppress(asyncio.CancelledError):
@@ -130,6 +139,8 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(device_router)
     app.include_router(logout_router)
     app.include_router(account_router)
+    app.include_router(status_list_router)
+    app.include_router(ssf_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness")

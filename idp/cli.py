@@ -20,7 +20,14 @@ import typer
 
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
 from idp.admin.sessions import SessionView, end_all_sessions, end_session, list_sessions
-from idp.admin.users import UserAdminError, create_user, disable_user, enable_user, set_password
+from idp.admin.users import (
+    UserAdminError,
+    create_user,
+    disable_user,
+    enable_user,
+    load_user,
+    set_password,
+)
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.users import User
 from idp.config import (
@@ -35,12 +42,13 @@ from idp.errors import TemporarilyUnavailableError
 from idp.keys.keyring import KeySealError
 from idp.keys.publication import minimum_publish_delay
 from idp.keys.rotation import ensure_signing_keys, rotate_keys
-from idp.oauth.clients import InvalidClientMetadataError
+from idp.oauth.clients import Client, InvalidClientMetadataError
 from idp.oauth.uris import is_loopback_host
 from idp.outbox.model import Delivery, DeliveryState
 from idp.provider import Provider
 from idp.revocation.events import OPERATOR
 from idp.revocation.records import MAX_TOKEN_LIFETIME
+from idp.revocation.suspensions import SuspendedKind
 from idp.store.database import check_driver, display_url
 from idp.store.migrate import DanglingForeignKeysError, current_revision, upgrade
 from idp.store.repository import SqlStore
@@ -296,6 +304,39 @@ def users_enable(username: str) -> None:
     typer.echo(f"enabled {username}" if changed else f"{username} was not disabled")
 
 
+MAX_REASON = 255  # suspensions.reason
+
+
+def _reason(value: str) -> str:
+    if len(value) > MAX_REASON or not value.isprintable():
+        raise CliError(f"--reason must be at most {MAX_REASON} printable characters")
+    return value
+
+
+ReasonOption = Annotated[str, typer.Option(help="Why, kept with the suspension.")]
+
+
+@users_app.command("suspend")
+def users_suspend(username: str, reason: ReasonOption = "suspended by an operator") -> None:
+    """Quarantine a user until `resume`: their live tokens are SUSPENDED in the status
+    lists and inactive, and nothing new is issued to them."""
+    with provider_store() as (provider, store):
+        user = load_user(store, username)
+        changed = provider.revoker(store, OPERATOR).suspend(
+            SuspendedKind.SUBJECT, user.id, reason=_reason(reason)
+        )
+    typer.echo(f"suspended {username}" if changed else f"{username} was suspended already")
+
+
+@users_app.command("resume")
+def users_resume(username: str) -> None:
+    """Lift a user's suspension: their live tokens are valid again."""
+    with provider_store() as (provider, store):
+        user = load_user(store, username)
+        changed = provider.revoker(store, OPERATOR).lift_suspension(SuspendedKind.SUBJECT, user.id)
+    typer.echo(f"resumed {username}" if changed else f"{username} was not suspended")
+
+
 @sessions_app.command("list")
 def sessions_list(username: str, as_json: JsonOption = False) -> None:
     """List a user's SSO sessions: where they started, when, and the clients in each."""
@@ -465,9 +506,7 @@ def clients_list(as_json: JsonOption = False) -> None:
 def clients_show(client_id: str, as_json: JsonOption = False) -> None:
     """Show one client's metadata."""
     with provider_store() as (_provider, store):
-        client = store.load_client(client_id)
-        if client is None:
-            raise CliError(f"no client {client_id!r}")
+        client = _existing_client(store, client_id)
     data = describe_client(client)
     emit(data, as_json, "\n".join(f"{key}: {value}" for key, value in data.items()))
 
@@ -478,6 +517,34 @@ def clients_delete(client_id: str) -> None:
     with provider_store() as (provider, store):
         delete_client(store, provider.revoker(store, OPERATOR), client_id)
     typer.echo(f"deleted {client_id}")
+
+
+@clients_app.command("suspend")
+def clients_suspend(client_id: str, reason: ReasonOption = "suspended by an operator") -> None:
+    """Quarantine a client until `resume`: its live tokens are SUSPENDED in the status
+    lists and inactive, and nothing new is issued to it."""
+    with provider_store() as (provider, store):
+        _existing_client(store, client_id)
+        changed = provider.revoker(store, OPERATOR).suspend(
+            SuspendedKind.CLIENT, client_id, reason=_reason(reason)
+        )
+    typer.echo(f"suspended {client_id}" if changed else f"{client_id} was suspended already")
+
+
+@clients_app.command("resume")
+def clients_resume(client_id: str) -> None:
+    """Lift a client's suspension: its live tokens are valid again."""
+    with provider_store() as (provider, store):
+        _existing_client(store, client_id)
+        changed = provider.revoker(store, OPERATOR).lift_suspension(SuspendedKind.CLIENT, client_id)
+    typer.echo(f"resumed {client_id}" if changed else f"{client_id} was not suspended")
+
+
+def _existing_client(store: SqlStore, client_id: str) -> Client:
+    client = store.load_client(client_id)
+    if client is None:
+        raise CliError(f"no client {client_id!r}")
+    return client
 
 
 @deliveries_app.command("list")

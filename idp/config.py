@@ -157,6 +157,53 @@ class Settings(BaseSettings):
         description="A delivery whose node stopped while sending it is sent again by any "
         "node after this long, s.",
     )
+    status_list_size: int = Field(
+        1_048_576,
+        ge=4096,
+        le=16_777_216,
+        multiple_of=1024,
+        description="Indexes per token status list (draft-ietf-oauth-status-list-20); a new "
+        "list starts when one is full. A multiple of 1024.",
+    )
+    status_list_ttl: int = Field(
+        60,
+        ge=10,
+        le=3600,
+        description="`ttl` of status list tokens and their HTTP max-age: how long a relying "
+        "party may cache one, s. Their `exp` is ten times this.",
+    )
+    status_flush_interval: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="How often a node records the status-list indexes it handed out, s.",
+    )
+    status_lease: int = Field(
+        60,
+        ge=10,
+        le=3600,
+        description="A node leases blocks of status-list indexes for this long, renewed as it "
+        "runs; a block whose node stopped without closing it is published as revoked, s.",
+    )
+    ssf_poll_wait: float = Field(
+        15.0,
+        ge=0,
+        le=60,
+        description="How long an RFC 8936 poll without returnImmediately waits for events, s.",
+    )
+    ssf_heartbeat_interval: float = Field(
+        15.0,
+        ge=1,
+        le=300,
+        description="How often an idle Server-Sent Events stream sends a heartbeat comment, s.",
+    )
+    ssf_send_timeout: float = Field(
+        30.0,
+        ge=1,
+        le=300,
+        description="A Server-Sent Events subscriber that takes no data for this long is "
+        "disconnected (it resumes with Last-Event-ID), s.",
+    )
     demo: bool = Field(
         False, description="Serve the demo relying party at /demo (set by idp serve --demo)."
     )

@@ -161,3 +161,39 @@ class TemporarilyUnavailableError(ProtocolError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}  # RFC 9110 §10.2.3
+
+
+class NotFoundError(InvalidRequestError):
+    """RFC 9110 §15.5.5: no such resource (a status list that does not exist, or no
+    longer does)."""
+
+    status_code = 404
+
+
+class ConflictError(InvalidRequestError):
+    """RFC 9110 §15.5.10: the request conflicts with what exists (a receiver's stream
+    limit, SSF 1.0 §8.1.1.1)."""
+
+    status_code = 409
+
+
+class SlowDownRequestError(InvalidRequestError):
+    """RFC 6585 §4: too many requests of this kind (SSF 1.0 §8.1.4 verification)."""
+
+    status_code = 429
+    retry_after = 5
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class NotAcceptableError(InvalidRequestError):
+    """RFC 9110 §15.5.7: no representation the request's Accept header allows."""
+
+    status_code = 406
+
+
+class NotImplementedByServerError(InvalidRequestError):
+    """RFC 9110 §15.6.2: a feature of the request this server does not support."""
+
+    status_code = 501

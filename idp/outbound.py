@@ -1,5 +1,5 @@
-"""The one HTTP client for requests Tessera makes to others (back-channel logout, and
-later push delivery and metadata fetches): short timeouts, no redirects, a cap on what
+"""The one HTTP client for requests Tessera makes to others (back-channel logout, SET
+push delivery, and later metadata fetches): short timeouts, no redirects, a cap on what
 it reads back, and no private, loopback or link-local targets unless the operator
 allows them (IDP_OUTBOUND_ALLOW_PRIVATE), so a registered URI cannot aim the IdP at
 its own network (OWASP SSRF Prevention Cheat Sheet)."""
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,6 +36,15 @@ class Answer:
     status_code: int
     body: bytes
 
+    def error_code(self) -> str | None:
+        """``err`` of a JSON error body (RFC 8935 §2.3), if there is one."""
+        try:
+            document = json.loads(self.body)
+        except ValueError:
+            return None
+        error = document.get("err") if isinstance(document, dict) else None
+        return error if isinstance(error, str) else None
+
 
 @dataclass(frozen=True)
 class OutboundClient:
@@ -44,10 +55,19 @@ class OutboundClient:
     max_response_bytes: int = MAX_RESPONSE_BYTES
     total_timeout: float = TOTAL_TIMEOUT
 
-    def post_form(self, url: str, form: Mapping[str, str]) -> Answer:
+    def post(
+        self,
+        url: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
+        """POST a form or ``content``, with ``headers``."""
         self.check_target(url)
+        request = {"data": dict(form) if form is not None else None, "content": content}
         try:
-            return asyncio.run(self._post_form(url, form))
+            return asyncio.run(self._post(url, request, dict(headers or {})))
         except TimeoutError:
             raise OutboundRefusedError(
                 f"no complete answer within {self.total_timeout:g} s"
@@ -55,11 +75,11 @@ class OutboundClient:
         except httpx.HTTPError as error:
             raise OutboundRefusedError(f"{type(error).__name__}: {error}") from None
 
-    async def _post_form(self, url: str, form: Mapping[str, str]) -> Answer:
+    async def _post(self, url: str, request: dict[str, Any], headers: dict[str, str]) -> Answer:
         async with (
             asyncio.timeout(self.total_timeout),
             httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as http,
-            http.stream("POST", url, data=dict(form)) as response,
+            http.stream("POST", url, headers=headers, **request) as response,
         ):
             return Answer(response.status_code, await self._read_capped(response))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
-from idp.errors import ProtocolError
+from idp.errors import ProtocolError, TemporarilyUnavailableError
 from idp.interaction.model import InteractionKind
 from idp.interaction.registry import InteractionRegistry
 from idp.interaction.sealing import InteractionSeal
@@ -44,6 +45,8 @@ from idp.outbound import OutboundClient
 from idp.outbox.worker import DeliveryWorker
 from idp.revocation.bus import (
     CLIENTS_CHANGED,
+    SECURITY_EVENTS,
+    SUSPENSIONS_CHANGED,
     EventBus,
     LocalBus,
     RedisBus,
@@ -54,13 +57,24 @@ from idp.revocation.cache import RevocationCache
 from idp.revocation.events import SYSTEM
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
 from idp.revocation.revoker import Revoker, SessionEndListener
+from idp.revocation.status_indexes import StatusIndexes
+from idp.revocation.status_list import StatusDeriver
+from idp.revocation.status_publication import StatusListPublisher
 from idp.revocation.storage import RevocationStore
+from idp.revocation.suspensions import Suspension, Suspensions
 from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
+from idp.ssf.delivery import EventReader
+from idp.ssf.notifier import EventNotifier
+from idp.ssf.push import KIND as SSF_PUSH
+from idp.ssf.push import PushSender
+from idp.ssf.sets import SecurityEventTokens
 from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database, unavailable_when_unreachable
 from idp.store.pruning import prune
 from idp.store.repository import SqlStore
+
+log = logging.getLogger("idp")
 
 
 class NoStorage:
@@ -96,6 +110,10 @@ class Provider:
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
+    status_indexes: StatusIndexes
+    status_lists: StatusListPublisher
+    notifier: EventNotifier
+    events: EventReader
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Provider:
@@ -126,6 +144,7 @@ class Provider:
         database.cache_listeners.append(
             lambda name: bus.publish(CLIENTS_CHANGED) if name == CLIENTS_CACHE else None
         )
+        notifier = EventNotifier()
         keyring = KeyRing(load_keys, key_encryption_key, clock)
         signer = JwtSigner(keyring, clock, settings.clock_leeway)
         lifetimes = Lifetimes(
@@ -137,23 +156,67 @@ class Provider:
         clients = ClientCache(load_client, load_client_version, settings.cache_max_staleness)
 
         @contextmanager
-        def delivery_transaction() -> Iterator[SqlStore]:
+        def transaction() -> Iterator[SqlStore]:
             with database.transaction() as session:
                 yield SqlStore(session)
 
+        @contextmanager
+        def reading() -> Iterator[SqlStore]:
+            with database.reading() as session:
+                yield SqlStore(session)
+
+        def load_suspensions() -> list[Suspension]:
+            with reading() as store:
+                return store.list_suspensions()
+
+        suspensions = Suspensions(load_suspensions)
+        revocations = RevocationCache(
+            load_revocations,
+            settings.cache_max_staleness,
+            announce=lambda record: bus.publish(revocation_message(record)),
+            suspensions=suspensions,
+        )
+        status_indexes = StatusIndexes(
+            transaction,
+            list_size=settings.status_list_size,
+            lease=settings.status_lease,
+            now=clock.now,
+        )
+        status_lists = StatusListPublisher(
+            reading,
+            status_indexes,
+            signer,
+            lambda now: StatusDeriver(revocations, suspensions, now),
+            lambda: (revocations.version, suspensions.version),
+            issuer=settings.issuer,
+            ttl=settings.status_list_ttl,
+        )
+
+        outbound = OutboundClient(allow_private=settings.outbound_allow_private)
         logout_sender = BackchannelLogoutSender(
             LogoutTokens(signer, settings.issuer),
             clients,
-            OutboundClient(allow_private=settings.outbound_allow_private),
+            outbound,
             clock.now,
         )
+        security_event_tokens = SecurityEventTokens(signer, settings.issuer)
         deliveries = DeliveryWorker(
-            delivery_transaction,
-            {BACKCHANNEL_LOGOUT: logout_sender},
+            transaction,
+            {
+                BACKCHANNEL_LOGOUT: logout_sender,
+                SSF_PUSH: PushSender(reading, security_event_tokens, outbound),
+            },
             clock,
             poll_interval=settings.delivery_poll_interval,
             lease=settings.delivery_lease,
         )
+
+        def security_events_committed() -> None:
+            notifier.notify()
+            bus.publish(SECURITY_EVENTS)
+            deliveries.wake()
+
+        database.event_listeners.append(security_events_committed)
         return cls(
             settings=settings,
             clock=clock,
@@ -161,15 +224,16 @@ class Provider:
             keyring=keyring,
             signer=signer,
             tokens=TokenIssuer(
-                signer, issuer=settings.issuer, audience=settings.audience, lifetimes=lifetimes
+                signer,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                lifetimes=lifetimes,
+                statuses=status_indexes,
+                suspensions=suspensions,
             ),
             id_tokens=IdTokens(signer, settings.issuer, lifetimes),
             clients=clients,
-            revocations=RevocationCache(
-                load_revocations,
-                settings.cache_max_staleness,
-                announce=lambda record: bus.publish(revocation_message(record)),
-            ),
+            revocations=revocations,
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
             session_policy=SessionPolicy(
@@ -200,6 +264,10 @@ class Provider:
             deliveries=deliveries,
             session_listeners=(BackchannelLogoutQueue(clients, deliveries.wake),),
             bus=bus,
+            status_indexes=status_indexes,
+            status_lists=status_lists,
+            notifier=notifier,
+            events=EventReader(reading, transaction, security_event_tokens, notifier),
         )
 
     @contextmanager
@@ -247,7 +315,18 @@ class Provider:
             self.settings.clock_leeway,
             self.session_listeners,
             actor,
+            self._suspensions_changed,
         )
+
+    def streams_changed(self) -> None:
+        """Security events were written, or a stream changed: whoever reads streams, on
+        this node and the others, reads again."""
+        self.notifier.notify()
+        self.bus.publish(SECURITY_EVENTS)
+
+    def _suspensions_changed(self) -> None:
+        self.revocations.suspensions.refresh()
+        self.bus.publish(SUSPENSIONS_CHANGED)
 
     @staticmethod
     def _commit(session: Session) -> None:
@@ -260,6 +339,8 @@ class Provider:
         with unavailable_when_unreachable():
             self.revocations.refresh(self.clock.now())
             self.clients.refresh()
+        # Events another node wrote, should the bus have lost the word of them.
+        self.notifier.notify()
 
     def hear(self, message: dict[str, Any]) -> None:
         """A message from another node on the event bus."""
@@ -268,11 +349,29 @@ class Provider:
         elif message == CLIENTS_CHANGED:
             with unavailable_when_unreachable():
                 self.clients.refresh()
+        elif message == SECURITY_EVENTS:
+            self.notifier.notify()
+        elif message == SUSPENSIONS_CHANGED:
+            with unavailable_when_unreachable():
+                self.revocations.suspensions.refresh()
 
     def cache_poll_interval(self) -> float:
         """Often while the bus is away; rarely, as a safety net, while it carries news."""
         settings = self.settings
         return settings.bus_poll_interval if self.bus.healthy else settings.cache_poll_interval
+
+    def flush_status_indexes(self) -> None:
+        """Every IDP_STATUS_FLUSH_INTERVAL seconds (idp.revocation.status_indexes)."""
+        with unavailable_when_unreachable():
+            self.status_indexes.flush()
+
+    def close_status_indexes(self) -> None:
+        """At shutdown, so no block of this node lapses (idp.revocation.status_indexes)."""
+        try:
+            with unavailable_when_unreachable():
+                self.status_indexes.close()
+        except TemporarilyUnavailableError as error:
+            log.warning("could not close the status-list blocks: %s", error.debug)
 
     def refresh_keys(self) -> None:
         """Every IDP_KEY_CACHE_TTL seconds."""

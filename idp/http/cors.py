@@ -15,10 +15,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from idp.oauth.clients import Client
 
-PUBLIC = {"/.well-known/openid-configuration": "GET", "/jwks": "GET"}
+PUBLIC = {"/.well-known/openid-configuration": "GET", "/jwks": "GET", "/statuslists": "GET"}
+# Each status list (draft-ietf-oauth-status-list-20 §8.1: CORS, for browser clients).
+PUBLIC_PREFIXES = {"/statuslists/": "GET"}
 PER_CLIENT = {"/token": "POST", "/revoke": "POST", "/userinfo": "GET, POST"}
-ALLOWED_HEADERS = b"Authorization, Content-Type"
-EXPOSED_HEADERS = b"WWW-Authenticate, Retry-After"
+ALLOWED_HEADERS = b"Authorization, Content-Type, If-None-Match"
+EXPOSED_HEADERS = b"WWW-Authenticate, Retry-After, ETag"
 PREFLIGHT_MAX_AGE = b"600"
 ORIGINS_STATE = "cors_origins"
 
@@ -36,18 +38,19 @@ class CorsMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         origin = _origin(scope) if scope["type"] == "http" else None
-        if origin is None or (path not in PUBLIC and path not in PER_CLIENT):
+        methods = _methods(path)
+        if origin is None or methods is None:
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
-            await _preflight(path, origin, send)
+            await _preflight(path, methods, origin, send)
             return
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start" and _allowed(scope, path, origin):
                 message["headers"] = [
                     *message.get("headers", []),
-                    (b"access-control-allow-origin", b"*" if path in PUBLIC else origin.encode()),
+                    (b"access-control-allow-origin", b"*" if _public(path) else origin.encode()),
                     (b"access-control-expose-headers", EXPOSED_HEADERS),
                     (b"vary", b"Origin"),
                 ]
@@ -56,12 +59,12 @@ class CorsMiddleware:
         await self.app(scope, receive, send_with_cors)
 
 
-async def _preflight(path: str, origin: str, send: Send) -> None:
+async def _preflight(path: str, methods: str, origin: str, send: Send) -> None:
     """Permission to send; whether the answer may be read is decided on the answer,
     by client. Preflights carry no credentials and change nothing."""
     headers = [
-        (b"access-control-allow-origin", b"*" if path in PUBLIC else origin.encode()),
-        (b"access-control-allow-methods", (PUBLIC | PER_CLIENT)[path].encode()),
+        (b"access-control-allow-origin", b"*" if _public(path) else origin.encode()),
+        (b"access-control-allow-methods", methods.encode()),
         (b"access-control-allow-headers", ALLOWED_HEADERS),
         (b"access-control-max-age", PREFLIGHT_MAX_AGE),
         (b"vary", b"Origin"),
@@ -71,8 +74,20 @@ async def _preflight(path: str, origin: str, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def _public(path: str) -> bool:
+    return path in PUBLIC or path.startswith(tuple(PUBLIC_PREFIXES))
+
+
+def _methods(path: str) -> str | None:
+    """The methods cross-origin requests may use at ``path``; None: not a CORS path."""
+    prefixed = next(
+        (methods for prefix, methods in PUBLIC_PREFIXES.items() if path.startswith(prefix)), None
+    )
+    return PUBLIC.get(path) or PER_CLIENT.get(path) or prefixed
+
+
 def _allowed(scope: Scope, path: str, origin: str) -> bool:
-    if path in PUBLIC:
+    if _public(path):
         return True
     return origin in scope.get("state", {}).get(ORIGINS_STATE, frozenset())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -11,6 +13,7 @@ from idp.errors import InvalidRequestError, RequestTooLargeError
 from idp.oauth.parameters import single_valued
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
 MAX_FIELDS = 64
 
 
@@ -36,6 +39,29 @@ async def form_pairs(request: Request, limit: int) -> list[tuple[str, str]]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequestError("request body is not valid form data") from exc
     return pairs
+
+
+async def json_object(request: Request, limit: int) -> dict[str, Any]:
+    """A JSON object body (RFC 8259) of at most ``limit`` bytes; a repeated member name
+    is refused rather than silently resolved."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON_CONTENT_TYPE:
+        raise InvalidRequestError(f"request body must be {JSON_CONTENT_TYPE}")
+    body = await read_limited_body(request, limit)
+    try:
+        document = json.loads(body.decode("utf-8"), object_pairs_hook=_unique_members)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InvalidRequestError("request body is not valid JSON") from exc
+    if not isinstance(document, dict):
+        raise InvalidRequestError("request body must be a JSON object")
+    return document
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("a member name is repeated")
+    return members
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:

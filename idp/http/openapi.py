@@ -20,6 +20,7 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 HTML = "text/html"
 JWK_SET = "application/jwk-set+json"  # RFC 7517 §8.5.1
+STATUS_LIST_JWT = "application/statuslist+jwt"  # draft-ietf-oauth-status-list-20 §14.7
 INTROSPECTION_JWT = "application/token-introspection+jwt"  # RFC 9701 §5
 
 # What a FastAPI route's ``responses=`` takes: status code -> OpenAPI response object.
@@ -147,6 +148,28 @@ JWK_SET_SCHEMA: dict[str, Any] = {
                 },
             },
         }
+    },
+}
+
+_ETAG = {
+    "description": "The list's entity tag, for If-None-Match (RFC 9110 §8.8.3)",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_PUBLIC_CACHE = {
+    "description": "How long the list may be cached: its ttl",
+    "required": True,
+    "schema": {"type": "string", "pattern": "max-age="},
+}
+STATUS_LIST: Responses = {
+    200: {
+        "description": "The Status List Token, a signed JWT (typ statuslist+jwt)",
+        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
+        "content": {STATUS_LIST_JWT: {"schema": {"type": "string"}}},
+    },
+    304: {
+        "description": "Not modified since the ETag given in If-None-Match",
+        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
     },
 }
 

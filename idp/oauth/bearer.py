@@ -63,10 +63,12 @@ def read_access_token(
 def check_access_token_live(
     claims: dict[str, Any], signer: JwtSigner, revocations: RevocationCache, now: int
 ) -> None:
-    """Not expired (with the clock leeway) and not revoked."""
+    """Not expired (with the clock leeway), not revoked and not suspended."""
     try:
         signer.check_unexpired(claims)
     except TokenVerificationError as exc:
         raise InvalidTokenError("the access token has expired", debug=str(exc)) from exc
     if revocations.covers(claims, now):
         raise InvalidTokenError("the access token has been revoked")
+    if revocations.suspends(claims):
+        raise InvalidTokenError("the access token is suspended")

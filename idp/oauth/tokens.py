@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from idp.errors import InvalidGrantError, UnauthorizedClientError
 from idp.keys.jws import JwtSigner
 from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client
 from idp.oauth.grants import RefreshToken
 from idp.oauth.storage import RefreshTokenStore
+from idp.revocation.status_indexes import StatusIndexes
+from idp.revocation.status_list import status_claim, status_list_uri
+from idp.revocation.suspensions import Suspensions
 from idp.scope import Scope
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
@@ -81,17 +85,24 @@ class TokenIssuer:
         issuer: str,
         audience: str,
         lifetimes: Lifetimes,
+        statuses: StatusIndexes,
+        suspensions: Suspensions,
         access_token_alg: Algorithm = Algorithm.ES256,
     ) -> None:
         self.signer = signer
         self.issuer = issuer
         self.audience = audience
         self.lifetimes = lifetimes
+        self.statuses = statuses
+        self.suspensions = suspensions
         self.access_token_alg = access_token_alg
 
     def issue_access_token(self, grant: Grant, client: Client, now: int) -> AccessToken:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and, for
-        user grants, sid, auth_time and acr; ``act`` for delegation (RFC 8693 §4.1)."""
+        user grants, sid, auth_time and acr; ``act`` for delegation (RFC 8693 §4.1);
+        ``status``, its place in a token status list (draft-ietf-oauth-status-list-20
+        §6.2)."""
+        self._check_not_suspended(grant)
         jti = new_token(16)
         expires_at = now + self.lifetimes.for_client(client).access_token
         audience = list(grant.audience) or [self.audience]
@@ -112,8 +123,24 @@ class TokenIssuer:
             "act": grant.actor,
         }
         claims.update({name: value for name, value in optional.items() if value is not None})
+        list_id, idx = self.statuses.allocate(
+            jti=jti,
+            sid=grant.sid,
+            subject=grant.subject,
+            client_id=grant.client_id,
+            issued_at=now,
+            expires_at=expires_at,
+        )
+        claims["status"] = status_claim(status_list_uri(self.issuer, list_id), idx)
         token = self.signer.sign(claims, self.access_token_alg, typ=ACCESS_TOKEN_TYPE)
         return AccessToken(token, jti, expires_at)
+
+    def _check_not_suspended(self, grant: Grant) -> None:
+        """Nothing is issued to a suspended client or user (idp.revocation.suspensions)."""
+        if self.suspensions.holds_client(grant.client_id):
+            raise UnauthorizedClientError("the client is suspended")
+        if self.suspensions.holds(grant.subject, grant.client_id):
+            raise InvalidGrantError("the user is suspended")
 
     def issue_refresh_token(
         self,

@@ -98,7 +98,7 @@ class BackchannelLogoutSender:
             now=self.now(),
         )
         try:
-            answer = self.http.post_form(delivery.target, {"logout_token": token})
+            answer = self.http.post(delivery.target, form={"logout_token": token})
         except ForbiddenTargetError as error:  # given up now; `idp deliveries retry` later
             raise UndeliverableError(str(error)) from None
         except OutboundRefusedError as error:

@@ -66,4 +66,6 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "frontchannel_logout_session_supported": True,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
+        # draft-ietf-oauth-status-list-20 §9.1, §14.6
+        "status_list_aggregation_endpoint": f"{issuer}/statuslists",
     }

@@ -65,6 +65,8 @@ def record_of(message: dict[str, Any]) -> RevocationRecord:
 
 
 CLIENTS_CHANGED: dict[str, Any] = {"type": "clients"}
+SUSPENSIONS_CHANGED: dict[str, Any] = {"type": "suspensions"}
+SECURITY_EVENTS: dict[str, Any] = {"type": "security_events"}  # or stream changes
 
 
 @dataclass

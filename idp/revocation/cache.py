@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 from idp.errors import TemporarilyUnavailableError
 from idp.revocation.records import RevocationKind, RevocationRecord
+from idp.revocation.suspensions import Suspensions
 
 Loader = Callable[[int], tuple[list[RevocationRecord], int]]
 Announcer = Callable[[RevocationRecord], None]
@@ -27,15 +28,22 @@ class StaleCacheError(TemporarilyUnavailableError):
 
 class RevocationCache:
     def __init__(
-        self, load_after: Loader, max_staleness: float, announce: Announcer | None = None
+        self,
+        load_after: Loader,
+        max_staleness: float,
+        announce: Announcer | None = None,
+        suspensions: Suspensions | None = None,
     ) -> None:
         self._load_after = load_after
+        # What is taken back until further notice (idp.revocation.suspensions).
+        self.suspensions = suspensions or Suspensions(list)
         self._max_staleness = max_staleness
         self._announce = announce
         self._lock = threading.Lock()
         self._records: dict[tuple[RevocationKind, str], RevocationRecord] = {}
         self._position = 0
         self._refreshed_at: float | None = None
+        self.version = 0  # changes whenever a record is new or covers more
 
     def covers(self, claims: Mapping[str, object], now: int) -> bool:
         """Whether any revocation takes back the token these claims describe."""
@@ -46,6 +54,11 @@ class RevocationCache:
             if record is not None and record.covers(claims, now):
                 return True
         return False
+
+    def suspends(self, claims: Mapping[str, object]) -> bool:
+        """Whether the token's user or client is suspended."""
+        self.check_fresh()
+        return self.suspensions.holds(str(claims.get("sub")), str(claims.get("client_id")))
 
     def check_fresh(self) -> None:
         refreshed_at = self._refreshed_at
@@ -62,11 +75,15 @@ class RevocationCache:
     def remember(self, record: RevocationRecord) -> None:
         with self._lock:
             known = self._records.get(record.key)
-            self._records[record.key] = known.merged(record) if known else record
+            merged = known.merged(record) if known else record
+            if merged != known:
+                self._records[record.key] = merged
+                self.version += 1
 
     def refresh(self, now: int) -> None:
         """Read what was committed since the last refresh and drop what has expired."""
         records, position = self._load_after(self._position)
+        self.suspensions.refresh()
         for record in records:
             self.remember(record)
         with self._lock:

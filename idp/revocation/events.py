@@ -43,3 +43,5 @@ class Reason(StrEnum):
     LOGOUT = "logout"
     ADMINISTRATOR = "revoked_by_administrator"
     USER = "ended_by_user"
+    SUSPENDED = "suspended"
+    SUSPENSION_LIFTED = "suspension_lifted"

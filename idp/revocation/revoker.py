@@ -10,7 +10,7 @@ knows at once, and other nodes read the records from the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from idp.revocation.cache import RevocationCache
 from idp.revocation.events import SYSTEM, Reason, SecurityEventType
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationKind, RevocationRecord
 from idp.revocation.storage import RevocationStore
+from idp.revocation.suspensions import SuspendedKind, Suspension
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Revoker:
     # Who takes it back, kept with each record and event: SYSTEM, OPERATOR, user_actor(),
     # client_actor() (idp.revocation.events).
     actor: str = SYSTEM
+    # After a suspension is made or lifted and committed: reload here, tell other nodes.
+    suspensions_changed: Callable[[], None] = lambda: None
 
     def revoke_access_token(
         self, jti: str, expires_at: int, *, reason: Reason, subject: str, client_id: str
@@ -100,6 +103,25 @@ class Revoker:
         """Every token issued to a client until now."""
         self._record(RevocationKind.CLIENT, client_id, reason=reason)
         self._event(SecurityEventType.TOKEN_REVOKED, reason, subject=client_id, client_id=client_id)
+
+    def suspend(self, kind: SuspendedKind, value: str, *, reason: str) -> bool:
+        """Quarantine a user or a client until ``lift_suspension``: their live tokens
+        become SUSPENDED, and none is issued to them. False if already suspended."""
+        if not self.store.suspend(Suspension(kind, value, self.now, reason, self.actor)):
+            return False
+        if kind is SuspendedKind.SUBJECT:
+            self._event(SecurityEventType.ACCOUNT_DISABLED, Reason.SUSPENDED, subject=value)
+        self.store.after_commit(self.suspensions_changed)
+        return True
+
+    def lift_suspension(self, kind: SuspendedKind, value: str) -> bool:
+        """Their live tokens are valid again. False if not suspended."""
+        if not self.store.lift_suspension(kind, value):
+            return False
+        if kind is SuspendedKind.SUBJECT:
+            self._event(SecurityEventType.ACCOUNT_ENABLED, Reason.SUSPENSION_LIFTED, subject=value)
+        self.store.after_commit(self.suspensions_changed)
+        return True
 
     def _end_session(self, sid: str, subject: str) -> None:
         ended = EndedSession(sid, subject, tuple(self.store.session_parties(sid)))

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from idp.outbox.storage import Outbox
 from idp.revocation.records import RevocationRecord
+from idp.revocation.suspensions import SuspendedKind, Suspension
 
 
 class RevocationLog(Protocol):
@@ -57,6 +58,14 @@ class RevocationStore(RevocationLog, SecurityEventLog, Outbox, Protocol):
     def revoke_user_refresh_tokens(self, user_id: str, now: int) -> None: ...
 
     def list_user_sids(self, user_id: str) -> list[str]: ...
+
+    def suspend(self, suspension: Suspension) -> bool:
+        """False if already suspended."""
+        ...
+
+    def lift_suspension(self, kind: SuspendedKind, value: str) -> bool:
+        """False if it was not suspended."""
+        ...
 
     def session_parties(self, sid: str) -> list[str]:
         """The clients that took part in the session (idp.sessions.storage)."""

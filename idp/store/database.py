@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from idp.config import ConfigError
 from idp.errors import TemporarilyUnavailableError
-from idp.store.revocations import drop_after_commit_actions, run_after_commit_actions
+from idp.store.revocations import (
+    EVENT_LISTENERS,
+    PENDING_EVENTS,
+    drop_after_commit_actions,
+    run_after_commit_actions,
+)
 
 DEFAULT_TIMEOUT = 5.0
 # Down, hung past the timeout, or locked past the busy timeout: worth a retry later.
@@ -94,9 +99,14 @@ class Database:
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = make_engine(url, timeout)
         self.cache_listeners: list[Callable[[str], None]] = []
+        # Told, after the commit, that security events were written (idp.store.streams).
+        self.event_listeners: list[Callable[[], None]] = []
         self.sessions = sessionmaker(
-            self.engine, expire_on_commit=False, info={CACHE_LISTENERS: self.cache_listeners}
+            self.engine,
+            expire_on_commit=False,
+            info={CACHE_LISTENERS: self.cache_listeners, EVENT_LISTENERS: self.event_listeners},
         )
+        event.listen(self.sessions, "before_commit", _write_pending_security_events)
         event.listen(self.sessions, "after_commit", run_after_commit_actions)
         event.listen(self.sessions, "after_rollback", drop_after_commit_actions)
         # Reads that must not wait for (or, inside a write, deadlock on) the write lock.
@@ -126,6 +136,15 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+def _write_pending_security_events(session: Session) -> None:
+    """Session ``before_commit`` hook (idp.store.streams: events go last, in commit
+    order)."""
+    if session.info.get(PENDING_EVENTS):
+        from idp.store.repository import SqlStore  # the store imports this module
+
+        SqlStore(session).write_pending_security_events()
 
 
 @contextmanager

@@ -211,6 +211,9 @@ class SecurityEventRow(Base):
     sid: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
     created_at: Mapped[int] = mapped_column(index=True)
+    # For one stream only (SSF verification and stream-updated events), or NULL: for
+    # every stream that asks for its type (idp.ssf.model).
+    stream_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeviceAuthorizationRow(Base):
@@ -272,3 +275,99 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(512))
     delivered_at: Mapped[int | None]
     failed_at: Mapped[int | None]
+
+
+class StatusListRow(Base):
+    """A token status list (idp.revocation.status_list): ``size`` indexes, leased to the
+    nodes in blocks; ``full`` once every block has been leased."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    size: Mapped[int]
+    created_at: Mapped[int]
+    full: Mapped[bool] = mapped_column(default=False)
+    # When the last token recorded in it expires: the list can go after that.
+    last_expiry: Mapped[int] = mapped_column(default=0)
+
+
+class StatusBlockRow(Base):
+    """A block of a list's indexes, leased by one node (idp.revocation.status_indexes)."""
+
+    __tablename__ = "status_blocks"
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("status_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    block: Mapped[int] = mapped_column(primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), index=True)
+    leased_until: Mapped[int]
+    closed: Mapped[bool] = mapped_column(default=False)
+
+
+class StatusEntryRow(Base):
+    """What one index was issued for: the claims revocation records match on."""
+
+    __tablename__ = "status_entries"
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("status_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    idx: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(64))
+    sid: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[int]
+    expires_at: Mapped[int]
+
+
+class SuspensionRow(Base):
+    """A user (kind "sub") or a client ("client_id") in quarantine, until the row goes
+    (idp.revocation.suspensions)."""
+
+    __tablename__ = "suspensions"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    since: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(255))
+    actor: Mapped[str] = mapped_column(String(80))
+
+
+class StreamRow(Base):
+    """A Shared Signals stream (idp.ssf.model.Stream): a receiver client and how it
+    takes its events."""
+
+    __tablename__ = "streams"
+
+    stream_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("clients.client_id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(32))
+    endpoint_url: Mapped[str] = mapped_column(String(2048))
+    events_requested: Mapped[list[str] | None]
+    # Push: the Authorization header the receiver wants with each SET (its secret).
+    authorization_header: Mapped[str | None] = mapped_column(String(4096))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(String(255))
+    start_after: Mapped[int] = mapped_column(BigInteger)
+    held_after: Mapped[int | None] = mapped_column(BigInteger)
+    dropped_after: Mapped[int | None] = mapped_column(BigInteger)
+    dropped_through: Mapped[int | None] = mapped_column(BigInteger)
+    acked_through: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[int]
+    last_verification_at: Mapped[int | None]
+
+
+class StreamAckRow(Base):
+    """A poll acknowledgement (RFC 8936 §2.2) above the stream's ``acked_through``."""
+
+    __tablename__ = "stream_acks"
+
+    stream_id: Mapped[str] = mapped_column(
+        ForeignKey("streams.stream_id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

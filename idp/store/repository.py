@@ -11,6 +11,8 @@ from idp.store.keys import KeyQueries
 from idp.store.outbox import OutboxQueries
 from idp.store.revocations import RevocationQueries
 from idp.store.sessions import SessionQueries
+from idp.store.status_lists import StatusListQueries
+from idp.store.streams import StreamQueries
 from idp.store.users import UserQueries
 
 
@@ -24,6 +26,8 @@ class SqlStore(
     DeviceQueries,
     PushedRequestQueries,
     OutboxQueries,
+    StatusListQueries,
+    StreamQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -19,9 +19,11 @@ from sqlalchemy import BigInteger, cast, select, text, update
 from sqlalchemy.orm import Session
 
 from idp.revocation.records import RevocationKind, RevocationRecord
-from idp.store.models import RefreshTokenRow, RevocationRow, SecurityEventRow
+from idp.store.models import RefreshTokenRow, RevocationRow
 
 AFTER_COMMIT = "after_commit_actions"
+PENDING_EVENTS = "pending_security_events"  # written just before the commit (idp.store.streams)
+EVENT_LISTENERS = "security_event_listeners"  # Session.info: told after such a commit
 # pg_current_xact_id() is an xid8: a 64-bit transaction id that never wraps.
 CURRENT_TRANSACTION = text("pg_current_xact_id()::text::bigint")
 # A transaction-scoped advisory lock keyed by a 64-bit hash of the subject.
@@ -38,6 +40,7 @@ def run_after_commit_actions(session: Session) -> None:
 def drop_after_commit_actions(session: Session) -> None:
     """Session ``after_rollback`` hook: what was never committed must not take effect."""
     session.info.pop(AFTER_COMMIT, None)
+    session.info.pop(PENDING_EVENTS, None)
 
 
 class SubjectLocks:
@@ -99,28 +102,6 @@ class RevocationQueries(SubjectLocks):
         return (
             select(RevocationRow).where(RevocationRow.prune_after > now).order_by(RevocationRow.id)
         )
-
-    def record_security_event(
-        self,
-        event_type: str,
-        *,
-        subject: str,
-        now: int,
-        client_id: str | None = None,
-        sid: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        self.session.add(
-            SecurityEventRow(
-                event_type=event_type,
-                subject=subject,
-                client_id=client_id,
-                sid=sid,
-                detail=detail or {},
-                created_at=now,
-            )
-        )
-        self.session.flush()
 
     def revoke_session_refresh_tokens(self, sid: str, now: int) -> None:
         """Revoke every refresh token issued in session ``sid``, offline ones included."""

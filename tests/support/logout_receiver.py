@@ -1,6 +1,8 @@
 """A relying party's logout endpoints on their own loopback port, in a thread of the test
-process: it records each back-channel POST (the form) and each front-channel GET (the
-query), and answers as the test sets it: a status, a redirect, a huge body, or a hang."""
+process: it records each back-channel POST (the form; for any other body, the body and
+its Content-Type and Authorization headers) and each front-channel GET (the query), and
+answers as the test sets it: a status, a body, a redirect, a huge body, or a hang. It
+also serves as a receiver of pushed SETs (RFC 8935)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 HUGE_BODY = 10 * 1024 * 1024
+FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Behaviour:
     huge: bool = False  # send 10 MB
     hang: float = 0.0  # seconds to wait before answering
     drip: int = 0  # answer this many body bytes, one every 2 s (each within a read timeout)
+    body: bytes = b""  # what to answer with (a JSON error, say)
 
 
 @dataclass
@@ -71,8 +75,17 @@ def _handler(receiver: LogoutReceiver) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", 0))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            receiver.record(receiver.posts, form)
+            body = self.rfile.read(length).decode()
+            if self.headers.get("content-type", "").startswith(FORM):
+                values = {k: v[0] for k, v in parse_qs(body).items()}
+            else:
+                values = {
+                    "body": body,
+                    "content-type": self.headers.get("content-type", ""),
+                    "accept": self.headers.get("accept", ""),
+                    "authorization": self.headers.get("authorization", ""),
+                }
+            receiver.record(receiver.posts, values)
             self._answer()
 
         def do_GET(self) -> None:
@@ -96,10 +109,13 @@ def _handler(receiver: LogoutReceiver) -> type[BaseHTTPRequestHandler]:
             if behaviour.location:
                 self.send_header("location", behaviour.location)
             size = HUGE_BODY if behaviour.huge else behaviour.drip
-            self.send_header("content-length", str(size))
+            self.send_header("content-length", str(size + len(behaviour.body)))
             self.send_header("cache-control", "no-store")
+            if behaviour.body:
+                self.send_header("content-type", "application/json")
             self.end_headers()
             try:
+                self.wfile.write(behaviour.body)
                 for _ in range(size // 65536):
                     self.wfile.write(b"x" * 65536)
                 for _ in range(behaviour.drip):

@@ -87,7 +87,10 @@ def assert_error_page(response: httpx.Response, status: int = 400) -> None:
 
 def table_row_counts(idp: RunningIdp) -> dict[str, int]:
     """How many rows every table holds (read through the server's own database
-    connections): a refused request must not change any."""
+    connections): a refused request must not change any. What the node writes in the
+    background for earlier requests (the status-list entries of tokens it issued) is
+    written first."""
+    idp.provider.status_indexes.flush()
     with idp.provider.database.reading() as session:
         return {
             table.name: session.execute(select(func.count()).select_from(table)).scalar_one()

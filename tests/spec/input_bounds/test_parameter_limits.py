@@ -22,6 +22,7 @@ from sqlalchemy import String, create_engine, inspect
 
 from idp.oauth.clients import Client
 from idp.oauth.parameters import MAX_PARAMETER_LENGTH, PARAMETER_LIMITS
+from idp.ssf import streams
 from idp.store.models import Base
 from tests.spec.input_bounds.inputs import (
     assert_error_page,
@@ -75,6 +76,15 @@ ADMINISTERED = {
     "clients.scope": "idp clients create --scope",
     "clients.backchannel_logout_uri": "idp clients create --backchannel-logout-uri (2048)",
     "clients.frontchannel_logout_uri": "idp clients create --frontchannel-logout-uri (2048)",
+    "suspensions.reason": "idp users|clients suspend --reason (255)",
+}
+# Columns filled from the JSON bodies of Shared Signals stream management, each bounded
+# where the body is read (idp.ssf.streams) to no more than its column holds.
+SSF_REQUEST_VALUES = {
+    "streams.endpoint_url": ("MAX_URL", 2048),
+    "streams.authorization_header": ("MAX_AUTHORIZATION_HEADER", 4096),
+    "streams.description": ("MAX_TEXT", 255),
+    "streams.status_reason": ("MAX_TEXT", 255),
 }
 # Columns whose values the server makes: ids, digests, sids, enum-like names.
 SERVER_GENERATED = {
@@ -124,8 +134,22 @@ SERVER_GENERATED = {
     "deliveries.client_id": "a client id of ours",
     "deliveries.target": "a client's registered logout URI (2048)",
     "deliveries.last_error": "cut to 500 characters (idp.outbox.worker)",
+    "status_blocks.holder": "a node's random id (idp.revocation.status_indexes)",
+    "status_entries.jti": "jti we minted",
+    "status_entries.sid": "session id",
+    "status_entries.subject": "a user id or client id of ours",
+    "status_entries.client_id": "a client id of ours",
+    "suspensions.kind": "SuspendedKind",
+    "suspensions.value": "a user id or client id of ours",
+    "suspensions.actor": "operator (idp.revocation.events)",
+    "security_events.stream_id": "a stream id we made",
+    "streams.stream_id": "random id",
+    "stream_acks.stream_id": "a stream id we made",
+    "streams.client_id": "the client id of the caller's access token",
+    "streams.method": "DeliveryMethod",
+    "streams.status": "StreamStatus",
 }
-CLASSIFIED = {**REQUEST_VALUES, **ADMINISTERED, **SERVER_GENERATED}
+CLASSIFIED = {**REQUEST_VALUES, **ADMINISTERED, **SERVER_GENERATED, **SSF_REQUEST_VALUES}
 
 
 def string_columns() -> dict[str, int | None]:
@@ -157,6 +181,13 @@ def test_the_classification_names_only_real_columns():
         SERVER_GENERATED
     )
     assert not overlapping | set(ADMINISTERED) & set(SERVER_GENERATED)
+
+
+@pytest.mark.parametrize("column", sorted(SSF_REQUEST_VALUES))
+def test_a_stream_management_value_is_bounded_by_its_column(column):
+    constant, length = SSF_REQUEST_VALUES[column]
+    assert string_columns()[column] == length
+    assert getattr(streams, constant) <= length
 
 
 @pytest.mark.parametrize("column", sorted(REQUEST_VALUES))

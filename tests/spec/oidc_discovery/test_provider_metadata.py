@@ -22,6 +22,7 @@ ENDPOINTS = (
     "device_authorization_endpoint",
     "pushed_authorization_request_endpoint",
     "end_session_endpoint",  # oidc_logout
+    "status_list_aggregation_endpoint",  # status_list
 )
 
 

@@ -1,0 +1,1 @@
+"""The security event stream: OpenID Shared Signals Framework 1.0 transmitter."""

@@ -1,0 +1,190 @@
+"""Status lists, their leased blocks and entries, and suspensions (implements
+idp.revocation.status_indexes.StatusBlockStore and
+idp.revocation.status_publication.StatusListReader)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from idp.revocation.status_indexes import BLOCK_SIZE, BlockRef
+from idp.revocation.status_list import IssuedEntry
+from idp.revocation.status_publication import StoredList
+from idp.revocation.suspensions import SuspendedKind, Suspension
+from idp.store.database import affected_rows
+from idp.store.models import StatusBlockRow, StatusEntryRow, StatusListRow, SuspensionRow
+
+ENTRY_BATCH = 1000  # rows per INSERT statement
+
+
+class StatusListQueries:
+    session: Session
+
+    def lease_status_block(self, holder: str, list_size: int, now: int, lease: int) -> BlockRef:
+        while True:
+            status_list = self.session.scalars(
+                select(StatusListRow).where(~StatusListRow.full).order_by(StatusListRow.id)
+            ).first()
+            if status_list is None:
+                status_list = StatusListRow(size=list_size, created_at=now, full=False)
+                self.session.add(status_list)
+                self.session.flush()
+            taken = set(
+                self.session.scalars(
+                    select(StatusBlockRow.block).where(StatusBlockRow.list_id == status_list.id)
+                )
+            )
+            free = [block for block in range(status_list.size // BLOCK_SIZE) if block not in taken]
+            if not free:
+                status_list.full = True
+                self.session.flush()
+                continue
+            block = secrets.choice(free)
+            try:
+                with self.session.begin_nested():  # another node may take it first
+                    self.session.add(
+                        StatusBlockRow(
+                            list_id=status_list.id,
+                            block=block,
+                            holder=holder,
+                            leased_until=now + lease,
+                            closed=False,
+                        )
+                    )
+            except IntegrityError:
+                continue
+            return BlockRef(status_list.id, block)
+
+    def record_status_entries(self, entries: list[IssuedEntry]) -> None:
+        if not entries:
+            return
+        rows = [
+            {
+                "list_id": entry.list_id,
+                "idx": entry.idx,
+                "jti": entry.jti,
+                "sid": entry.sid,
+                "subject": entry.subject,
+                "client_id": entry.client_id,
+                "issued_at": entry.issued_at,
+                "expires_at": entry.expires_at,
+            }
+            for entry in entries
+        ]
+        statement = self._insert_ignoring_duplicates()
+        for start in range(0, len(rows), ENTRY_BATCH):
+            self.session.execute(statement, rows[start : start + ENTRY_BATCH])
+        last_expiry: dict[int, int] = {}
+        for entry in entries:
+            last_expiry[entry.list_id] = max(last_expiry.get(entry.list_id, 0), entry.expires_at)
+        for list_id, expiry in last_expiry.items():
+            self.session.execute(
+                update(StatusListRow)
+                .where(StatusListRow.id == list_id, StatusListRow.last_expiry < expiry)
+                .values(last_expiry=expiry)
+            )
+
+    def _insert_ignoring_duplicates(self) -> Any:
+        # A flush whose commit was reported lost is written again: keep the first.
+        if self.session.get_bind().dialect.name == "postgresql":
+            return postgresql.insert(StatusEntryRow).on_conflict_do_nothing()
+        return sqlite.insert(StatusEntryRow).on_conflict_do_nothing()
+
+    def renew_status_blocks(self, holder: str, now: int, lease: int) -> set[BlockRef]:
+        live = (
+            StatusBlockRow.holder == holder,
+            ~StatusBlockRow.closed,
+            StatusBlockRow.leased_until > now,
+        )
+        self.session.execute(update(StatusBlockRow).where(*live).values(leased_until=now + lease))
+        rows = self.session.execute(
+            select(StatusBlockRow.list_id, StatusBlockRow.block).where(*live)
+        )
+        return {BlockRef(list_id, block) for list_id, block in rows}
+
+    def close_status_blocks(self, holder: str, blocks: list[BlockRef], now: int) -> None:
+        if not blocks:
+            return
+        self.session.execute(
+            update(StatusBlockRow)
+            .where(
+                StatusBlockRow.holder == holder,
+                StatusBlockRow.leased_until > now,
+                tuple_(StatusBlockRow.list_id, StatusBlockRow.block).in_(
+                    [(ref.list_id, ref.block) for ref in blocks]
+                ),
+            )
+            .values(closed=True)
+        )
+
+    def read_status_list(self, list_id: int, now: int) -> StoredList | None:
+        status_list = self.session.get(StatusListRow, list_id)
+        if status_list is None:
+            return None
+        blocks = self.session.execute(
+            select(StatusBlockRow.block).where(
+                StatusBlockRow.list_id == list_id,
+                ~StatusBlockRow.closed,
+                StatusBlockRow.leased_until <= now,
+            )
+        )
+        lapsed = [BlockRef(list_id, block).indexes for (block,) in blocks]
+        return StoredList(status_list.size, lapsed, self._entries(list_id))
+
+    def _entries(self, list_id: int) -> Iterator[IssuedEntry]:
+        rows = self.session.execute(
+            select(
+                StatusEntryRow.idx,
+                StatusEntryRow.jti,
+                StatusEntryRow.sid,
+                StatusEntryRow.subject,
+                StatusEntryRow.client_id,
+                StatusEntryRow.issued_at,
+                StatusEntryRow.expires_at,
+            )
+            .where(StatusEntryRow.list_id == list_id)
+            .execution_options(yield_per=10_000)
+        )
+        for idx, jti, sid, subject, client_id, issued_at, expires_at in rows:
+            yield IssuedEntry(list_id, idx, jti, sid, subject, client_id, issued_at, expires_at)
+
+    def live_status_lists(self) -> list[int]:
+        return list(self.session.scalars(select(StatusListRow.id).order_by(StatusListRow.id)))
+
+    def suspend(self, suspension: Suspension) -> bool:
+        """False if already suspended."""
+        key = (suspension.kind.value, suspension.value)
+        if self.session.get(SuspensionRow, key) is not None:
+            return False
+        self.session.add(
+            SuspensionRow(
+                kind=suspension.kind.value,
+                value=suspension.value,
+                since=suspension.since,
+                reason=suspension.reason,
+                actor=suspension.actor,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def lift_suspension(self, kind: SuspendedKind, value: str) -> bool:
+        """False if it was not suspended."""
+        result = self.session.execute(
+            delete(SuspensionRow).where(
+                SuspensionRow.kind == kind.value, SuspensionRow.value == value
+            )
+        )
+        return affected_rows(result) > 0
+
+    def list_suspensions(self) -> list[Suspension]:
+        return [
+            Suspension(SuspendedKind(row.kind), row.value, row.since, row.reason, row.actor)
+            for row in self.session.scalars(select(SuspensionRow))
+        ]
