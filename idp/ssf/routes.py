@@ -24,6 +24,7 @@ from idp.provider import Provider
 from idp.ssf.delivery import StreamGoneError
 from idp.ssf.metadata import SSF_MANAGE, SSF_READ, transmitter_metadata
 from idp.ssf.model import DeliveryMethod, Stream
+from idp.ssf.storage import StreamStore
 from idp.ssf.streams import Streams
 
 router = APIRouter(tags=["Shared Signals"])
@@ -77,11 +78,22 @@ def receiver(request: Request, provider: Provider, scopes: frozenset[str]) -> st
     return str(client_id)
 
 
-def streams_of(request: Request, provider: Provider, store: Any, scopes: frozenset[str]) -> Streams:
-    client_id = receiver(request, provider, scopes)
+def streams_of(
+    request: Request, provider: Provider, store: StreamStore, scopes: frozenset[str]
+) -> Streams:
+    return _streams(provider, store, receiver(request, provider, scopes))
+
+
+def _streams(provider: Provider, store: StreamStore, client_id: str) -> Streams:
     return Streams(
         store, issuer=provider.settings.issuer, client_id=client_id, now=provider.clock.now()
     )
+
+
+async def _managing(request: Request, provider: Provider) -> tuple[str, dict[str, Any]]:
+    """The receiver (checked first: no token is 401 whatever the body) and its body."""
+    client_id = receiver(request, provider, MANAGE)
+    return client_id, await json_object(request, provider.settings.max_body_bytes)
 
 
 def _configuration(provider: Provider, stream: Stream, status_code: int = 200) -> JSONResponse:
@@ -98,9 +110,9 @@ def _configuration(provider: Provider, stream: Stream, status_code: int = 200) -
     responses=ERRORS | openapi.oauth_errors(409),
 )
 async def create_stream(request: Request, provider: ProviderDep) -> JSONResponse:
-    body = await json_object(request, provider.settings.max_body_bytes)
+    client_id, body = await _managing(request, provider)
     stream = await run_in_threadpool(
-        _in_transaction, request, provider, lambda streams: streams.create(body)
+        _in_transaction, provider, client_id, lambda streams: streams.create(body)
     )
     return _configuration(provider, stream, 201)
 
@@ -132,9 +144,9 @@ def read_streams(
     responses=ERRORS,
 )
 async def update_stream(request: Request, provider: ProviderDep) -> JSONResponse:
-    body = await json_object(request, provider.settings.max_body_bytes)
+    client_id, body = await _managing(request, provider)
     stream = await run_in_threadpool(
-        _in_transaction, request, provider, lambda streams: streams.update(body, whole=False)
+        _in_transaction, provider, client_id, lambda streams: streams.update(body, whole=False)
     )
     return _configuration(provider, stream)
 
@@ -146,9 +158,9 @@ async def update_stream(request: Request, provider: ProviderDep) -> JSONResponse
     responses=ERRORS,
 )
 async def replace_stream(request: Request, provider: ProviderDep) -> JSONResponse:
-    body = await json_object(request, provider.settings.max_body_bytes)
+    client_id, body = await _managing(request, provider)
     stream = await run_in_threadpool(
-        _in_transaction, request, provider, lambda streams: streams.update(body, whole=True)
+        _in_transaction, provider, client_id, lambda streams: streams.update(body, whole=True)
     )
     return _configuration(provider, stream)
 
@@ -186,9 +198,9 @@ def read_status(request: Request, provider: ProviderDep, stream_id: StreamIdQuer
     responses=ERRORS,
 )
 async def update_status(request: Request, provider: ProviderDep) -> JSONResponse:
-    body = await json_object(request, provider.settings.max_body_bytes)
+    client_id, body = await _managing(request, provider)
     stream = await run_in_threadpool(
-        _in_transaction, request, provider, lambda streams: streams.set_status(body)
+        _in_transaction, provider, client_id, lambda streams: streams.set_status(body)
     )
     return JSONResponse(_status(stream), headers=NO_STORE)
 
@@ -201,19 +213,19 @@ async def update_status(request: Request, provider: ProviderDep) -> JSONResponse
     responses=ERRORS | openapi.oauth_errors(429),
 )
 async def verify(request: Request, provider: ProviderDep) -> Response:
-    body = await json_object(request, provider.settings.max_body_bytes)
+    client_id, body = await _managing(request, provider)
     await run_in_threadpool(
-        _in_transaction, request, provider, lambda streams: streams.verify(body)
+        _in_transaction, provider, client_id, lambda streams: streams.verify(body)
     )
     return Response(status_code=204, headers=NO_STORE)
 
 
 def _in_transaction(
-    request: Request, provider: Provider, operation: Callable[[Streams], Result]
+    provider: Provider, client_id: str, operation: Callable[[Streams], Result]
 ) -> Result:
     """A management ``operation`` in one transaction; then every node rereads."""
     with provider.store() as store:
-        result = operation(streams_of(request, provider, store, MANAGE))
+        result = operation(_streams(provider, store, client_id))
     provider.streams_changed()
     return result
 
@@ -226,10 +238,10 @@ def _status(stream: Stream) -> dict[str, Any]:
 
 
 def _stream_for(
-    request: Request, provider: Provider, stream_id: str, method: DeliveryMethod
+    provider: Provider, client_id: str, stream_id: str, method: DeliveryMethod
 ) -> Stream:
     with provider.store() as store:
-        stream = streams_of(request, provider, store, READ).get(stream_id)
+        stream = _streams(provider, store, client_id).get(stream_id)
     if stream.method is not method:
         raise NotFoundError(f"stream {stream_id} is not delivered by {method.value}")
     return stream
@@ -242,8 +254,11 @@ def _stream_for(
     responses=ERRORS,
 )
 async def poll(request: Request, provider: ProviderDep, stream_id: StreamIdPath) -> JSONResponse:
+    client_id = receiver(request, provider, READ)
     body = await json_object(request, provider.settings.max_body_bytes)
-    stream = await run_in_threadpool(_stream_for, request, provider, stream_id, DeliveryMethod.POLL)
+    stream = await run_in_threadpool(
+        _stream_for, provider, client_id, stream_id, DeliveryMethod.POLL
+    )
     try:
         answer = await provider.events.poll(stream, body, provider.settings.ssf_poll_wait)
     except StreamGoneError:
@@ -259,7 +274,10 @@ async def poll(request: Request, provider: ProviderDep, stream_id: StreamIdPath)
     responses=SSE_RESPONSE | ERRORS,
 )
 async def sse(request: Request, provider: ProviderDep, stream_id: StreamIdPath) -> Response:
-    stream = await run_in_threadpool(_stream_for, request, provider, stream_id, DeliveryMethod.SSE)
+    client_id = receiver(request, provider, READ)
+    stream = await run_in_threadpool(
+        _stream_for, provider, client_id, stream_id, DeliveryMethod.SSE
+    )
     last_event_id = request.headers.get("last-event-id")
     position = await run_in_threadpool(provider.events.resume_position, stream, last_event_id)
     settings = provider.settings

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
+from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.store.database import affected_rows
 from idp.store.models import (
     AuthorizationCodeRow,
@@ -24,6 +25,8 @@ from idp.store.models import (
     RefreshTokenRow,
     RevocationRow,
     SsoSessionRow,
+    StatusBlockRow,
+    StatusListRow,
 )
 
 DELIVERED_KEPT_FOR = 7 * 86400  # s: long enough to see what was sent, in `idp deliveries`
@@ -65,6 +68,16 @@ def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> 
             ),
         ),
         "refresh_tokens": delete(RefreshTokenRow).where(RefreshTokenRow.expires_at <= now),
+        "status_lists": delete(StatusListRow).where(
+            StatusListRow.full,
+            StatusListRow.last_expiry <= now - leeway,
+            ~exists(
+                select(StatusBlockRow.block).where(
+                    StatusBlockRow.list_id == StatusListRow.id,
+                    StatusBlockRow.leased_until > now - MAX_TOKEN_LIFETIME,
+                )
+            ),
+        ),
         "deliveries": delete(DeliveryRow).where(
             DeliveryRow.delivered_at <= now - DELIVERED_KEPT_FOR
         ),

@@ -6,7 +6,15 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from idp.store.models import AuthorizationCodeRow, RefreshTokenRow, SsoSessionRow
+from idp.revocation.records import MAX_TOKEN_LIFETIME
+from idp.store.models import (
+    AuthorizationCodeRow,
+    RefreshTokenRow,
+    SsoSessionRow,
+    StatusBlockRow,
+    StatusEntryRow,
+    StatusListRow,
+)
 from tests.support.client_requests import redeem, token_request
 from tests.support.flows import code_flow, create_user, register
 
@@ -56,3 +64,44 @@ def test_expired_rows_are_deleted(idp):
     deleted = idp.provider.prune()
     assert all(deleted[table.__tablename__] for table in tables)
     assert not any(count(idp, table) for table in tables)
+
+
+def status_list(idp, *, full: bool, last_expiry: int, leased_until: int) -> int:
+    with idp.provider.store() as store:
+        row = StatusListRow(size=4096, created_at=0, full=full, last_expiry=last_expiry)
+        store.session.add(row)
+        store.session.flush()
+        store.session.add(
+            StatusBlockRow(
+                list_id=row.id, block=0, holder="h", leased_until=leased_until, closed=True
+            )
+        )
+        store.session.add(
+            StatusEntryRow(
+                list_id=row.id,
+                idx=1,
+                jti="j",
+                sid=None,
+                subject="s",
+                client_id="c",
+                issued_at=0,
+                expires_at=last_expiry,
+            )
+        )
+        return row.id
+
+
+def test_a_status_list_goes_once_full_and_every_token_it_covers_expired(idp):
+    now = idp.clock.now()
+    long_ago = now - MAX_TOKEN_LIFETIME - 1
+    dead = status_list(idp, full=True, last_expiry=now - 3600, leased_until=long_ago)
+    filling = status_list(idp, full=False, last_expiry=now - 3600, leased_until=long_ago)
+    live = status_list(idp, full=True, last_expiry=now + 600, leased_until=long_ago)
+    lapsed_recently = status_list(idp, full=True, last_expiry=now - 3600, leased_until=now - 60)
+    idp.provider.prune()
+    with idp.provider.store() as store:
+        kept = set(store.session.scalars(select(StatusListRow.id)))
+        entries = set(store.session.scalars(select(StatusEntryRow.list_id)))
+    assert dead not in kept
+    assert dead not in entries  # with its entries
+    assert {filling, live, lapsed_recently} <= kept
