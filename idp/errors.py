@@ -177,7 +177,7 @@ class ConflictError(InvalidRequestError):
     status_code = 409
 
 
-class SlowDownRequestError(InvalidRequestError):
+class TooManyRequestsError(InvalidRequestError):
     """RFC 6585 §4: too many requests of this kind (SSF 1.0 §8.1.4 verification)."""
 
     status_code = 429

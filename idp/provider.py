@@ -58,7 +58,7 @@ from idp.revocation.events import SYSTEM
 from idp.revocation.records import MAX_TOKEN_LIFETIME, RevocationRecord
 from idp.revocation.revoker import Revoker, SessionEndListener
 from idp.revocation.status_indexes import StatusIndexes
-from idp.revocation.status_list import StatusDeriver
+from idp.revocation.status_list import TakenBack
 from idp.revocation.status_publication import StatusListPublisher
 from idp.revocation.storage import RevocationStore
 from idp.revocation.suspensions import Suspension, Suspensions
@@ -186,7 +186,7 @@ class Provider:
             reading,
             status_indexes,
             signer,
-            lambda now: StatusDeriver(revocations, suspensions, now),
+            lambda now: TakenBack.of(revocations.live_records(now), suspensions.held),
             lambda: (revocations.version, suspensions.version),
             issuer=settings.issuer,
             ttl=settings.status_list_ttl,
@@ -289,6 +289,12 @@ class Provider:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlStore]:
+        """A read-only transaction: never takes SQLite's write lock."""
+        with self.database.reading() as session:
+            yield SqlStore(session)
 
     def token_context(self, stores: TokenStores) -> TokenContext:
         """What the endpoints of authenticated clients hand the core; ``NO_STORAGE``

@@ -28,6 +28,7 @@ def exchange_authorization_code(
     check_code_verifier(params.get("code_verifier"), code.code_challenge)
     resources = check_granted_resources(check_resources(params, client), code.resources)
     session = load_granting_session(ctx, code.sid)
+    ctx.tokens.check_not_suspended(code.user_id, client.client_id)
     if not ctx.stores.mark_code_used(code_digest, ctx.now):
         take_back(code_digest, code, ctx)  # lost a race with another use of the same code
         raise InvalidGrantError("authorization code was already used")

@@ -129,6 +129,7 @@ def issue_device_tokens(
     ctx: TokenContext,
 ) -> dict[str, Any]:
     session = load_granting_session(ctx, auth.sid)
+    ctx.tokens.check_not_suspended(session.user_id, client.client_id)
     if not store.redeem_device_authorization(code_digest):
         raise InvalidGrantError("device_code was already used")
     grant = session_grant(session, client.client_id, auth.scope, auth.resources)

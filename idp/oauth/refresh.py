@@ -83,6 +83,7 @@ def load_locked_refresh_token(token_digest: str, client: Client, ctx: TokenConte
 def check_still_granted(stored: RefreshToken, ctx: TokenContext) -> int | None:
     """The session a token is bound to (unless offline) and its user are still live;
     returns when that session ends."""
+    ctx.tokens.check_not_suspended(stored.user_id, stored.client_id)
     session_expires_at = None
     if not stored.offline:
         session = load_live_session(

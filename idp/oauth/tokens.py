@@ -102,7 +102,7 @@ class TokenIssuer:
         user grants, sid, auth_time and acr; ``act`` for delegation (RFC 8693 §4.1);
         ``status``, its place in a token status list (draft-ietf-oauth-status-list-20
         §6.2)."""
-        self._check_not_suspended(grant)
+        self.check_not_suspended(grant.subject, grant.client_id)
         jti = new_token(16)
         expires_at = now + self.lifetimes.for_client(client).access_token
         audience = list(grant.audience) or [self.audience]
@@ -135,11 +135,13 @@ class TokenIssuer:
         token = self.signer.sign(claims, self.access_token_alg, typ=ACCESS_TOKEN_TYPE)
         return AccessToken(token, jti, expires_at)
 
-    def _check_not_suspended(self, grant: Grant) -> None:
-        """Nothing is issued to a suspended client or user (idp.revocation.suspensions)."""
-        if self.suspensions.holds_client(grant.client_id):
+    def check_not_suspended(self, subject: str, client_id: str) -> None:
+        """Nothing is issued to a suspended client or user (idp.revocation.suspensions).
+        Grants call it before they use up a code or rotate a refresh token, so a
+        suspension leaves them redeemable once lifted."""
+        if self.suspensions.holds_client(client_id):
             raise UnauthorizedClientError("the client is suspended")
-        if self.suspensions.holds(grant.subject, grant.client_id):
+        if self.suspensions.holds(subject, client_id):
             raise InvalidGrantError("the user is suspended")
 
     def issue_refresh_token(

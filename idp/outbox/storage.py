@@ -28,9 +28,11 @@ class DeliveryStore(Outbox, Protocol):
         now: int,
         error: str | None,
         retry_at: int | None,
+        held: bool = False,
     ) -> None:
         """Delivered (no error), to be retried at ``retry_at``, or given up (neither);
-        nothing if the claim ran out meanwhile (another node holds it now)."""
+        ``held``: not attempted, so not counted; nothing if the claim ran out meanwhile
+        (another node holds it now)."""
         ...
 
     def list_deliveries(self, state: DeliveryState | None, limit: int) -> list[Delivery]: ...

@@ -30,6 +30,14 @@ class UndeliverableError(DeliveryError):
     """No attempt can succeed (the receiver is gone): given up at once."""
 
 
+class HeldError(DeliveryError):
+    """Not to be sent yet (a paused stream): tried again after HELD_RETRY seconds,
+    without counting as an attempt."""
+
+
+HELD_RETRY = 30
+
+
 Sender = Callable[[Delivery], None]
 Transaction = Callable[[], AbstractContextManager[DeliveryStore]]
 
@@ -102,6 +110,12 @@ class DeliveryWorker:
         now = self.clock.now()
         if error is None:
             store.settle_delivery(delivery, now=now, error=None, retry_at=None)
+            return
+        if isinstance(error, HeldError):
+            held_until = now + HELD_RETRY
+            store.settle_delivery(
+                delivery, now=now, error=str(error), retry_at=held_until, held=True
+            )
             return
         attempts = delivery.attempts + 1
         gives_up = isinstance(error, UndeliverableError) or attempts >= MAX_ATTEMPTS

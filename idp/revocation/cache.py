@@ -55,6 +55,11 @@ class RevocationCache:
                 return True
         return False
 
+    def live_records(self, now: int) -> list[RevocationRecord]:
+        """Every record that still covers some token (for idp.revocation.status_list)."""
+        self.check_fresh()
+        return [record for record in self._records.values() if record.prune_after > now]
+
     def suspends(self, claims: Mapping[str, object]) -> bool:
         """Whether the token's user or client is suspended."""
         self.check_fresh()

@@ -8,10 +8,11 @@ notes what it was issued for; the node's cache refresher writes those notes in
 batches (``flush``), renews the node's leases and leases the next block before the
 current one runs out.
 
-A block is closed once all its indexes were handed out and recorded. A block whose
+A block is closed once all its indexes were handed out and recorded. In a block whose
 lease ran out before it was closed (its node died, or lost the database for longer
-than the lease) is published as INVALID throughout: what the node issued from it may
-never have been recorded, and a status list must not call such a token valid. The
+than the lease) every index that was not recorded is published as INVALID: the node
+may have issued it, and a status list must not call such a token valid; nothing is
+recorded in it after that, so those indexes stay INVALID. The
 node itself stops handing out a block's indexes when half its lease has passed
 without a renewal, so a lease never runs out under a token still being issued.
 """
@@ -47,12 +48,13 @@ class BlockRef:
 
 class StatusBlockStore(Protocol):
     def lease_status_block(self, holder: str, list_size: int, now: int, lease: int) -> BlockRef:
-        """A block no node ever held, at random in the newest list with room (a new
-        list when none has)."""
+        """A block no node ever held, at random in the oldest list with room (a new
+        list when none has), so lists fill one after another."""
         ...
 
-    def record_status_entries(self, entries: list[IssuedEntry]) -> None:
-        """Idempotent: an entry already recorded is left as it is."""
+    def record_status_entries(self, entries: list[IssuedEntry], now: int) -> None:
+        """Idempotent: an entry already recorded is left as it is. Entries of a block
+        whose lease has run out are not recorded."""
         ...
 
     def renew_status_blocks(self, holder: str, now: int, lease: int) -> set[BlockRef]:
@@ -145,7 +147,7 @@ class StatusIndexes:
             refs = [held.ref for held in self._leases]
             self._leases = []
         with self._transaction() as store:
-            store.record_status_entries(pending)
+            store.record_status_entries(pending, self._now())
             store.close_status_blocks(self.holder, refs, self._now())
 
     def _write(self, pending: list[IssuedEntry], used_up: list[BlockRef]) -> None:
@@ -156,7 +158,7 @@ class StatusIndexes:
         if not (pending or used_up or renew or len(with_room) <= SPARE_BLOCKS):
             return
         with self._transaction() as store:
-            store.record_status_entries(pending)
+            store.record_status_entries(pending, now)
             store.close_status_blocks(self.holder, used_up, now)
             held = store.renew_status_blocks(self.holder, now, self._lease) if renew else None
             kept = with_room if held is None else with_room & held

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
+
+from idp.revocation.records import RevocationKind, RevocationRecord
 
 DRAFT = "draft-ietf-oauth-status-list-20"
 STATUS_LIST_TYPE = "statuslist+jwt"  # §5.1
@@ -43,16 +45,6 @@ class IssuedEntry:
     client_id: str
     issued_at: int
     expires_at: int
-
-    def claims(self) -> dict[str, object]:
-        """The claims revocation records match on (idp.revocation.records)."""
-        return {
-            "jti": self.jti,
-            "sid": self.sid,
-            "sub": self.subject,
-            "client_id": self.client_id,
-            "iat": self.issued_at,
-        }
 
 
 def status_list_uri(issuer: str, list_id: int) -> str:
@@ -98,36 +90,63 @@ def status_list_claims(
     }
 
 
-class Revocations(Protocol):
-    def covers(self, claims: Mapping[str, object], now: int) -> bool: ...
+Row = tuple[int, str, str | None, str, str, int]  # idx, jti, sid, sub, client_id, iat
 
 
-class Quarantine(Protocol):
-    def holds(self, subject: str, client_id: str) -> bool: ...
+@dataclass(frozen=True)
+class TakenBack:
+    """What the live revocation records and the suspensions take back, by claim: a
+    snapshot to derive a whole list's statuses from in one pass."""
 
+    jtis: frozenset[str]
+    sids: frozenset[str]
+    subjects_until: Mapping[str, int]  # every token issued up to that time
+    clients_until: Mapping[str, int]
+    suspended_subjects: frozenset[str]
+    suspended_clients: frozenset[str]
 
-class StatusDeriver:
-    """Each index's status from the revocation records and suspensions in memory."""
+    @classmethod
+    def of(
+        cls, records: Iterable[RevocationRecord], suspended: Iterable[tuple[str, str]]
+    ) -> TakenBack:
+        by_kind: dict[RevocationKind, dict[str, int]] = {kind: {} for kind in RevocationKind}
+        for record in records:
+            by_kind[record.kind][record.value] = record.revoked_at
+        held = set(suspended)
+        return cls(
+            jtis=frozenset(by_kind[RevocationKind.JTI]),
+            sids=frozenset(by_kind[RevocationKind.SID]),
+            subjects_until=by_kind[RevocationKind.SUBJECT],
+            clients_until=by_kind[RevocationKind.CLIENT],
+            suspended_subjects=frozenset(v for k, v in held if k == RevocationKind.SUBJECT),
+            suspended_clients=frozenset(v for k, v in held if k == RevocationKind.CLIENT),
+        )
 
-    def __init__(self, revoked: Revocations, suspended: Quarantine, now: int) -> None:
-        self._revoked = revoked
-        self._suspended = suspended
-        self._now = now
-
-    def statuses(
-        self, entries: Iterable[IssuedEntry], lapsed: Iterable[range]
-    ) -> dict[int, Status]:
-        """The non-VALID statuses. Every index of a ``lapsed`` block (a node stopped
-        renewing it before closing it, idp.revocation.status_indexes) is INVALID: what it
-        issued from that block may never have been recorded, so it is taken back."""
+    def statuses(self, rows: Iterable[Row], lapsed: Sequence[range]) -> dict[int, Status]:
+        """The non-VALID statuses of a list whose entries are ``rows``: as the records
+        and suspensions say (idp.revocation.records: tokens issued in the second of a
+        subject's or client's record are covered too), and INVALID for every index of a
+        ``lapsed`` block that was never recorded: its node may have issued it."""
         statuses: dict[int, Status] = {}
+        block_size = len(lapsed[0]) if lapsed else 0
+        lapsed_starts = {block.start for block in lapsed}
+        recorded_in_lapsed: set[int] = set()
+        jtis, sids = self.jtis, self.sids
+        subjects_until, clients_until = self.subjects_until, self.clients_until
+        for idx, jti, sid, subject, client_id, issued_at in rows:
+            if lapsed_starts and idx - idx % block_size in lapsed_starts:
+                recorded_in_lapsed.add(idx)
+            if (
+                jti in jtis
+                or (sid is not None and sid in sids)
+                or issued_at <= subjects_until.get(subject, -1)
+                or issued_at <= clients_until.get(client_id, -1)
+            ):
+                statuses[idx] = Status.INVALID
+            elif subject in self.suspended_subjects or client_id in self.suspended_clients:
+                statuses[idx] = Status.SUSPENDED
         for block in lapsed:
-            statuses.update(dict.fromkeys(block, Status.INVALID))
-        for entry in entries:
-            if entry.idx in statuses:
-                continue
-            if self._revoked.covers(entry.claims(), self._now):
-                statuses[entry.idx] = Status.INVALID
-            elif self._suspended.holds(entry.subject, entry.client_id):
-                statuses[entry.idx] = Status.SUSPENDED
+            for idx in block:
+                if idx not in recorded_in_lapsed:
+                    statuses[idx] = Status.INVALID
         return statuses

@@ -25,8 +25,8 @@ from idp.keys.signing import Algorithm
 from idp.revocation.status_indexes import StatusIndexes
 from idp.revocation.status_list import (
     STATUS_LIST_TYPE,
-    IssuedEntry,
-    StatusDeriver,
+    Row,
+    TakenBack,
     encode,
     status_list_claims,
     status_list_uri,
@@ -40,10 +40,12 @@ REFRESH_AFTER = 5.0  # s
 class StoredList:
     size: int
     lapsed: list[range]
-    entries: Iterator[IssuedEntry]  # read while the transaction is open
+    entries: Iterator[Row]  # read while the transaction is open
 
 
 class StatusListReader(Protocol):
+    def status_list_exists(self, list_id: int) -> bool: ...
+
     def read_status_list(self, list_id: int, now: int) -> StoredList | None: ...
 
     def live_status_lists(self) -> list[int]: ...
@@ -55,8 +57,9 @@ class PublishedList:
     etag: str
     lst: str
     expires_at: int
-    built_at: float  # time.monotonic()
-    inputs: tuple[int, ...]  # the versions of what it was derived from
+    built_at: float  # time.monotonic(), when the build ended
+    build_seconds: float
+    inputs: tuple[int, ...]  # the versions of what it was derived from, before the build
 
 
 class StatusListPublisher:
@@ -65,7 +68,7 @@ class StatusListPublisher:
         reading: Callable[[], AbstractContextManager[StatusListReader]],
         indexes: StatusIndexes,
         signer: JwtSigner,
-        deriver: Callable[[int], StatusDeriver],
+        taken_back: Callable[[int], TakenBack],
         inputs: Callable[[], tuple[int, ...]],
         *,
         issuer: str,
@@ -74,13 +77,14 @@ class StatusListPublisher:
         self._reading = reading
         self._indexes = indexes
         self._signer = signer
-        self._deriver = deriver
+        self._taken_back = taken_back
         self._inputs = inputs
         self._issuer = issuer
         self.ttl = ttl
         self._validity = 10 * ttl
         self._published: dict[int, PublishedList] = {}
-        self._building = threading.Lock()
+        self._building: dict[int, threading.Lock] = {}  # one per list that exists
+        self._lock = threading.Lock()
 
     def uri(self, list_id: int) -> str:
         return status_list_uri(self._issuer, list_id)
@@ -91,7 +95,13 @@ class StatusListPublisher:
         cached = self._published.get(list_id)
         if cached is not None and self._fresh(cached):
             return cached
-        with self._building:
+        if cached is None:
+            with self._reading() as store:
+                if not store.status_list_exists(list_id):
+                    return None
+        with self._lock:
+            building = self._building.setdefault(list_id, threading.Lock())
+        with building:
             cached = self._published.get(list_id)
             if cached is not None and self._fresh(cached):
                 return cached
@@ -102,20 +112,26 @@ class StatusListPublisher:
             return [self.uri(list_id) for list_id in store.live_status_lists()]
 
     def _fresh(self, published: PublishedList) -> bool:
+        """A list that took long to build is rebuilt less often (at most a fifth of the
+        time goes to building it), however often revocations change."""
         age = time.monotonic() - published.built_at
-        return age < REBUILD_AFTER or (age < REFRESH_AFTER and published.inputs == self._inputs())
+        rebuild_after = max(REBUILD_AFTER, 4 * published.build_seconds)
+        refresh_after = max(REFRESH_AFTER, rebuild_after)
+        unchanged = published.inputs == self._inputs()
+        return age < rebuild_after or (age < refresh_after and unchanged)
 
     def _build(
         self, list_id: int, previous: PublishedList | None, now: int
     ) -> PublishedList | None:
+        started, inputs = time.monotonic(), self._inputs()
         self._indexes.flush()
-        built_at, inputs = time.monotonic(), self._inputs()
+        taken_back = self._taken_back(now)
         with self._reading() as store:
             stored = store.read_status_list(list_id, now)
             if stored is None:
                 self._published.pop(list_id, None)
                 return None
-            statuses = self._deriver(now).statuses(stored.entries, stored.lapsed)
+            statuses = taken_back.statuses(stored.entries, stored.lapsed)
         lst = encode(stored.size, statuses)
         unchanged = previous is not None and previous.lst == lst
         if previous is not None and unchanged and previous.expires_at - now > self._validity / 2:
@@ -132,6 +148,7 @@ class StatusListPublisher:
             token = self._signer.sign(claims, Algorithm.ES256, typ=STATUS_LIST_TYPE)
             expires_at = claims["exp"]
         etag = '"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"'
-        published = PublishedList(token, etag, lst, expires_at, built_at, inputs)
+        ended = time.monotonic()
+        published = PublishedList(token, etag, lst, expires_at, ended, ended - started, inputs)
         self._published[list_id] = published
         return published

@@ -37,6 +37,10 @@ class Suspensions:
         self._lock = threading.Lock()
         self.version = 0  # changes whenever what is suspended does
 
+    @property
+    def held(self) -> frozenset[tuple[SuspendedKind, str]]:
+        return self._held
+
     def holds(self, subject: str, client_id: str) -> bool:
         held = self._held
         return (SuspendedKind.SUBJECT, subject) in held or (SuspendedKind.CLIENT, client_id) in held

@@ -4,15 +4,16 @@ Last-Event-ID, and RFC 8936 poll with acknowledgement."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from idp.errors import InvalidRequestError
-from idp.ssf.model import SecurityEvent, Stream
+from idp.errors import InvalidRequestError, TooManyRequestsError
+from idp.ssf.model import Stream, parse_event_id
 from idp.ssf.notifier import EventNotifier
 from idp.ssf.sets import SecurityEventTokens
 from idp.ssf.storage import StreamStore
@@ -20,7 +21,8 @@ from idp.ssf.storage import StreamStore
 BATCH = 100  # events read, and sent, at a time
 MAX_POLL_EVENTS = 1000
 MAX_ACKS = 1000
-IDLE_RECHECK = 30.0  # s: a subscriber rereads its stream this often however quiet
+MAX_SUBSCRIBERS = 5  # SSE connections per stream on one node
+Authorized = Callable[[], bool]
 
 
 class StreamGoneError(Exception):
@@ -33,17 +35,19 @@ class EventReader:
     transaction: Callable[[], AbstractContextManager[StreamStore]]
     tokens: SecurityEventTokens
     notifier: EventNotifier
+    _subscribers: Counter[str] = field(default_factory=Counter, init=False)
 
     def resume_position(self, stream: Stream, last_event_id: str | None) -> int:
         """Where an SSE subscriber starts: after ``Last-Event-ID``, which must be the
-        stream's start or the id of an event of the stream; with none, from now on."""
+        stream's start or the id of an event of the stream; with none, from the stream's
+        start (like a poll, nothing the stream holds is skipped)."""
+        if last_event_id is None:
+            return stream.start_after
+        position = parse_event_id(last_event_id)
+        if position is None:
+            raise InvalidRequestError("Last-Event-ID must be an event id")
         with self.reading() as store:
             newest = store.last_security_event_id()
-            if last_event_id is None:
-                return newest
-            if not last_event_id.isdigit() or len(last_event_id) > 18:
-                raise InvalidRequestError("Last-Event-ID must be an event id")
-            position = int(last_event_id)
             if position > newest:
                 raise InvalidRequestError("Last-Event-ID names no event yet (from the future)")
             if position == stream.start_after:
@@ -54,25 +58,45 @@ class EventReader:
         return position
 
     async def subscription(
-        self, stream_id: str, position: int, idle_timeout: float
+        self, stream_id: str, position: int, idle_timeout: float, still_authorized: Authorized
     ) -> AsyncIterator[tuple[int, str]]:
         """(event id, SET) after ``position``, in order, nothing twice, for as long as
-        the subscriber stays."""
-        while True:
-            generation = self.notifier.generation
-            stream, events = await run_in_threadpool(self._next_events, stream_id, position)
-            for event in events:
-                yield event.id, self.tokens.issue(event, stream)
-                position = event.id
-            if len(events) < BATCH:
-                await self.notifier.wait_after(generation, idle_timeout)
+        the subscriber stays and its access token is live (checked at every wake-up).
+        At most MAX_SUBSCRIBERS per stream on a node."""
+        with self._subscribed(stream_id):
+            while still_authorized():
+                generation = self.notifier.generation
+                signed = await run_in_threadpool(self._next_sets, stream_id, position)
+                for event_id, token in signed:
+                    yield event_id, token
+                    position = event_id
+                if len(signed) < BATCH:
+                    await self.notifier.wait_after(generation, idle_timeout)
 
-    def _next_events(self, stream_id: str, position: int) -> tuple[Stream, list[SecurityEvent]]:
+    def check_room(self, stream_id: str) -> None:
+        """Before a subscription's response starts (429 can still be answered)."""
+        if self._subscribers[stream_id] >= MAX_SUBSCRIBERS:
+            raise TooManyRequestsError(f"at most {MAX_SUBSCRIBERS} subscribers per stream")
+
+    @contextmanager
+    def _subscribed(self, stream_id: str) -> Iterator[None]:
+        self.check_room(stream_id)
+        self._subscribers[stream_id] += 1
+        try:
+            yield
+        finally:
+            self._subscribers[stream_id] -= 1
+            if not self._subscribers[stream_id]:
+                del self._subscribers[stream_id]
+
+    def _next_sets(self, stream_id: str, position: int) -> list[tuple[int, str]]:
+        """The next events, signed here, off the event loop."""
         with self.reading() as store:
             stream = store.load_stream(stream_id)
             if stream is None:
                 raise StreamGoneError(stream_id)
-            return stream, store.stream_events(stream, position, BATCH)
+            events = store.stream_events(stream, position, BATCH)
+        return [(event.id, self.tokens.issue(event, stream)) for event in events]
 
     async def poll(self, stream: Stream, body: Mapping[str, Any], wait: float) -> dict[str, Any]:
         """RFC 8936 §2.2-2.5: settle what the receiver acknowledged (or reported as an
@@ -90,19 +114,14 @@ class EventReader:
         deadline = None if request.return_immediately else wait
         while True:
             generation = self.notifier.generation
-            stream, events = await run_in_threadpool(
-                self._unacknowledged, stream.stream_id, request.max_events + 1
+            sets, more = await run_in_threadpool(
+                self._unacknowledged, stream.stream_id, request.max_events
             )
-            if events or deadline is None or deadline <= 0:
-                break
+            if sets or deadline is None or deadline <= 0:
+                return {"sets": sets, "moreAvailable": more}
             started = time.monotonic()
             await self.notifier.wait_after(generation, deadline)
             deadline -= time.monotonic() - started
-        offered = events[: request.max_events]
-        return {
-            "sets": {stream.jti(event): self.tokens.issue(event, stream) for event in offered},
-            "moreAvailable": len(events) > request.max_events,
-        }
 
     def _acknowledge(self, stream_id: str, event_ids: list[int]) -> None:
         with self.transaction() as store:
@@ -110,12 +129,16 @@ class EventReader:
             if stream is not None:
                 store.acknowledge(stream, event_ids)
 
-    def _unacknowledged(self, stream_id: str, limit: int) -> tuple[Stream, list[SecurityEvent]]:
+    def _unacknowledged(self, stream_id: str, limit: int) -> tuple[dict[str, str], bool]:
+        """Up to ``limit`` SETs by jti, signed here, off the event loop; whether there
+        are more."""
         with self.reading() as store:
             stream = store.load_stream(stream_id)
             if stream is None:
                 raise StreamGoneError(stream_id)
-            return stream, store.unacknowledged_events(stream, limit)
+            events = store.unacknowledged_events(stream, limit + 1)
+        sets = {stream.jti(event): self.tokens.issue(event, stream) for event in events[:limit]}
+        return sets, len(events) > limit
 
 
 @dataclass(frozen=True)

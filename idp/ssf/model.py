@@ -9,6 +9,7 @@ id order, and the id is the SSE event id a subscriber resumes from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -112,9 +113,9 @@ class Stream:
     def event_id_of(self, jti: str) -> int | None:
         """The event a jti of this stream names; None for any other string."""
         prefix, _, number = jti.rpartition(".")
-        if prefix != self.stream_id or not number.isdigit() or len(number) > 18:
+        if prefix != self.stream_id:
             return None
-        return int(number)
+        return parse_event_id(number)
 
     def configuration(self, issuer: str) -> dict[str, Any]:
         """The stream configuration object (SSF 1.0 §8.1.1)."""
@@ -137,3 +138,8 @@ class Stream:
 
 
 MIN_VERIFICATION_INTERVAL = 5  # s between verification requests (SSF 1.0 §8.1.1)
+EVENT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only (str.isdigit() takes "²")
+
+
+def parse_event_id(text: str) -> int | None:
+    return int(text) if EVENT_ID.fullmatch(text) else None

@@ -1,7 +1,8 @@
 """RFC 8935 push delivery: each SET a push stream wants is queued in the outbox in the
 transaction that recorded its event (idp.store.streams) and POSTed by the delivery
 worker, signed when it is sent, with retries and backoff (idp.outbox). A paused stream
-holds it (retried later); a disabled or deleted one drops it."""
+holds it (looked at again every HELD_RETRY seconds, without using up its attempts); a
+disabled or deleted one drops it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from idp.outbound import ForbiddenTargetError, OutboundClient, OutboundRefusedError
 from idp.outbox.model import Delivery
-from idp.outbox.worker import DeliveryError, UndeliverableError
+from idp.outbox.worker import DeliveryError, HeldError, UndeliverableError
 from idp.ssf.model import StreamStatus
 from idp.ssf.sets import SET_MEDIA_TYPE, SecurityEventTokens
 from idp.ssf.storage import StreamStore
@@ -33,10 +34,12 @@ class PushSender:
             event = store.security_event(int(delivery.payload["event_id"]))
         if stream is None or event is None:
             raise UndeliverableError("the stream has been deleted")
+        if not stream.wants(event):
+            raise UndeliverableError("the stream no longer asks for this event")
         if stream.holds(event):
             if stream.status is StreamStatus.DISABLED:
                 raise UndeliverableError("the stream is disabled")
-            raise DeliveryError("the stream is paused")
+            raise HeldError("the stream is paused")
         headers = {"Content-Type": SET_MEDIA_TYPE, "Accept": "application/json"}
         if stream.authorization_header:
             headers["Authorization"] = stream.authorization_header

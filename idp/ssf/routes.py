@@ -14,12 +14,12 @@ from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from idp.errors import InsufficientScopeError, InvalidTokenError, NotFoundError
+from idp.errors import InsufficientScopeError, InvalidTokenError, NotFoundError, ProtocolError
 from idp.http import openapi
 from idp.http.deps import ProviderDep
 from idp.http.errors import NO_STORE
 from idp.http.forms import json_object
-from idp.oauth.bearer import read_bearer_token, verify_access_token
+from idp.oauth.bearer import check_access_token_live, read_bearer_token, verify_access_token
 from idp.provider import Provider
 from idp.ssf.delivery import StreamGoneError
 from idp.ssf.metadata import SSF_MANAGE, SSF_READ, transmitter_metadata
@@ -58,6 +58,12 @@ async def ssf_configuration(provider: ProviderDep) -> JSONResponse:
 def receiver(request: Request, provider: Provider, scopes: frozenset[str]) -> str:
     """The client a client-credentials access token was issued to, if it carries one
     of ``scopes``."""
+    return str(receiver_claims(request, provider, scopes)["client_id"])
+
+
+def receiver_claims(request: Request, provider: Provider, scopes: frozenset[str]) -> dict[str, Any]:
+    """The claims of the caller's client-credentials access token, if it carries one
+    of ``scopes``."""
     token = read_bearer_token(request.headers.get("authorization"), None)
     settings = provider.settings
     claims = verify_access_token(
@@ -75,7 +81,7 @@ def receiver(request: Request, provider: Provider, scopes: frozenset[str]) -> st
         raise InsufficientScopeError(
             f"the access token lacks the {' or '.join(sorted(scopes))} scope"
         )
-    return str(client_id)
+    return claims
 
 
 def streams_of(
@@ -128,7 +134,7 @@ def read_streams(
     provider: ProviderDep,
     stream_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JSONResponse:
-    with provider.store() as store:
+    with provider.reading() as store:
         streams = streams_of(request, provider, store, READ)
         if stream_id is not None:
             return _configuration(provider, streams.get(stream_id))
@@ -186,7 +192,7 @@ def delete_stream(request: Request, provider: ProviderDep, stream_id: StreamIdQu
     responses=ERRORS,
 )
 def read_status(request: Request, provider: ProviderDep, stream_id: StreamIdQuery) -> JSONResponse:
-    with provider.store() as store:
+    with provider.reading() as store:
         stream = streams_of(request, provider, store, READ).get(stream_id)
     return JSONResponse(_status(stream), headers=NO_STORE)
 
@@ -240,7 +246,7 @@ def _status(stream: Stream) -> dict[str, Any]:
 def _stream_for(
     provider: Provider, client_id: str, stream_id: str, method: DeliveryMethod
 ) -> Stream:
-    with provider.store() as store:
+    with provider.reading() as store:
         stream = _streams(provider, store, client_id).get(stream_id)
     if stream.method is not method:
         raise NotFoundError(f"stream {stream_id} is not delivered by {method.value}")
@@ -274,15 +280,16 @@ async def poll(request: Request, provider: ProviderDep, stream_id: StreamIdPath)
     responses=SSE_RESPONSE | ERRORS,
 )
 async def sse(request: Request, provider: ProviderDep, stream_id: StreamIdPath) -> Response:
-    client_id = receiver(request, provider, READ)
+    claims = receiver_claims(request, provider, READ)
     stream = await run_in_threadpool(
-        _stream_for, provider, client_id, stream_id, DeliveryMethod.SSE
+        _stream_for, provider, str(claims["client_id"]), stream_id, DeliveryMethod.SSE
     )
+    provider.events.check_room(stream.stream_id)
     last_event_id = request.headers.get("last-event-id")
     position = await run_in_threadpool(provider.events.resume_position, stream, last_event_id)
     settings = provider.settings
     return EventSourceResponse(
-        _server_sent(provider, stream.stream_id, position),
+        _server_sent(provider, stream.stream_id, position, claims),
         ping=settings.ssf_heartbeat_interval,
         send_timeout=settings.ssf_send_timeout,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
@@ -290,11 +297,22 @@ async def sse(request: Request, provider: ProviderDep, stream_id: StreamIdPath) 
 
 
 async def _server_sent(
-    provider: Provider, stream_id: str, position: int
+    provider: Provider, stream_id: str, position: int, claims: dict[str, Any]
 ) -> AsyncIterator[ServerSentEvent]:
+    """Ends when the subscriber's access token expires or is taken back."""
+
+    def still_authorized() -> bool:
+        try:
+            check_access_token_live(
+                claims, provider.signer, provider.revocations, provider.clock.now()
+            )
+        except ProtocolError:
+            return False
+        return True
+
     try:
         async for event_id, token in provider.events.subscription(
-            stream_id, position, provider.settings.ssf_heartbeat_interval
+            stream_id, position, provider.settings.ssf_heartbeat_interval, still_authorized
         ):
             yield ServerSentEvent(data=token, id=str(event_id), event="set")
     except StreamGoneError:

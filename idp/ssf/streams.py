@@ -14,8 +14,9 @@ from idp.errors import (
     ConflictError,
     InvalidRequestError,
     NotFoundError,
-    SlowDownRequestError,
+    TooManyRequestsError,
 )
+from idp.oauth.uris import is_loopback_host
 from idp.secret import new_identifier
 from idp.ssf.model import (
     MIN_VERIFICATION_INTERVAL,
@@ -32,7 +33,6 @@ MAX_EVENTS_REQUESTED = 50
 MAX_TEXT = 255  # description, reason, state, each event type URI
 MAX_URL = 2048
 MAX_AUTHORIZATION_HEADER = 4096
-RECEIVER_SET = ("events_requested", "delivery", "description")
 TRANSMITTER_SET = (
     "iss",
     "aud",
@@ -114,16 +114,19 @@ class Streams:
             raise InvalidRequestError("status must be enabled, paused or disabled") from None
         reason = _text(body, "reason")
         if status is stream.status:
-            return replace(stream, status_reason=reason)
+            updated = replace(stream, status_reason=reason)
+            self.store.save_stream(updated)
+            return updated
         detail = {"status": status.value, **({"reason": reason} if reason else {})}
         event_id = self._stream_event(stream, STREAM_UPDATED, detail)
+        changes: dict[str, Any] = {}
+        if stream.status is StreamStatus.DISABLED and stream.held_after is not None:
+            # What came while disabled is dropped; only the last such span is kept.
+            changes["dropped"] = (stream.held_after, event_id - 1)
         if status is StreamStatus.ENABLED:
-            changes: dict[str, Any] = {"held_after": None}
-            if stream.status is StreamStatus.DISABLED and stream.held_after is not None:
-                changes["dropped"] = (stream.held_after, event_id - 1)  # came while disabled
-        else:
-            held_after = stream.held_after if stream.held_after is not None else event_id
-            changes = {"held_after": held_after}
+            changes["held_after"] = None
+        elif stream.held_after is None or stream.status is StreamStatus.DISABLED:
+            changes["held_after"] = event_id
         updated = replace(stream, status=status, status_reason=reason, **changes)
         self.store.save_stream(updated)
         return updated
@@ -134,7 +137,7 @@ class Streams:
         stream = self.get(body.get("stream_id"))
         last = stream.last_verification_at
         if last is not None and self.now - last < MIN_VERIFICATION_INTERVAL:
-            raise SlowDownRequestError(
+            raise TooManyRequestsError(
                 f"at most one verification every {MIN_VERIFICATION_INTERVAL} s"
             )
         state = _text(body, "state")
@@ -168,8 +171,11 @@ class Streams:
         if method is DeliveryMethod.SSE:
             return method, f"{self.issuer}/ssf/sse/{stream_id}", None
         url = delivery.get("endpoint_url")
-        if not isinstance(url, str) or not _is_http_url(url):
-            raise InvalidRequestError("push delivery needs an absolute http(s) endpoint_url")
+        if not isinstance(url, str) or not _is_push_url(url):
+            # RFC 8935 §2: over TLS; http only to a loopback host (tests, a local agent).
+            raise InvalidRequestError(
+                "push delivery needs an https endpoint_url (http only on a loopback host)"
+            )
         authorization = delivery.get("authorization_header")
         if authorization is not None and (
             not isinstance(authorization, str)
@@ -205,11 +211,13 @@ def _text(body: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
-def _is_http_url(url: str) -> bool:
+def _is_push_url(url: str) -> bool:
     if len(url) > MAX_URL or not url.isprintable():
         return False
     try:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.fragment
+    if not parts.hostname or parts.fragment:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))

@@ -140,8 +140,8 @@ class Database:
 
 def _write_pending_security_events(session: Session) -> None:
     """Session ``before_commit`` hook (idp.store.streams: events go last, in commit
-    order)."""
-    if session.info.get(PENDING_EVENTS):
+    order); not at a savepoint's release."""
+    if session.info.get(PENDING_EVENTS) and not session.in_nested_transaction():
         from idp.store.repository import SqlStore  # the store imports this module
 
         SqlStore(session).write_pending_security_events()

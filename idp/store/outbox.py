@@ -72,7 +72,13 @@ class OutboxQueries:
         return claimed
 
     def settle_delivery(
-        self, delivery: Delivery, *, now: int, error: str | None, retry_at: int | None
+        self,
+        delivery: Delivery,
+        *,
+        now: int,
+        error: str | None,
+        retry_at: int | None,
+        held: bool = False,
     ) -> None:
         if error is None:
             values: dict[str, Any] = {"delivered_at": now, "last_error": None}
@@ -87,7 +93,7 @@ class OutboxQueries:
                 *PENDING,
                 DeliveryRow.next_attempt_at == delivery.next_attempt_at,  # still our claim
             )
-            .values(attempts=DeliveryRow.attempts + 1, **values),
+            .values(attempts=DeliveryRow.attempts + (0 if held else 1), **values),
             execution_options={"synchronize_session": False},
         )
 

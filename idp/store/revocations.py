@@ -32,13 +32,19 @@ OLDEST_RUNNING_TRANSACTION = text("pg_snapshot_xmin(pg_current_snapshot())::text
 
 
 def run_after_commit_actions(session: Session) -> None:
-    """Session ``after_commit`` hook (idp.store.database)."""
+    """Session ``after_commit`` hook (idp.store.database). A savepoint's release fires
+    it too: only the outer transaction's commit counts."""
+    if session.in_nested_transaction():
+        return
     for action in session.info.pop(AFTER_COMMIT, []):
         action()
 
 
 def drop_after_commit_actions(session: Session) -> None:
-    """Session ``after_rollback`` hook: what was never committed must not take effect."""
+    """Session ``after_rollback`` hook: what was never committed must not take effect
+    (a savepoint rolled back leaves the outer transaction's actions be)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(AFTER_COMMIT, None)
     session.info.pop(PENDING_EVENTS, None)
 

@@ -6,28 +6,28 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy import delete, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from idp.errors import TemporarilyUnavailableError
 from idp.revocation.status_indexes import BLOCK_SIZE, BlockRef
-from idp.revocation.status_list import IssuedEntry
+from idp.revocation.status_list import IssuedEntry, Row
 from idp.revocation.status_publication import StoredList
 from idp.revocation.suspensions import SuspendedKind, Suspension
-from idp.store.database import affected_rows
+from idp.store.database import affected_rows, insert_ignoring_conflicts
 from idp.store.models import StatusBlockRow, StatusEntryRow, StatusListRow, SuspensionRow
 
 ENTRY_BATCH = 1000  # rows per INSERT statement
+LEASE_ATTEMPTS = 50  # other nodes leasing the same free blocks at the same moment
 
 
 class StatusListQueries:
     session: Session
 
     def lease_status_block(self, holder: str, list_size: int, now: int, lease: int) -> BlockRef:
-        while True:
+        for _ in range(LEASE_ATTEMPTS):
             status_list = self.session.scalars(
                 select(StatusListRow).where(~StatusListRow.full).order_by(StatusListRow.id)
             ).first()
@@ -60,8 +60,10 @@ class StatusListQueries:
             except IntegrityError:
                 continue
             return BlockRef(status_list.id, block)
+        raise TemporarilyUnavailableError("no status-list block could be leased")
 
-    def record_status_entries(self, entries: list[IssuedEntry]) -> None:
+    def record_status_entries(self, entries: list[IssuedEntry], now: int) -> None:
+        entries = self._in_live_blocks(entries, now)
         if not entries:
             return
         rows = [
@@ -77,7 +79,8 @@ class StatusListQueries:
             }
             for entry in entries
         ]
-        statement = self._insert_ignoring_duplicates()
+        # A flush whose commit was reported lost is written again: keep the first.
+        statement = insert_ignoring_conflicts(self.session, StatusEntryRow)
         for start in range(0, len(rows), ENTRY_BATCH):
             self.session.execute(statement, rows[start : start + ENTRY_BATCH])
         last_expiry: dict[int, int] = {}
@@ -90,11 +93,20 @@ class StatusListQueries:
                 .values(last_expiry=expiry)
             )
 
-    def _insert_ignoring_duplicates(self) -> Any:
-        # A flush whose commit was reported lost is written again: keep the first.
-        if self.session.get_bind().dialect.name == "postgresql":
-            return postgresql.insert(StatusEntryRow).on_conflict_do_nothing()
-        return sqlite.insert(StatusEntryRow).on_conflict_do_nothing()
+    def _in_live_blocks(self, entries: list[IssuedEntry], now: int) -> list[IssuedEntry]:
+        """Entries of blocks whose lease has not run out: a lapsed block is published
+        INVALID where nothing was recorded, and must stay so."""
+        blocks = {(entry.list_id, entry.idx // BLOCK_SIZE) for entry in entries}
+        if not blocks:
+            return []
+        rows = self.session.execute(
+            select(StatusBlockRow.list_id, StatusBlockRow.block).where(
+                tuple_(StatusBlockRow.list_id, StatusBlockRow.block).in_(blocks),
+                StatusBlockRow.leased_until > now,
+            )
+        )
+        live = {(list_id, block) for list_id, block in rows}
+        return [entry for entry in entries if (entry.list_id, entry.idx // BLOCK_SIZE) in live]
 
     def renew_status_blocks(self, holder: str, now: int, lease: int) -> set[BlockRef]:
         live = (
@@ -123,6 +135,9 @@ class StatusListQueries:
             .values(closed=True)
         )
 
+    def status_list_exists(self, list_id: int) -> bool:
+        return self.session.get(StatusListRow, list_id) is not None
+
     def read_status_list(self, list_id: int, now: int) -> StoredList | None:
         status_list = self.session.get(StatusListRow, list_id)
         if status_list is None:
@@ -137,7 +152,7 @@ class StatusListQueries:
         lapsed = [BlockRef(list_id, block).indexes for (block,) in blocks]
         return StoredList(status_list.size, lapsed, self._entries(list_id))
 
-    def _entries(self, list_id: int) -> Iterator[IssuedEntry]:
+    def _entries(self, list_id: int) -> Iterator[Row]:
         rows = self.session.execute(
             select(
                 StatusEntryRow.idx,
@@ -146,13 +161,11 @@ class StatusListQueries:
                 StatusEntryRow.subject,
                 StatusEntryRow.client_id,
                 StatusEntryRow.issued_at,
-                StatusEntryRow.expires_at,
             )
             .where(StatusEntryRow.list_id == list_id)
             .execution_options(yield_per=10_000)
         )
-        for idx, jti, sid, subject, client_id, issued_at, expires_at in rows:
-            yield IssuedEntry(list_id, idx, jti, sid, subject, client_id, issued_at, expires_at)
+        yield from rows  # Rows unpack like the tuples they hold
 
     def live_status_lists(self) -> list[int]:
         return list(self.session.scalars(select(StatusListRow.id).order_by(StatusListRow.id)))

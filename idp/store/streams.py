@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from idp.ssf.model import DeliveryMethod, SecurityEvent, Stream, StreamStatus
 from idp.ssf.push import KIND as PUSH
+from idp.store.database import insert_ignoring_conflicts
 from idp.store.models import SecurityEventRow, StreamAckRow, StreamRow
 from idp.store.revocations import AFTER_COMMIT, EVENT_LISTENERS, PENDING_EVENTS
 
@@ -88,10 +89,14 @@ class StreamQueries:
     def _queue_pushes(self, event: SecurityEvent, now: int) -> None:
         """RFC 8935 push: one outbox delivery per push stream that wants the event,
         in this transaction (idp.outbox)."""
+        # A stream's own events (stream-updated on enabling) go even while it is disabled.
         pushing = self.session.scalars(
             select(StreamRow).where(
                 StreamRow.method == DeliveryMethod.PUSH.value,
-                StreamRow.status != StreamStatus.DISABLED.value,
+                or_(
+                    StreamRow.status != StreamStatus.DISABLED.value,
+                    StreamRow.stream_id == event.stream_id,
+                ),
             )
         )
         for row in pushing:
@@ -138,19 +143,30 @@ class StreamQueries:
         """Record the acknowledgements, then move the stream's floor past every event
         acknowledged without a gap, dropping the records it covers."""
         floor = max(stream.acked_through, stream.start_after)
-        fresh = sorted({event_id for event_id in event_ids if event_id > floor})
-        known = set(
+        candidates = {event_id for event_id in event_ids if event_id > floor}
+        offered = self.session.scalars(
+            select(SecurityEventRow).where(SecurityEventRow.id.in_(candidates))
+        )
+        # Only events the stream delivers: an id of the future or of another stream's
+        # event acknowledges nothing.
+        fresh = [
+            {"stream_id": stream.stream_id, "event_id": row.id}
+            for row in offered
+            if stream.delivers(_to_event(row))
+        ]
+        if fresh:  # a retried poll acknowledges again: the first one stays
+            self.session.execute(insert_ignoring_conflicts(self.session, StreamAckRow), fresh)
+        window = self.stream_events(stream, floor, ACK_WINDOW)
+        acked = set(
             self.session.scalars(
-                select(StreamAckRow.event_id).where(StreamAckRow.stream_id == stream.stream_id)
+                select(StreamAckRow.event_id).where(
+                    StreamAckRow.stream_id == stream.stream_id,
+                    StreamAckRow.event_id.in_([event.id for event in window]),
+                )
             )
         )
-        for event_id in fresh:
-            if event_id not in known:
-                self.session.add(StreamAckRow(stream_id=stream.stream_id, event_id=event_id))
-                known.add(event_id)
-        self.session.flush()
-        for event in self.stream_events(stream, floor, ACK_WINDOW):
-            if event.id not in known:
+        for event in window:
+            if event.id not in acked:
                 break
             floor = event.id
         self.session.execute(

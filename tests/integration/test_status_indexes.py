@@ -99,7 +99,7 @@ def test_a_list_is_used_up_exactly_once_before_the_next_begins(database):
     size, lapsed, entries = stored(database, taken[0][0], clock.now())
     assert size == LIST_SIZE
     assert lapsed == []
-    assert sorted(entry.idx for entry in entries) == list(range(LIST_SIZE))
+    assert sorted(idx for idx, *_ in entries) == list(range(LIST_SIZE))
 
 
 def test_two_nodes_never_share_an_index(database):
@@ -117,8 +117,8 @@ def test_a_flush_records_what_was_handed_out(database):
     [(list_id, idx)] = take(indexes, 1, clock)
     assert stored(database, list_id, clock.now())[2] == []
     indexes.flush()
-    [entry] = stored(database, list_id, clock.now())[2]
-    assert (entry.idx, entry.jti, entry.subject) == (idx, "jti-0", "svc")
+    [(recorded, jti, _sid, subject, _client, _iat)] = stored(database, list_id, clock.now())[2]
+    assert (recorded, jti, subject) == (idx, "jti-0", "svc")
 
 
 def test_a_lease_that_ran_out_is_lapsed_and_replaced(database):
@@ -144,4 +144,17 @@ def test_closing_leaves_nothing_lapsed(database):
     clock.time += LEASE + 1
     _size, lapsed, entries = stored(database, list_id, clock.now())
     assert lapsed == []
-    assert [entry.idx for entry in entries] == [idx]
+    assert [recorded for recorded, *_ in entries] == [idx]
+
+
+def test_nothing_is_recorded_in_a_block_after_its_lease_ran_out(database):
+    clock = Clock()
+    indexes = indexes_on(database, clock)
+    [(list_id, recorded)] = take(indexes, 1, clock)
+    indexes.flush()
+    [(_, late)] = take(indexes, 1, clock)
+    clock.time += LEASE + 1  # away longer than the lease, then back
+    indexes.flush()
+    _size, lapsed, entries = stored(database, list_id, clock.now())
+    assert [idx for idx, *_ in entries] == [recorded]  # the late one stays unrecorded
+    assert any(late in block for block in lapsed)

@@ -106,9 +106,12 @@ def sse_connect(
     idp: RunningIdp, token: str, stream: dict[str, Any], last_event_id: str | None = None
 ) -> Any:
     """A context manager: the open response (check its status), read with SseReader."""
-    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    headers: dict[str, str | bytes] = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "text/event-stream",
+    }
     if last_event_id is not None:
-        headers["Last-Event-ID"] = last_event_id
+        headers["Last-Event-ID"] = last_event_id.encode("latin-1")  # as a client may send
     path = stream["delivery"]["endpoint_url"].removeprefix(idp.issuer)
     return httpx.stream(
         "GET", idp.base_url + path, headers=headers, timeout=httpx.Timeout(15.0, connect=5.0)

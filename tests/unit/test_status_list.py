@@ -7,7 +7,8 @@ import base64
 import zlib
 
 from idp.revocation.records import RevocationKind, RevocationRecord
-from idp.revocation.status_list import IssuedEntry, Status, StatusDeriver, decode, encode
+from idp.revocation.status_list import Status, TakenBack, decode, encode
+from idp.revocation.suspensions import SuspendedKind
 
 NOW = 1_800_000_000
 
@@ -36,50 +37,50 @@ def test_a_million_entries_with_one_percent_revoked_fit_in_16_kb():
     assert len(encode(1_000_000, statuses)) < 16_000
 
 
-class Records:
-    def __init__(self, *records: RevocationRecord) -> None:
-        self.records = {record.key: record for record in records}
-
-    def covers(self, claims, now):
-        return any(
-            record.covers(claims, now)
-            for kind in RevocationKind
-            if (record := self.records.get((kind, claims.get(kind)))) is not None
-        )
-
-
-class Held:
-    def __init__(self, *held: str) -> None:
-        self.held = set(held)
-
-    def holds(self, subject, client_id):
-        return subject in self.held or client_id in self.held
-
-
-def entry(idx, *, jti="j", sid=None, subject="u", client_id="c", issued_at=NOW - 10):
-    return IssuedEntry(1, idx, jti, sid, subject, client_id, issued_at, issued_at + 600)
+def row(idx, *, jti="j", sid=None, subject="u", client_id="c", issued_at=NOW - 10):
+    return (idx, jti, sid, subject, client_id, issued_at)
 
 
 def test_statuses_follow_records_and_suspensions():
-    revoked = Records(
-        RevocationRecord(RevocationKind.JTI, "gone", NOW - 5, NOW + 600),
-        RevocationRecord(RevocationKind.SID, "s1", NOW - 5, NOW + 600),
-        RevocationRecord(RevocationKind.SUBJECT, "alice", NOW - 5, NOW + 600),
-    )
-    deriver = StatusDeriver(revoked, Held("quarantined"), NOW)
-    statuses = deriver.statuses(
+    taken_back = TakenBack.of(
         [
-            entry(0, jti="gone"),
-            entry(1, sid="s1"),
-            entry(2, subject="alice"),
-            entry(3, subject="alice", issued_at=NOW - 1),  # issued after the record
-            entry(4, client_id="quarantined"),
-            entry(5),
+            RevocationRecord(RevocationKind.JTI, "gone", NOW - 5, NOW + 600),
+            RevocationRecord(RevocationKind.SID, "s1", NOW - 5, NOW + 600),
+            RevocationRecord(RevocationKind.SUBJECT, "alice", NOW - 5, NOW + 600),
+            RevocationRecord(RevocationKind.CLIENT, "gone-client", NOW - 5, NOW + 600),
         ],
-        lapsed=[range(1024, 2048)],
+        [(SuspendedKind.CLIENT, "quarantined"), (SuspendedKind.SUBJECT, "bob")],
     )
-    assert statuses[0] is statuses[1] is statuses[2] is Status.INVALID
-    assert 3 not in statuses
+    statuses = taken_back.statuses(
+        [
+            row(0, jti="gone"),
+            row(1, sid="s1"),
+            row(2, subject="alice"),
+            row(3, subject="alice", issued_at=NOW - 1),  # issued after the record
+            row(4, client_id="quarantined"),
+            row(5),
+            row(6, subject="alice", issued_at=NOW - 5),  # the record's second: covered
+            row(7, client_id="gone-client"),
+            row(8, subject="bob"),
+        ],
+        lapsed=[],
+    )
+    assert statuses == {
+        0: Status.INVALID,
+        1: Status.INVALID,
+        2: Status.INVALID,
+        4: Status.SUSPENDED,
+        6: Status.INVALID,
+        7: Status.INVALID,
+        8: Status.SUSPENDED,
+    }
+
+
+def test_a_lapsed_block_is_invalid_where_nothing_was_recorded():
+    taken_back = TakenBack.of([], [])
+    statuses = taken_back.statuses([row(1030), row(5)], lapsed=[range(1024, 2048)])
+    assert 1030 not in statuses
     assert 5 not in statuses
-    assert statuses[4] is Status.SUSPENDED
-    assert all(statuses[i] is Status.INVALID for i in range(1024, 2048))
+    assert {idx for idx, status in statuses.items() if status is Status.INVALID} == (
+        set(range(1024, 2048)) - {1030}
+    )

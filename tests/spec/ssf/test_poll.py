@@ -100,7 +100,8 @@ def test_acknowledgements_for_another_stream_change_nothing(idp, receiver):
     revoke_a_token(idp)
     [theirs] = poll(idp, other_token, other)["sets"]
     [mine] = poll(idp, token, stream)["sets"]
-    forged = [theirs, "garbage", f"{stream['stream_id']}.99999999", ""]
+    future = f"{stream['stream_id']}.99999999"
+    forged = [theirs, "garbage", future, "", f"{stream['stream_id']}.\N{SUPERSCRIPT TWO}"]
     assert poll(idp, token, stream, ack=forged)["sets"].keys() == {mine}
     assert poll(idp, other_token, other)["sets"].keys() == {theirs}
 
@@ -153,3 +154,14 @@ def test_poll_of_an_sse_stream_is_404(idp):
         idp, "POST", f"/ssf/poll/{stream['stream_id']}", token, json={"returnImmediately": True}
     )
     assert response.status_code == 404
+
+
+def test_an_acknowledgement_ahead_of_the_events_acknowledges_nothing(idp, receiver):
+    token, stream = receiver
+    revoke_a_token(idp)
+    [jti] = poll(idp, token, stream)["sets"]
+    prefix, _, number = jti.rpartition(".")
+    ahead = [f"{prefix}.{int(number) + n}" for n in range(1, 4)]
+    poll(idp, token, stream, ack=ahead, maxEvents=0)
+    revoke_a_token(idp)
+    assert len(poll(idp, token, stream, ack=[jti])["sets"]) == 1

@@ -126,9 +126,9 @@ def test_a_paused_stream_holds_its_sets__ssf_s8_1_2(idp, receiver):
     assert event_of(verified_set(idp, announcement["body"], stream["aud"]))[0] == STREAM_UPDATED
     revoke_a_token(idp)
 
-    def held() -> bool:
+    def held() -> bool:  # looked at, not sent, and no attempt used up
         return any(
-            delivery.attempts >= 1 and "paused" in (delivery.last_error or "")
+            delivery.attempts == 0 and "paused" in (delivery.last_error or "")
             for delivery in pushes(idp, stream["stream_id"])
         )
 
@@ -136,13 +136,32 @@ def test_a_paused_stream_holds_its_sets__ssf_s8_1_2(idp, receiver):
     assert len(receiver.posts) == 1
 
 
-def test_a_push_endpoint_must_be_an_http_url(idp):
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "http://receiver.example/events", "https://x.example/#f"]
+)
+def test_a_push_endpoint_must_be_https_or_loopback__rfc8935_s2(idp, url):
     token = ssf_token(idp, ssf_receiver(idp))
     response = ssf_call(
         idp,
         "POST",
         "/ssf/streams",
         token,
-        json={"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": "javascript:alert(1)"}},
+        json={"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}},
     )
     assert response.status_code == 400
+
+
+def test_a_re_enabled_stream_pushes_its_enabled_event__ssf_s8_1_5(idp, receiver):
+    token, stream = push_stream(idp, receiver)
+    for status in ("disabled", "enabled"):
+        answer = ssf_call(
+            idp,
+            "POST",
+            "/ssf/status",
+            token,
+            json={"stream_id": stream["stream_id"], "status": status},
+        )
+        assert answer.status_code == 200
+    posts = receiver.wait_for_posts(2)
+    payloads = [event_of(verified_set(idp, post["body"], stream["aud"]))[1] for post in posts]
+    assert [payload["status"] for payload in payloads] == ["disabled", "enabled"]

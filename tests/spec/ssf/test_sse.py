@@ -103,7 +103,9 @@ def test_heartbeat_comments_while_idle(idp, receiver):
     assert reader.comments >= 1
 
 
-@pytest.mark.parametrize("last_event_id", ["abc", "-1", "1.5", "9" * 30, "99999999"])
+@pytest.mark.parametrize(
+    "last_event_id", ["abc", "-1", "1.5", "9" * 30, "99999999", "\N{SUPERSCRIPT TWO}"]
+)
 def test_bad_last_event_id_is_400(idp, receiver, last_event_id):
     token, stream = receiver
     with sse_connect(idp, token, stream, last_event_id=last_event_id) as response:

@@ -246,3 +246,17 @@ def _change_password(idp, username: str) -> None:
         set_password(
             store, idp.provider.revoker(store, OPERATOR), username, hash_password("x" * 20)
         )
+
+
+def test_disabled_then_paused_then_enabled_still_drops_the_disabled_span(idp, token):
+    stream = create_stream(idp, token)
+    stream_id = stream["stream_id"]
+    for status in ("disabled",):
+        ssf_call(idp, "POST", "/ssf/status", token, json={"stream_id": stream_id, "status": status})
+    _change_password(idp, create_user(idp).username)  # while disabled: dropped
+    for status in ("paused", "enabled"):
+        ssf_call(idp, "POST", "/ssf/status", token, json={"stream_id": stream_id, "status": status})
+    offered = poll(idp, token, stream)["sets"]
+    types = [event_of(verified_set(idp, t, stream["aud"]))[0] for t in offered.values()]
+    assert CREDENTIAL_CHANGE not in types
+    assert types == [STREAM_UPDATED] * 3

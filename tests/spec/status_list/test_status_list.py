@@ -134,6 +134,14 @@ def test_suspending_a_user_suspends_their_tokens_until_lifted(idp):
     assert_oauth_error(refreshed, "invalid_grant")
     _lift(idp, SuspendedKind.SUBJECT, subject)
     assert eventually(lambda: status_of(idp, tokens["access_token"]) is Status.VALID, SHOWS_WITHIN)
+    # The refused refresh used nothing up: the same refresh token works once lifted.
+    again = post_form(
+        idp,
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=app.auth,
+    )
+    assert again.status_code == 200, again.text
 
 
 def test_unchanged_list_is_not_modified__rfc9110_s13_1_2(idp):
