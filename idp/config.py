@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from idp.keys.publication import minimum_publish_delay
+from idp.revocation.status_list import DRAFT as STATUS_LIST_DRAFT
 
 
 class Settings(BaseSettings):
@@ -162,7 +163,7 @@ class Settings(BaseSettings):
         ge=4096,
         le=16_777_216,
         multiple_of=1024,
-        description="Indexes per token status list (draft-ietf-oauth-status-list-20); a new "
+        description=f"Indexes per token status list ({STATUS_LIST_DRAFT}); a new "
         "list starts when one is full. A multiple of 1024.",
     )
     status_list_ttl: int = Field(

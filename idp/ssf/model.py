@@ -30,7 +30,6 @@ EVENTS_SUPPORTED = tuple(
         SecurityEventType.TOKEN_REVOKED,
     )
 )
-STREAM_EVENTS = frozenset({VERIFICATION, STREAM_UPDATED})
 
 
 class DeliveryMethod(StrEnum):

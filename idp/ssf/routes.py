@@ -14,11 +14,18 @@ from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from idp.errors import InsufficientScopeError, InvalidTokenError, NotFoundError, ProtocolError
+from idp.errors import (
+    InsufficientScopeError,
+    InvalidTokenError,
+    NotAcceptableError,
+    NotFoundError,
+    ProtocolError,
+)
 from idp.http import openapi
 from idp.http.deps import ProviderDep
 from idp.http.errors import NO_STORE
 from idp.http.forms import json_object
+from idp.http.negotiation import accepts
 from idp.oauth.bearer import check_access_token_live, read_bearer_token, verify_access_token
 from idp.provider import Provider
 from idp.ssf.delivery import StreamGoneError
@@ -277,15 +284,18 @@ async def poll(request: Request, provider: ProviderDep, stream_id: StreamIdPath)
     summary="The stream's SETs as Server-Sent Events, resumable with Last-Event-ID",
     dependencies=AUTHENTICATED,
     response_class=Response,
-    responses=SSE_RESPONSE | ERRORS,
+    responses=SSE_RESPONSE | ERRORS | openapi.oauth_errors(406, 429),
 )
 async def sse(request: Request, provider: ProviderDep, stream_id: StreamIdPath) -> Response:
     claims = receiver_claims(request, provider, READ)
     stream = await run_in_threadpool(
         _stream_for, provider, str(claims["client_id"]), stream_id, DeliveryMethod.SSE
     )
+    if not accepts(request.headers.get("accept"), "text/event-stream"):
+        raise NotAcceptableError("this endpoint serves text/event-stream")
     provider.events.check_room(stream.stream_id)
-    last_event_id = request.headers.get("last-event-id")
+    # WHATWG HTML §9.2: an empty last event ID is no last event ID.
+    last_event_id = request.headers.get("last-event-id") or None
     position = await run_in_threadpool(provider.events.resume_position, stream, last_event_id)
     settings = provider.settings
     return EventSourceResponse(

@@ -140,3 +140,19 @@ def test_another_receiver_cannot_subscribe(idp, receiver):
     with sse_connect(idp, "not-a-token", stream) as response:
         response.read()
         assert response.status_code == 401
+
+
+def test_an_empty_last_event_id_is_none_and_the_stream_replays_from_its_start(idp, receiver):
+    token, stream = receiver
+    [first] = revoked_jtis(idp, 1)
+    with sse_connect(idp, token, stream, last_event_id="") as response:
+        assert response.status_code == 200
+        _, _, data = SseReader(response).next_event()
+    assert revoked_jti(idp, stream, data) == first
+
+
+def test_an_accept_without_event_stream_is_406(idp, receiver):
+    token, stream = receiver
+    path = stream["delivery"]["endpoint_url"].removeprefix(idp.issuer)
+    response = ssf_call(idp, "GET", path, token, headers={"Accept": "application/json"})
+    assert response.status_code == 406
