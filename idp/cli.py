@@ -27,6 +27,7 @@ from idp.admin.users import (
     enable_user,
     load_user,
     set_password,
+    update_profile,
 )
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.users import User
@@ -311,6 +312,33 @@ def _reason(value: str) -> str:
     if len(value) > MAX_REASON or not value.isprintable():
         raise CliError(f"--reason must be at most {MAX_REASON} printable characters")
     return value
+
+
+@users_app.command("update")
+def users_update(
+    username: str,
+    email: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    given_name: Annotated[str | None, typer.Option()] = None,
+    family_name: Annotated[str | None, typer.Option()] = None,
+    email_verified: Annotated[bool | None, typer.Option()] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a user's profile claims; receivers of the security event stream hear of
+    it (CAEP token-claims-change)."""
+    options = {
+        "email": email,
+        "name": name,
+        "given_name": given_name,
+        "family_name": family_name,
+        "email_verified": email_verified,
+    }
+    changes = {claim: value for claim, value in options.items() if value is not None}
+    with provider_store() as (provider, store):
+        changed = update_profile(store, username, changes, provider.clock.now())
+    emit(
+        changed, as_json, f"updated {', '.join(changed)} of {username}" if changed else "no change"
+    )
 
 
 ReasonOption = Annotated[str, typer.Option(help="Why, kept with the suspension.")]

@@ -6,13 +6,14 @@ then (ASVS 5 §7.4), through the one revocation unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from idp.authn.storage import UserStore
 from idp.authn.users import User
 from idp.oauth.parameters import CONTROL_CHARACTERS, PARAMETER_LIMITS
-from idp.revocation.events import Reason, SecurityEventType
+from idp.revocation.events import OPERATOR, Reason, SecurityEventType
 from idp.revocation.revoker import Revoker
 from idp.revocation.storage import SecurityEventLog
 
@@ -24,22 +25,27 @@ class UserDirectory(UserStore, SecurityEventLog, Protocol):
 
     def set_user_disabled(self, user_id: str, disabled: bool, now: int) -> None: ...
 
+    def update_profile(self, user: User, now: int) -> None: ...
+
 
 class UserAdminError(ValueError):
     pass
 
 
+# Profile claims (OIDC Core §5.1) and how long storage holds them.
+PROFILE_CLAIMS = {
+    "email": 320,
+    "email_verified": 0,
+    "name": 255,
+    "given_name": 255,
+    "family_name": 255,
+}
+
+
 def create_user(directory: UserDirectory, user: User, now: int) -> User:
     """A new account, with values the login form and storage can both hold."""
     check_username(user.username)
-    for field, value, limit in (
-        ("email", user.email, 320),
-        ("name", user.name, 255),
-        ("given name", user.given_name, 255),
-        ("family name", user.family_name, 255),
-    ):
-        if value is not None:
-            check_text(field, value, limit)
+    check_profile(user)
     if directory.load_user_by_username(user.username):
         raise UserAdminError(f"user {user.username!r} already exists")
     return directory.create_user(replace(user, id=""), now)
@@ -77,6 +83,37 @@ def enable_user(directory: UserDirectory, username: str, now: int) -> bool:
     directory.set_user_disabled(user.id, False, now)
     directory.record_security_event(SecurityEventType.ACCOUNT_ENABLED, subject=user.id, now=now)
     return True
+
+
+def update_profile(
+    directory: UserDirectory, username: str, changes: Mapping[str, Any], now: int
+) -> dict[str, object]:
+    """Change profile claims; the claims that changed, with their new values, also sent
+    as a CAEP token-claims-change event (the tokens issued before still carry the old)."""
+    user = load_user(directory, username)
+    updated = replace(user, **changes)
+    check_profile(updated)
+    changed = {
+        claim: getattr(updated, claim)
+        for claim in PROFILE_CLAIMS
+        if getattr(updated, claim) != getattr(user, claim)
+    }
+    if changed:
+        directory.update_profile(updated, now)
+        directory.record_security_event(
+            SecurityEventType.TOKEN_CLAIMS_CHANGE,
+            subject=user.id,
+            now=now,
+            detail={"claims": changed, "actor": OPERATOR},
+        )
+    return changed
+
+
+def check_profile(user: User) -> None:
+    for claim, limit in PROFILE_CLAIMS.items():
+        value = getattr(user, claim)
+        if isinstance(value, str):
+            check_text(claim.replace("_", " "), value, limit)
 
 
 def check_username(username: str) -> None:

@@ -13,6 +13,7 @@ OAUTH = "https://schemas.openid.net/secevent/oauth/event-type/"
 class SecurityEventType(StrEnum):
     SESSION_REVOKED = CAEP + "session-revoked"  # CAEP 1.0 §3.1
     CREDENTIAL_CHANGE = CAEP + "credential-change"  # CAEP 1.0 §3.3
+    TOKEN_CLAIMS_CHANGE = CAEP + "token-claims-change"  # CAEP 1.0 §3.2
     ACCOUNT_DISABLED = RISC + "account-disabled"  # RISC 1.0 §2.3
     ACCOUNT_ENABLED = RISC + "account-enabled"  # RISC 1.0 §2.4
     TOKEN_REVOKED = OAUTH + "token-revoked"  # OpenID OAuth Event Types 1.0 (draft)

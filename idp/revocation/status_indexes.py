@@ -33,6 +33,7 @@ from idp.revocation.status_list import IssuedEntry
 
 BLOCK_SIZE = 1024
 SPARE_BLOCKS = 1  # leased ahead, so issuing never waits for a lease
+LEASE_AHEAD = 4  # flushes' worth of indexes, at the last flush's rate, kept leased
 log = logging.getLogger("idp.status_lists")
 
 
@@ -154,17 +155,20 @@ class StatusIndexes:
         now = self._now()
         started = self._monotonic()
         renew = started - self._renewed_at > self._lease / 4
-        with_room = {held.ref for held in self._leases if held.unused}
-        if not (pending or used_up or renew or len(with_room) <= SPARE_BLOCKS):
+        with self._lock:
+            room = {held.ref: len(held.unused) for held in self._leases if held.unused}
+        # Enough indexes for LEASE_AHEAD flushes at the rate of the last one.
+        wanted = max(BLOCK_SIZE * (SPARE_BLOCKS + 1), LEASE_AHEAD * len(pending))
+        if not (pending or used_up or renew or sum(room.values()) < wanted):
             return
         with self._transaction() as store:
             store.record_status_entries(pending, now)
             store.close_status_blocks(self.holder, used_up, now)
             held = store.renew_status_blocks(self.holder, now, self._lease) if renew else None
-            kept = with_room if held is None else with_room & held
+            left = sum(count for ref, count in room.items() if held is None or ref in held)
             leased = [
                 store.lease_status_block(self.holder, self._list_size, now, self._lease)
-                for _ in range(SPARE_BLOCKS + 1 - len(kept))
+                for _ in range(max(0, -(-(wanted - left) // BLOCK_SIZE)))
             ]
         self._settle(used_up, held, leased, started)
 

@@ -3,6 +3,7 @@ Last-Event-ID, and RFC 8936 poll with acknowledgement."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -22,6 +23,7 @@ BATCH = 100  # events read, and sent, at a time
 MAX_POLL_EVENTS = 1000
 MAX_ACKS = 1000
 MAX_SUBSCRIBERS = 5  # SSE connections per stream on one node
+CONCURRENT_READS = 4  # subscribers reading the database at once, on one node
 Authorized = Callable[[], bool]
 
 
@@ -36,6 +38,11 @@ class EventReader:
     tokens: SecurityEventTokens
     notifier: EventNotifier
     _subscribers: Counter[str] = field(default_factory=Counter, init=False)
+    # At most this many subscribers read at once; the others wait, and then read what
+    # accumulated meanwhile in one go.
+    _readers: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(CONCURRENT_READS), init=False
+    )
 
     def resume_position(self, stream: Stream, last_event_id: str | None) -> int:
         """Where an SSE subscriber starts: after ``Last-Event-ID``, which must be the
@@ -66,7 +73,8 @@ class EventReader:
         with self._subscribed(stream_id):
             while still_authorized():
                 generation = self.notifier.generation
-                signed = await run_in_threadpool(self._next_sets, stream_id, position)
+                async with self._readers:  # the threadpool stays free for requests
+                    signed = await run_in_threadpool(self._next_sets, stream_id, position)
                 for event_id, token in signed:
                     yield event_id, token
                     position = event_id

@@ -25,6 +25,7 @@ EVENTS_SUPPORTED = tuple(
     for event in (
         SecurityEventType.SESSION_REVOKED,
         SecurityEventType.CREDENTIAL_CHANGE,
+        SecurityEventType.TOKEN_CLAIMS_CHANGE,
         SecurityEventType.ACCOUNT_DISABLED,
         SecurityEventType.ACCOUNT_ENABLED,
         SecurityEventType.TOKEN_REVOKED,

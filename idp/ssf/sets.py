@@ -70,4 +70,6 @@ class SecurityEventTokens:
             payload["reason_admin"] = {"en": str(detail["reason"])}
         if event.event_type == SecurityEventType.CREDENTIAL_CHANGE:
             payload.update(credential_type="password", change_type="update")  # CAEP 1.0 §3.3
+        if event.event_type == SecurityEventType.TOKEN_CLAIMS_CHANGE:
+            payload["claims"] = detail.get("claims", {})  # CAEP 1.0 §3.2: the new values
         return payload

@@ -65,6 +65,20 @@ class UserQueries:
         rows = self.session.scalars(select(UserRow).order_by(UserRow.username))
         return [_to_user(row) for row in rows]
 
+    def update_profile(self, user: User, now: int) -> None:
+        self.session.execute(
+            update(UserRow)
+            .where(UserRow.id == user.id)
+            .values(
+                email=user.email,
+                email_verified=user.email_verified,
+                name=user.name,
+                given_name=user.given_name,
+                family_name=user.family_name,
+                updated_at=now,
+            )
+        )
+
     def set_user_disabled(self, user_id: str, disabled: bool, now: int) -> None:
         self.session.execute(
             update(UserRow).where(UserRow.id == user_id).values(disabled=disabled, updated_at=now)

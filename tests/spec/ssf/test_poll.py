@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from idp.admin.users import update_profile
 from tests.support.flows import Browser, create_user
 from tests.support.relying_party import revoke, service_app, service_token, web_app
 from tests.support.sign_in import sign_in
@@ -165,3 +166,16 @@ def test_an_acknowledgement_ahead_of_the_events_acknowledges_nothing(idp, receiv
     poll(idp, token, stream, ack=ahead, maxEvents=0)
     revoke_a_token(idp)
     assert len(poll(idp, token, stream, ack=[jti])["sets"]) == 1
+
+
+def test_a_profile_change_is_a_token_claims_change_with_the_new_values__caep_s3_2(idp, receiver):
+    token, stream = receiver
+    user = create_user(idp)
+    with idp.provider.store() as store:
+        update_profile(store, user.username, {"name": "New Name"}, idp.clock.now())
+    [set_token] = poll(idp, token, stream)["sets"].values()
+    claims = verified_set(idp, set_token, stream["aud"])
+    event_type, payload = event_of(claims)
+    assert event_type == CAEP + "token-claims-change"
+    assert payload["claims"] == {"name": "New Name"}
+    assert claims["sub_id"] == {"format": "iss_sub", "iss": idp.issuer, "sub": user.id}
