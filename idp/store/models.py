@@ -305,21 +305,20 @@ class StatusBlockRow(Base):
     closed: Mapped[bool] = mapped_column(default=False)
 
 
-class StatusEntryRow(Base):
-    """What one index was issued for: the claims revocation records match on."""
+class StatusEntryBatchRow(Base):
+    """What indexes of one block were issued for, as one flush of its node recorded
+    them: packed in one value (idp.store.status_lists), so recording costs a row per
+    block and flush rather than per token."""
 
-    __tablename__ = "status_entries"
+    __tablename__ = "status_entry_batches"
 
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     list_id: Mapped[int] = mapped_column(
-        ForeignKey("status_lists.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("status_lists.id", ondelete="CASCADE"), index=True
     )
-    idx: Mapped[int] = mapped_column(primary_key=True)
-    jti: Mapped[str] = mapped_column(String(64))
-    sid: Mapped[str | None] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(255))
-    client_id: Mapped[str] = mapped_column(String(64))
-    issued_at: Mapped[int]
-    expires_at: Mapped[int]
+    block: Mapped[int]
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[int]  # when the last of its tokens expires
 
 
 class SuspensionRow(Base):

@@ -7,14 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from idp.revocation.records import MAX_TOKEN_LIFETIME
+from idp.revocation.status_list import IssuedEntry
 from idp.store.models import (
     AuthorizationCodeRow,
     RefreshTokenRow,
     SsoSessionRow,
     StatusBlockRow,
-    StatusEntryRow,
+    StatusEntryBatchRow,
     StatusListRow,
 )
+from idp.store.status_lists import pack_entries
 from tests.support.client_requests import redeem, token_request
 from tests.support.flows import code_flow, create_user, register
 
@@ -76,16 +78,10 @@ def status_list(idp, *, full: bool, last_expiry: int, leased_until: int) -> int:
                 list_id=row.id, block=0, holder="h", leased_until=leased_until, closed=True
             )
         )
+        entry = IssuedEntry(row.id, 1, "j", None, "s", "c", 0, last_expiry)
         store.session.add(
-            StatusEntryRow(
-                list_id=row.id,
-                idx=1,
-                jti="j",
-                sid=None,
-                subject="s",
-                client_id="c",
-                issued_at=0,
-                expires_at=last_expiry,
+            StatusEntryBatchRow(
+                list_id=row.id, block=0, entries=pack_entries([entry]), expires_at=last_expiry
             )
         )
         return row.id
@@ -101,7 +97,7 @@ def test_a_status_list_goes_once_full_and_every_token_it_covers_expired(idp):
     idp.provider.prune()
     with idp.provider.store() as store:
         kept = set(store.session.scalars(select(StatusListRow.id)))
-        entries = set(store.session.scalars(select(StatusEntryRow.list_id)))
+        entries = set(store.session.scalars(select(StatusEntryBatchRow.list_id)))
     assert dead not in kept
     assert dead not in entries  # with its entries
     assert {filling, live, lapsed_recently} <= kept
