@@ -65,6 +65,7 @@ from idp.revocation.suspensions import Suspension, Suspensions
 from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
 from idp.ssf.delivery import EventReader
+from idp.ssf.feed import EventFeed
 from idp.ssf.notifier import EventNotifier
 from idp.ssf.push import KIND as SSF_PUSH
 from idp.ssf.push import PushSender
@@ -267,7 +268,15 @@ class Provider:
             status_indexes=status_indexes,
             status_lists=status_lists,
             notifier=notifier,
-            events=EventReader(reading, transaction, security_event_tokens, notifier),
+            events=EventReader(
+                reading,
+                transaction,
+                security_event_tokens,
+                notifier,
+                EventFeed(
+                    reading, security_event_tokens, notifier, settings.ssf_heartbeat_interval
+                ),
+            ),
         )
 
     @contextmanager

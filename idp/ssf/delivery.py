@@ -14,6 +14,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from idp.errors import InvalidRequestError, TooManyRequestsError
+from idp.ssf.feed import BUFFERED, Departure, EventFeed
 from idp.ssf.model import Stream, parse_event_id
 from idp.ssf.notifier import EventNotifier
 from idp.ssf.sets import SecurityEventTokens
@@ -27,6 +28,20 @@ CONCURRENT_READS = 4  # subscribers reading the database at once, on one node
 Authorized = Callable[[], bool]
 
 
+@dataclass(frozen=True)
+class Page:
+    """What a subscriber read for itself."""
+
+    stream: Stream  # as of the read
+    signed: list[tuple[int, str]]
+    more: bool  # there may be more to read at once
+    through: int  # the subscriber has every event of its stream up to this id
+
+
+class SubscriberTooSlowError(Exception):
+    """A subscriber's buffer overflowed: its connection is dropped (idp.ssf.feed)."""
+
+
 class StreamGoneError(Exception):
     """The stream was deleted, or its delivery method changed, under a subscriber."""
 
@@ -37,6 +52,7 @@ class EventReader:
     transaction: Callable[[], AbstractContextManager[StreamStore]]
     tokens: SecurityEventTokens
     notifier: EventNotifier
+    feed: EventFeed
     _subscribers: Counter[str] = field(default_factory=Counter, init=False)
     # At most this many subscribers read at once; the others wait, and then read what
     # accumulated meanwhile in one go.
@@ -65,21 +81,35 @@ class EventReader:
         return position
 
     async def subscription(
-        self, stream_id: str, position: int, idle_timeout: float, still_authorized: Authorized
+        self, stream_id: str, position: int, still_authorized: Authorized
     ) -> AsyncIterator[tuple[int, str]]:
         """(event id, SET) after ``position``, in order, nothing twice, for as long as
-        the subscriber stays and its access token is live (checked at every wake-up).
-        At most MAX_SUBSCRIBERS per stream on a node."""
+        the subscriber stays, keeps up (idp.ssf.feed) and its access token is live
+        (checked at every wake-up). At most MAX_SUBSCRIBERS per stream on a node."""
         with self._subscribed(stream_id):
             while still_authorized():
-                generation = self.notifier.generation
                 async with self._readers:  # the threadpool stays free for requests
-                    signed = await run_in_threadpool(self._next_sets, stream_id, position)
-                for event_id, token in signed:
+                    page = await run_in_threadpool(self._next_sets, stream_id, position)
+                for event_id, token in page.signed:
                     yield event_id, token
                     position = event_id
-                if len(signed) < BATCH:
-                    await self.notifier.wait_after(generation, idle_timeout)
+                if page.more:
+                    continue
+                subscriber = self.feed.join(page.stream, page.through)
+                if subscriber is None:  # the feed has read further: read up to it first
+                    continue
+                try:
+                    async for event_id, token in self.feed.follow(subscriber, still_authorized):
+                        yield event_id, token
+                        position = event_id
+                finally:
+                    self.feed.leave(subscriber)
+                if subscriber.departure is Departure.OVERFLOW:
+                    # Raised, not returned: a response that ends normally would wait to
+                    # send its last chunk into a connection nobody reads.
+                    raise SubscriberTooSlowError(f"{BUFFERED} SETs waited for a subscriber")
+                if subscriber.departure is Departure.GONE:
+                    raise StreamGoneError(stream_id)
 
     def check_room(self, stream_id: str) -> None:
         """Before a subscription's response starts (429 can still be answered)."""
@@ -97,14 +127,18 @@ class EventReader:
             if not self._subscribers[stream_id]:
                 del self._subscribers[stream_id]
 
-    def _next_sets(self, stream_id: str, position: int) -> list[tuple[int, str]]:
+    def _next_sets(self, stream_id: str, position: int) -> Page:
         """The next events, signed here, off the event loop."""
         with self.reading() as store:
             stream = store.load_stream(stream_id)
             if stream is None:
                 raise StreamGoneError(stream_id)
-            events = store.stream_events(stream, position, BATCH)
-        return [(event.id, self.tokens.issue(event, stream)) for event in events]
+            # The newest id first: every event up to it has committed (commit order).
+            newest = store.last_security_event_id()
+            events = store.stream_events(stream, position, BATCH, through=newest)
+        more = len(events) == BATCH
+        signed = [(event.id, self.tokens.issue(event, stream)) for event in events]
+        return Page(stream, signed, more, events[-1].id if more else max(position, newest))
 
     async def poll(self, stream: Stream, body: Mapping[str, Any], wait: float) -> dict[str, Any]:
         """RFC 8936 §2.2-2.5: settle what the receiver acknowledged (or reported as an

@@ -1,8 +1,8 @@
-"""Wakes what waits on this node for new security events (SSE subscribers, long polls):
-when this node commits events, when the event bus says another node did, and at every
-cache refresh (the safety net when the bus is away). Waiters read the events from the
-database themselves, from their own position, so a wake-up that is lost or comes twice
-changes nothing but latency."""
+"""Wakes what waits on this node for new security events (the SSE event feed, long
+polls): when this node commits events, when the event bus says another node did, and at
+every cache refresh (the safety net when the bus is away). Waiters read the events from
+the database themselves, from their own position, so a wake-up that is lost or comes
+twice changes nothing but latency."""
 
 from __future__ import annotations
 

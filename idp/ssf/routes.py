@@ -322,7 +322,7 @@ async def _server_sent(
 
     try:
         async for event_id, token in provider.events.subscription(
-            stream_id, position, provider.settings.ssf_heartbeat_interval, still_authorized
+            stream_id, position, still_authorized
         ):
             yield ServerSentEvent(data=token, id=str(event_id), event="set")
     except StreamGoneError:

@@ -36,8 +36,15 @@ class StreamStore(Protocol):
 
     def security_event(self, event_id: int) -> SecurityEvent | None: ...
 
-    def stream_events(self, stream: Stream, after: int, limit: int) -> list[SecurityEvent]:
-        """What ``stream`` delivers after event ``after``, oldest first."""
+    def stream_events(
+        self, stream: Stream, after: int, limit: int, through: int | None = None
+    ) -> list[SecurityEvent]:
+        """What ``stream`` delivers after event ``after`` (up to event ``through``),
+        oldest first."""
+        ...
+
+    def security_events(self, after: int, through: int, limit: int) -> list[SecurityEvent]:
+        """Every event after ``after`` up to ``through``, oldest first."""
         ...
 
     def unacknowledged_events(self, stream: Stream, limit: int) -> list[SecurityEvent]:

@@ -55,6 +55,7 @@ class StreamQueries:
             "detail": detail,
         }
         self.session.info.setdefault(PENDING_EVENTS, []).append(event)
+        self.session.connection()  # a transaction to commit, even if nothing else writes
 
     def insert_security_event(
         self,
@@ -117,10 +118,21 @@ class StreamQueries:
         row = self.session.get(SecurityEventRow, event_id)
         return _to_event(row) if row is not None else None
 
-    def stream_events(self, stream: Stream, after: int, limit: int) -> list[SecurityEvent]:
+    def stream_events(
+        self, stream: Stream, after: int, limit: int, through: int | None = None
+    ) -> list[SecurityEvent]:
+        statement = self._deliverable(stream).where(
+            SecurityEventRow.id > max(after, stream.start_after)
+        )
+        if through is not None:
+            statement = statement.where(SecurityEventRow.id <= through)
+        rows = self.session.scalars(statement.order_by(SecurityEventRow.id).limit(limit))
+        return [_to_event(row) for row in rows]
+
+    def security_events(self, after: int, through: int, limit: int) -> list[SecurityEvent]:
         rows = self.session.scalars(
-            self._deliverable(stream)
-            .where(SecurityEventRow.id > max(after, stream.start_after))
+            select(SecurityEventRow)
+            .where(SecurityEventRow.id > after, SecurityEventRow.id <= through)
             .order_by(SecurityEventRow.id)
             .limit(limit)
         )
