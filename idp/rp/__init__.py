@@ -1,5 +1,77 @@
-"""The relying-party SDK: validate Tessera's tokens offline (arrives with its own issue).
+"""The relying-party SDK: validate Tessera's tokens offline, and follow what it takes
+back.
+
+- access tokens (RFC 9068), ID tokens (OpenID Connect Core 1.0 §3.1.3.7), logout tokens
+  (OpenID Connect Back-Channel Logout 1.0 §2.6), signed JWTs (RFC 7515, RFC 7519,
+  RFC 8725) with keys from discovery (OpenID Connect Discovery 1.0) and the JWKS
+  (RFC 7517);
+- revocations from the token status lists (draft-ietf-oauth-status-list-20) and the
+  security event stream (OpenID Shared Signals 1.0, RFC 8417 SETs, CAEP 1.0, RISC 1.0).
 
 It depends only on pyjwt, cryptography and httpx and never imports the server side; an
-import-linter contract in the test suite enforces that.
+import-linter contract in the test suite holds that. See docs/sdk.md.
 """
+
+from __future__ import annotations
+
+from idp.rp.aio import AsyncProvider, AsyncRevocationFollower
+from idp.rp.claims import Claims
+from idp.rp.errors import (
+    AuthenticationTooOld,
+    ExpiredToken,
+    InsufficientAuthentication,
+    InsufficientScope,
+    InvalidAccessTokenHash,
+    InvalidAudience,
+    InvalidClaims,
+    InvalidIssuer,
+    InvalidNonce,
+    InvalidSignature,
+    InvalidTokenType,
+    MalformedToken,
+    NotYetValid,
+    ProviderUnavailable,
+    ReplayedToken,
+    RevokedToken,
+    StaleRevocationState,
+    SuspendedToken,
+    TokenError,
+    TokenTooLarge,
+    UnknownKey,
+    UnsupportedAlgorithm,
+    UnsupportedHeader,
+)
+from idp.rp.provider import Provider, RevocationFollower
+from idp.rp.replay import SeenTokens
+
+__all__ = [
+    "AsyncProvider",
+    "AsyncRevocationFollower",
+    "AuthenticationTooOld",
+    "Claims",
+    "ExpiredToken",
+    "InsufficientAuthentication",
+    "InsufficientScope",
+    "InvalidAccessTokenHash",
+    "InvalidAudience",
+    "InvalidClaims",
+    "InvalidIssuer",
+    "InvalidNonce",
+    "InvalidSignature",
+    "InvalidTokenType",
+    "MalformedToken",
+    "NotYetValid",
+    "Provider",
+    "ProviderUnavailable",
+    "ReplayedToken",
+    "RevocationFollower",
+    "RevokedToken",
+    "SeenTokens",
+    "StaleRevocationState",
+    "SuspendedToken",
+    "TokenError",
+    "TokenTooLarge",
+    "UnknownKey",
+    "UnsupportedAlgorithm",
+    "UnsupportedHeader",
+]
