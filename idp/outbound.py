@@ -52,6 +52,9 @@ class OutboundClient:
     is what bounds the whole exchange (httpx's timeouts bound each step)."""
 
     allow_private: bool = False
+    # Exact URLs allowed although private (``idp serve --demo``'s example app, on a
+    # loopback address literal: no name to resolve, so nothing else can be reached).
+    private_targets: frozenset[str] = frozenset()
     max_response_bytes: int = MAX_RESPONSE_BYTES
     total_timeout: float = TOTAL_TIMEOUT
 
@@ -87,7 +90,7 @@ class OutboundClient:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ForbiddenTargetError(f"not an http(s) URL: {url!r}")
-        if self.allow_private:
+        if self.allow_private or url in self.private_targets:
             return
         try:
             infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)

@@ -15,6 +15,7 @@ from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
+from idp.demo.example_app import EXAMPLE_BACKCHANNEL_LOGOUT_URI
 from idp.errors import ProtocolError, TemporarilyUnavailableError
 from idp.interaction.model import InteractionKind
 from idp.interaction.registry import InteractionRegistry
@@ -193,7 +194,10 @@ class Provider:
             ttl=settings.status_list_ttl,
         )
 
-        outbound = OutboundClient(allow_private=settings.outbound_allow_private)
+        outbound = OutboundClient(
+            allow_private=settings.outbound_allow_private,
+            private_targets=frozenset([EXAMPLE_BACKCHANNEL_LOGOUT_URI] if settings.demo else []),
+        )
         logout_sender = BackchannelLogoutSender(
             LogoutTokens(signer, settings.issuer),
             clients,

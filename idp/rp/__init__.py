@@ -14,64 +14,99 @@ import-linter contract in the test suite holds that. See docs/sdk.md.
 
 from __future__ import annotations
 
-from idp.rp.aio import AsyncProvider, AsyncRevocationFollower
+from idp.rp.aio import AsyncClientCredentials, AsyncProvider, AsyncRevocationFollower
+from idp.rp.app_session import AppSession, SessionRecord
 from idp.rp.claims import Claims
 from idp.rp.errors import (
     AuthenticationTooOld,
     ExpiredToken,
     InsufficientAuthentication,
+    InsufficientRole,
     InsufficientScope,
     InvalidAccessTokenHash,
     InvalidAudience,
     InvalidClaims,
     InvalidIssuer,
+    InvalidLoginState,
     InvalidNonce,
+    InvalidRequest,
     InvalidSignature,
     InvalidTokenType,
+    LoginError,
+    LoginRefused,
     MalformedToken,
+    MissingToken,
     NotYetValid,
     ProviderUnavailable,
     ReplayedToken,
     RevokedToken,
+    SessionEnded,
     StaleRevocationState,
     SuspendedToken,
     TokenError,
+    TokenRequestFailed,
     TokenTooLarge,
     UnknownKey,
+    UnsafeReturnTo,
     UnsupportedAlgorithm,
     UnsupportedHeader,
 )
-from idp.rp.provider import Provider, RevocationFollower
+from idp.rp.provider import ClientCredentials, Provider, RevocationFollower
 from idp.rp.replay import SeenTokens
+from idp.rp.resource_server import ResourceServer
+from idp.rp.session_registry import InMemorySessionRegistry, SessionRegistry
+from idp.rp.token_exchange import IssuedToken
+from idp.rp.web_login import AsyncWebLogin, LoggedOut, WebLogin, WebLoginSettings
 
 __all__ = [
+    "AppSession",
+    "AsyncClientCredentials",
     "AsyncProvider",
     "AsyncRevocationFollower",
+    "AsyncWebLogin",
     "AuthenticationTooOld",
     "Claims",
+    "ClientCredentials",
     "ExpiredToken",
+    "InMemorySessionRegistry",
     "InsufficientAuthentication",
+    "InsufficientRole",
     "InsufficientScope",
     "InvalidAccessTokenHash",
     "InvalidAudience",
     "InvalidClaims",
     "InvalidIssuer",
+    "InvalidLoginState",
     "InvalidNonce",
+    "InvalidRequest",
     "InvalidSignature",
     "InvalidTokenType",
+    "IssuedToken",
+    "LoggedOut",
+    "LoginError",
+    "LoginRefused",
     "MalformedToken",
+    "MissingToken",
     "NotYetValid",
     "Provider",
     "ProviderUnavailable",
     "ReplayedToken",
+    "ResourceServer",
     "RevocationFollower",
     "RevokedToken",
     "SeenTokens",
+    "SessionEnded",
+    "SessionRecord",
+    "SessionRegistry",
     "StaleRevocationState",
     "SuspendedToken",
     "TokenError",
+    "TokenRequestFailed",
     "TokenTooLarge",
     "UnknownKey",
+    "UnsafeReturnTo",
     "UnsupportedAlgorithm",
     "UnsupportedHeader",
+    "WebLogin",
+    "WebLoginSettings",
 ]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 
 from idp.rp.claims import Claims
+from idp.rp.client_credentials import DEFAULT_REFRESH_BEFORE, ServiceTokenView, TokenCache
 from idp.rp.core import (
     DEFAULT_LEEWAY,
     DEFAULT_MAX_TOKEN_SIZE,
@@ -40,6 +41,8 @@ from idp.rp.following import (
     FollowOptions,
 )
 from idp.rp.revocation import OnStale
+from idp.rp.token_endpoint import ClientAuthentication
+from idp.rp.token_exchange import ACCESS_TOKEN_TYPE, IssuedToken, exchange_form, exchange_token
 from idp.rp.transport import (
     DEFAULT_TIMEOUT,
     answer,
@@ -87,9 +90,16 @@ class AsyncProvider:
         return self._core.issuer
 
     async def validate_access_token(
-        self, token: str, *, audience: str, scopes: str | Iterable[str] = ()
+        self,
+        token: str,
+        *,
+        audience: str,
+        scopes: str | Iterable[str] = (),
+        acr_values: Collection[str] | None = None,
+        max_age: float | None = None,
     ) -> Claims:
-        return await self._driver.run(self._core.access_token(token, audience, scopes))
+        flow = self._core.access_token(token, audience, scopes, acr_values, max_age)
+        return await self._driver.run(flow)
 
     async def validate_id_token(
         self,
@@ -138,6 +148,53 @@ class AsyncProvider:
         self._follower = AsyncRevocationFollower(self._core.follow(options), self._driver)
         return self._follower
 
+    def client_credentials(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | Iterable[str] | None = None,
+        resource: str | None = None,
+        refresh_before: float = DEFAULT_REFRESH_BEFORE,
+    ) -> AsyncClientCredentials:
+        """As ``Provider.client_credentials``; its ``access_token()`` is awaited."""
+        cache = TokenCache(
+            ClientAuthentication(client_id, client_secret),
+            scope=scope,
+            resource=resource,
+            refresh_before=refresh_before,
+            metadata=self._core.metadata,
+            clock=self._core.clock,
+        )
+        return AsyncClientCredentials(cache, self._driver)
+
+    async def exchange_token(
+        self,
+        subject_token: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        audience: str | None = None,
+        resource: str | None = None,
+        scope: str | Iterable[str] | None = None,
+        subject_token_type: str = ACCESS_TOKEN_TYPE,
+        actor_token: str | None = None,
+        actor_token_type: str = ACCESS_TOKEN_TYPE,
+        requested_token_type: str | None = None,
+    ) -> IssuedToken:
+        form = exchange_form(
+            subject_token,
+            subject_token_type=subject_token_type,
+            actor_token=actor_token,
+            actor_token_type=actor_token_type,
+            audience=audience,
+            resource=resource,
+            scope=scope,
+            requested_token_type=requested_token_type,
+        )
+        client = ClientAuthentication(client_id, client_secret)
+        return await self._driver.run(exchange_token(self._core.metadata, client, form))
+
     async def aclose(self) -> None:
         if self._follower is not None:
             await self._follower.stop()
@@ -149,6 +206,17 @@ class AsyncProvider:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+class AsyncClientCredentials(ServiceTokenView):
+    """``ClientCredentials`` for asyncio: one task at a time asks for a token."""
+
+    def __init__(self, cache: TokenCache, driver: AsyncDriver) -> None:
+        super().__init__(cache)
+        self._driver = driver
+
+    async def access_token(self) -> str:
+        return await self._driver.run(self._cache.access_token())
 
 
 class AsyncRevocationFollower(FollowerView):

@@ -57,8 +57,15 @@ class ProviderCore:
         self.logout_tokens = SeenTokens()
         self.following: Following | None = None
 
-    def access_token(self, token: str, audience: str, scopes: str | Iterable[str]) -> Flow[Claims]:
-        """RFC 9068 §4, then the revocation check."""
+    def access_token(
+        self,
+        token: str,
+        audience: str,
+        scopes: str | Iterable[str],
+        acr_values: Collection[str] | None = None,
+        max_age: float | None = None,
+    ) -> Flow[Claims]:
+        """RFC 9068 §4 and RFC 9470 §3, then the revocation check."""
         now = self.clock()
         claims, _ = yield from self.verifier.verified(
             token, ACCESS_TOKEN_TYPES, "an access token", now
@@ -69,6 +76,8 @@ class ProviderCore:
             issuer=self.issuer,
             audience=audience,
             scopes=wanted,
+            acr_values=acr_values,
+            max_age=max_age,
             now=now,
             leeway=self.leeway,
         )

@@ -26,6 +26,9 @@ class ProviderMetadata:
     algorithms: frozenset[str]
     token_endpoint: str | None
     status_list_aggregation_endpoint: str | None  # draft-ietf-oauth-status-list-20 §9.1
+    authorization_endpoint: str | None = None
+    end_session_endpoint: str | None = None  # RP-Initiated Logout 1.0 §2.1
+    userinfo_endpoint: str | None = None  # OIDC Core §5.3
 
 
 def check_issuer_url(issuer: str) -> str:
@@ -86,6 +89,9 @@ def parse_metadata(body: bytes, issuer: str, allowed: Collection[str] | None) ->
         status_list_aggregation_endpoint=_optional_url(
             document, "status_list_aggregation_endpoint"
         ),
+        authorization_endpoint=_optional_url(document, "authorization_endpoint"),
+        end_session_endpoint=_optional_url(document, "end_session_endpoint"),
+        userinfo_endpoint=_optional_url(document, "userinfo_endpoint"),
     )
 
 

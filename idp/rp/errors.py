@@ -2,7 +2,8 @@
 subclass per rule, its message saying what failed without repeating the token (or any
 value taken from it). ``error`` and ``status_code`` are what a resource server answers
 (RFC 6750 §3.1, RFC 9470 §3); ``error`` is None when the token is not at fault (the
-provider cannot be reached, the revocation state is too old): answer 503 then."""
+provider cannot be reached, the revocation state is too old): answer 503 then, or
+the request carries no token (a 401 whose challenge has no error code)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,20 @@ from typing import ClassVar
 class TokenError(Exception):
     error: ClassVar[str | None] = "invalid_token"
     status_code: ClassVar[int] = 401
+
+
+class MissingToken(TokenError):
+    """The request carries no bearer token: a challenge without an error code (RFC 6750
+    §3.1)."""
+
+    error = None
+
+
+class InvalidRequest(TokenError):
+    """The ``Authorization`` header is not one bearer token (RFC 6750 §2.1, §3.1)."""
+
+    error = "invalid_request"
+    status_code = 400
 
 
 class MalformedToken(TokenError):
@@ -76,6 +91,11 @@ class InsufficientScope(TokenError):
     status_code = 403
 
 
+class InsufficientRole(InsufficientScope):
+    """The token's ``roles`` (RFC 9068 §7.2.1.1) lack one the route requires: more
+    privilege than the token has, as RFC 6750 §3.1 words insufficient_scope."""
+
+
 class InsufficientAuthentication(TokenError):
     """``acr`` is not one the caller accepts (RFC 9470 §3)."""
 
@@ -110,3 +130,53 @@ class ProviderUnavailable(TokenError):
 
     error = None
     status_code = 503
+
+
+class LoginError(Exception):
+    """A sign-in through the web-app helper (idp.rp.web_login) that cannot go on, or an
+    app session that is over: the browser signs in again. Messages hold no token."""
+
+
+class InvalidLoginState(LoginError):
+    """The callback has no login transaction of this browser: its cookie is missing,
+    tampered with or expired, or the ``state`` is another's (RFC 6749 §10.12)."""
+
+
+class LoginRefused(LoginError):
+    """The provider answered with an error (OIDC Core §3.1.2.6) or refused the code
+    (RFC 6749 §5.2): ``error`` is its code, ``description`` its text, if any."""
+
+    def __init__(self, error: str, description: str | None = None) -> None:
+        super().__init__(error, description)
+        self.error = error
+        self.description = description
+
+    def __str__(self) -> str:
+        suffix = f": {self.description}" if self.description else ""
+        return f"the provider refused the sign-in ({self.error}){suffix}"
+
+
+class UnsafeReturnTo(LoginError, ValueError):
+    """The page to return to is not a path of this application (an open redirect)."""
+
+
+class SessionEnded(LoginError):
+    """The app session ended (signed out, a back-channel logout, a timeout), or its
+    tokens can no longer be renewed."""
+
+
+class TokenRequestFailed(Exception):
+    """The provider refused to issue a token (RFC 6749 §5.2): ``error`` is its code
+    (``invalid_client``, ``invalid_grant``, ``invalid_scope``, ``invalid_target``, ...),
+    ``description`` its ``error_description``, if any. Not a ``TokenError``: no token
+    presented to this application is at fault. A provider that cannot be reached or
+    answers garbage raises ``ProviderUnavailable`` instead."""
+
+    def __init__(self, error: str, description: str | None = None) -> None:
+        super().__init__(error, description)
+        self.error = error
+        self.description = description
+
+    def __str__(self) -> str:
+        suffix = f": {self.description}" if self.description else ""
+        return f"the provider refused the token request ({self.error}){suffix}"

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from idp.rp.claims import Claims
+from idp.rp.client_credentials import DEFAULT_REFRESH_BEFORE, ServiceTokenView, TokenCache
 from idp.rp.core import (
     DEFAULT_LEEWAY,
     DEFAULT_MAX_TOKEN_SIZE,
@@ -38,6 +39,8 @@ from idp.rp.following import (
     FollowOptions,
 )
 from idp.rp.revocation import OnStale
+from idp.rp.token_endpoint import ClientAuthentication
+from idp.rp.token_exchange import ACCESS_TOKEN_TYPE, IssuedToken, exchange_form, exchange_token
 from idp.rp.transport import (
     DEFAULT_TIMEOUT,
     answer,
@@ -91,11 +94,19 @@ class Provider:
         return self._core.issuer
 
     def validate_access_token(
-        self, token: str, *, audience: str, scopes: str | Iterable[str] = ()
+        self,
+        token: str,
+        *,
+        audience: str,
+        scopes: str | Iterable[str] = (),
+        acr_values: Collection[str] | None = None,
+        max_age: float | None = None,
     ) -> Claims:
         """An RFC 9068 access token for ``audience`` that has every scope in ``scopes``
-        (a list, or a space-separated string)."""
-        return self._driver.run(self._core.access_token(token, audience, scopes))
+        (a list, or a space-separated string); from a user authentication of one of
+        ``acr_values`` and at most ``max_age`` seconds old, each when given (RFC 9470)."""
+        flow = self._core.access_token(token, audience, scopes, acr_values, max_age)
+        return self._driver.run(flow)
 
     def validate_id_token(
         self,
@@ -151,6 +162,59 @@ class Provider:
         self._follower = RevocationFollower(self._core.follow(options), self._driver)
         return self._follower
 
+    def client_credentials(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | Iterable[str] | None = None,
+        resource: str | None = None,
+        refresh_before: float = DEFAULT_REFRESH_BEFORE,
+    ) -> ClientCredentials:
+        """The service's own access tokens (RFC 6749 §4.4), for ``scope`` and the API
+        ``resource`` names (RFC 8707) when given: keep the handle and ask it for the token
+        before each call; one is reused until ``refresh_before`` seconds (at most half
+        its lifetime) before it expires."""
+        cache = TokenCache(
+            ClientAuthentication(client_id, client_secret),
+            scope=scope,
+            resource=resource,
+            refresh_before=refresh_before,
+            metadata=self._core.metadata,
+            clock=self._core.clock,
+        )
+        return ClientCredentials(cache, self._driver)
+
+    def exchange_token(
+        self,
+        subject_token: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        audience: str | None = None,
+        resource: str | None = None,
+        scope: str | Iterable[str] | None = None,
+        subject_token_type: str = ACCESS_TOKEN_TYPE,
+        actor_token: str | None = None,
+        actor_token_type: str = ACCESS_TOKEN_TYPE,
+        requested_token_type: str | None = None,
+    ) -> IssuedToken:
+        """RFC 8693 §2.1: ``subject_token`` exchanged, by the client ``client_id``, for
+        a token for ``audience`` or ``resource``, of ``scope`` when given; one request
+        each time, nothing cached."""
+        form = exchange_form(
+            subject_token,
+            subject_token_type=subject_token_type,
+            actor_token=actor_token,
+            actor_token_type=actor_token_type,
+            audience=audience,
+            resource=resource,
+            scope=scope,
+            requested_token_type=requested_token_type,
+        )
+        client = ClientAuthentication(client_id, client_secret)
+        return self._driver.run(exchange_token(self._core.metadata, client, form))
+
     def close(self) -> None:
         if self._follower is not None:
             self._follower.stop()
@@ -162,6 +226,20 @@ class Provider:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class ClientCredentials(ServiceTokenView):
+    """A service's own access token, requested by one thread at a time, reused until
+    shortly before it expires (idp.rp.client_credentials)."""
+
+    def __init__(self, cache: TokenCache, driver: SyncDriver) -> None:
+        super().__init__(cache)
+        self._driver = driver
+
+    def access_token(self) -> str:
+        """The token held, or a new one: raises TokenRequestFailed if the provider
+        refuses, ProviderUnavailable if it cannot be reached."""
+        return self._driver.run(self._cache.access_token())
 
 
 class RevocationFollower(FollowerView):

@@ -52,16 +52,23 @@ def check_access_token(
     issuer: str,
     audience: str,
     scopes: frozenset[str],
+    acr_values: Collection[str] | None,
+    max_age: float | None,
     now: float,
     leeway: float,
 ) -> None:
-    """RFC 9068 §4 (the signature, alg and typ are checked before)."""
+    """RFC 9068 §4 (the signature, alg and typ are checked before), then the strength
+    and freshness of the user's authentication the caller asks for (RFC 9470 §3)."""
     check_issuer(claims, issuer)
     check_audience(claims, audience)
     check_lifetime(claims, now, leeway)
     for name in ("sub", "client_id", "jti"):  # RFC 9068 §2.2
         required_string(claims, name)
     check_scopes(claims, scopes)
+    if acr_values is not None:
+        check_acr(claims, acr_values)
+    if max_age is not None:
+        check_authentication_age(claims, max_age, now, leeway)
 
 
 def check_id_token(
@@ -168,6 +175,16 @@ def check_auth_time(claims: Claims, max_age: float, now: float, leeway: float) -
         raise InvalidClaims("the ID token has no auth_time")
     if now - required_number(claims, "auth_time") > max_age + leeway:
         raise AuthenticationTooOld(f"the authentication is older than {max_age} s")
+
+
+def check_authentication_age(claims: Claims, max_age: float, now: float, leeway: float) -> None:
+    """RFC 9470 §3, §6.1: a token that does not say when the user authenticated
+    (``auth_time``, RFC 9068 §2.2.1) is not fresh enough for any ``max_age``."""
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, bool) or not isinstance(auth_time, int | float):
+        raise AuthenticationTooOld("the token does not say when the user authenticated")
+    if now - auth_time > max_age + leeway:
+        raise AuthenticationTooOld(f"the authentication is older than {max_age:g} s")
 
 
 def check_access_token_hash(claims: Claims, access_token: str, hash_: hashes.HashAlgorithm) -> None:

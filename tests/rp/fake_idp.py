@@ -1,7 +1,8 @@
 """A provider that misbehaves on purpose, on its own loopback port in a thread: its
 discovery document and JWKS as a real one serves them (max-age, ETag, 304), each path
 answerable otherwise by a test (a status, garbage, a delay, a drip, a redirect, a
-huge body), and every request counted."""
+huge body), and every request counted. A POST (to the token endpoint, say) is answered
+the same way, its form and Authorization header kept in ``posted``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -34,6 +36,13 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # s before answering
     drip: float = 0.0  # s between body bytes
+
+
+@dataclass(frozen=True)
+class Posted:
+    path: str
+    form: dict[str, str]
+    authorization: str | None
 
 
 @dataclass
@@ -61,6 +70,7 @@ class FakeIdp:
     requests: Counter[str] = field(default_factory=Counter)
     not_modified: Counter[str] = field(default_factory=Counter)  # 304s answered
     clock: MovableClock = field(default_factory=MovableClock)  # what tokens are issued at
+    posted: list[Posted] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -134,6 +144,13 @@ def _handler(fake: FakeIdp) -> type[BaseHTTPRequestHandler]:
                 pass  # the SDK gave up reading, as it should
             finally:
                 fake.left()
+
+        def do_POST(self) -> None:
+            path = self.path.split("?")[0]
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            fake.posted.append(Posted(path, form, self.headers.get("authorization")))
+            self.do_GET()
 
         def _send(self, answer: Answer) -> None:
             time.sleep(answer.delay)

@@ -11,38 +11,71 @@ import idp.rp
 from idp.rp import TokenError
 
 PUBLIC = [
+    "AppSession",
+    "AsyncClientCredentials",
     "AsyncProvider",
     "AsyncRevocationFollower",
+    "AsyncWebLogin",
     "AuthenticationTooOld",
     "Claims",
+    "ClientCredentials",
     "ExpiredToken",
+    "InMemorySessionRegistry",
     "InsufficientAuthentication",
+    "InsufficientRole",
     "InsufficientScope",
     "InvalidAccessTokenHash",
     "InvalidAudience",
     "InvalidClaims",
     "InvalidIssuer",
+    "InvalidLoginState",
     "InvalidNonce",
+    "InvalidRequest",
     "InvalidSignature",
     "InvalidTokenType",
+    "IssuedToken",
+    "LoggedOut",
+    "LoginError",
+    "LoginRefused",
     "MalformedToken",
+    "MissingToken",
     "NotYetValid",
     "Provider",
     "ProviderUnavailable",
     "ReplayedToken",
+    "ResourceServer",
     "RevocationFollower",
     "RevokedToken",
     "SeenTokens",
+    "SessionEnded",
+    "SessionRecord",
+    "SessionRegistry",
     "StaleRevocationState",
     "SuspendedToken",
     "TokenError",
+    "TokenRequestFailed",
     "TokenTooLarge",
     "UnknownKey",
+    "UnsafeReturnTo",
     "UnsupportedAlgorithm",
     "UnsupportedHeader",
+    "WebLogin",
+    "WebLoginSettings",
 ]
+# Raised by the token requests (TokenRequestFailed) and the web-app sign-in (LoginError).
+NOT_ABOUT_A_TOKEN = {
+    "TokenRequestFailed",
+    "LoginError",
+    "InvalidLoginState",
+    "LoginRefused",
+    "UnsafeReturnTo",
+    "SessionEnded",
+}
 ANSWERS = {  # RFC 6750 §3.1, RFC 9470 §3; None: not the token's fault (503)
     "InsufficientScope": ("insufficient_scope", 403),
+    "InsufficientRole": ("insufficient_scope", 403),
+    "InvalidRequest": ("invalid_request", 400),
+    "MissingToken": (None, 401),
     "InsufficientAuthentication": ("insufficient_user_authentication", 401),
     "AuthenticationTooOld": ("insufficient_user_authentication", 401),
     "StaleRevocationState": (None, 503),
@@ -59,12 +92,23 @@ def test_every_error_is_a_token_error_with_its_answer__rfc6750_s3_1():
     errors = [
         getattr(idp.rp, name)
         for name in PUBLIC
-        if isinstance(getattr(idp.rp, name), type) and issubclass(getattr(idp.rp, name), Exception)
+        if isinstance(getattr(idp.rp, name), type)
+        and issubclass(getattr(idp.rp, name), Exception)
+        and name not in NOT_ABOUT_A_TOKEN
     ]
     assert all(issubclass(error, TokenError) for error in errors)
     for error in errors:
         expected = ANSWERS.get(error.__name__, ("invalid_token", 401))
         assert (error.error, error.status_code) == expected, error
+
+
+def test_a_refused_token_request_or_sign_in_is_no_token_error():
+    """The provider refusing to issue a token, or a sign-in that cannot go on, is not a
+    token the application was sent."""
+    for name in NOT_ABOUT_A_TOKEN:
+        assert not issubclass(getattr(idp.rp, name), TokenError), name
+    for name in NOT_ABOUT_A_TOKEN - {"TokenRequestFailed"}:
+        assert issubclass(getattr(idp.rp, name), idp.rp.LoginError), name
 
 
 def test_importing_the_sdk_loads_nothing_of_the_server():
@@ -78,6 +122,7 @@ def test_importing_the_sdk_loads_nothing_of_the_server():
         name
         for name in loaded
         if (name.startswith("idp.") and not name.startswith("idp.rp"))
-        or name.split(".")[0] in ("fastapi", "starlette", "sqlalchemy", "authlib", "pydantic")
+        or name.split(".")[0]
+        in ("fastapi", "starlette", "flask", "werkzeug", "sqlalchemy", "authlib", "pydantic")
     ]
     assert server == []

@@ -21,9 +21,9 @@ from idp.store.migrate import upgrade
 from tests.support.clock import MovableClock
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
