@@ -26,9 +26,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from idp.rp.aio import AsyncProvider
+from idp.rp import AsyncProvider, WebLoginSettings
 from idp.rp.starlette import StarletteLogin
-from idp.rp.web_login import WebLoginSettings
 
 PAGE = "<!doctype html><meta charset=utf-8><title>Example web app</title>{}"
 NO_STORE = {"Cache-Control": "no-store"}

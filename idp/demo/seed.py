@@ -43,10 +43,12 @@ def seed_demo(store: SqlStore, provider: Provider) -> str:
             f"  discovery:     {issuer}/.well-known/openid-configuration",
             "Open this URL in a browser to sign in with the demo application:",
             f"  {issuer}/demo",
-            "or run the example web app, and open http://127.0.0.1:9000/:",
+            "or run the example web app (from the Tessera checkout), and open "
+            "http://127.0.0.1:9000/:",
             f"  .venv/bin/python examples/web_app.py --issuer {issuer} "
             f"--client-id {client.client_id}",
-            "The example API (examples/orders_api.py) and a service client for it:",
+            "The example API (examples/orders_api.py, from the checkout) and a service "
+            "client for it:",
             f"  TESSERA_ISSUER={issuer} .venv/bin/python examples/orders_api.py",
             f"  service client_id: {service_id}",
             f"  service secret:    {service_secret} (new at every start)",

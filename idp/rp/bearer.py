@@ -25,6 +25,7 @@ _BEARER = re.compile(r"bearer +(?P<token>[A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
 _UNQUOTABLE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 RETRY_AFTER = 5  # s, for a refusal that is not the token's fault
 NOT_STORED = {"Cache-Control": "no-store"}
+UNAVAILABLE = "the access token cannot be checked now"
 
 
 def bearer_token(authorization: Sequence[str]) -> str:
@@ -39,7 +40,7 @@ def bearer_token(authorization: Sequence[str]) -> str:
         raise MissingToken("the request has no bearer token")
     match = _BEARER.fullmatch(value)
     if match is None:
-        raise InvalidRequest("the Authorization header is not a bearer token (RFC 6750 §2.1)")
+        raise InvalidRequest("the Authorization header is not a bearer token")
     return match["token"]
 
 
@@ -79,16 +80,17 @@ class Refusal:
 def refusal(error: TokenError, requirement: Requirement, realm: str | None = None) -> Refusal:
     """RFC 6750 §3: 401, 400 or 403 with a ``WWW-Authenticate: Bearer`` challenge; no
     error code when the request carried no token (§3.1). A refusal that is not the
-    token's fault (the provider unreachable, the revocation state stale) is a 503."""
-    description = _quotable(str(error))
+    token's fault (the provider unreachable, the revocation state stale) is a 503 that
+    says no more: what failed inside is the operator's to read (logged by the caller)."""
     if error.status_code == 503:
-        body = {"error": "temporarily_unavailable", "error_description": description}
+        body = {"error": "temporarily_unavailable", "error_description": UNAVAILABLE}
         return Refusal(503, {"Retry-After": str(RETRY_AFTER), **NOT_STORED}, body)
     parameters = {"realm": realm} if realm is not None else {}
+    body = {"error_description": str(error)}
     if error.error is not None:
-        parameters |= {"error": error.error, "error_description": description}
+        parameters |= {"error": error.error, "error_description": _quotable(str(error))}
         parameters |= _challenge_details(error, requirement)
-    body = {"error": error.error or "unauthorized", "error_description": description}
+        body = {"error": error.error, **body}
     headers = {"WWW-Authenticate": challenge(parameters), **NOT_STORED}
     return Refusal(error.status_code, headers, body)
 
@@ -104,7 +106,7 @@ def _challenge_details(error: TokenError, requirement: Requirement) -> dict[str,
     """The scope the route needs (RFC 6750 §3); the strength and freshness it needs,
     which a new authentication must meet together (RFC 9470 §3)."""
     details: dict[str, str] = {}
-    if isinstance(error, InsufficientScope) and requirement.scopes:
+    if type(error) is InsufficientScope and requirement.scopes:  # not a role missing
         details["scope"] = _quotable(" ".join(sorted(requirement.scopes)))
     if isinstance(error, InsufficientAuthentication):
         if requirement.acr_values:

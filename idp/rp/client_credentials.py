@@ -7,13 +7,12 @@ One request at a time (single-flight). Without a usable token every caller waits
 the request in flight and takes its outcome, the token or the failure. In the refresh
 window (a token held, not yet expired) one caller asks for the next token while the
 others go on with the one held. If the provider cannot be reached, the token held serves
-until it expires, the provider asked again ``RETRY_AFTER`` seconds later; a refusal
-(``TokenRequestFailed``) is raised to the caller that asked. An expired token is never
-handed out."""
+until it expires (the failure logged), the provider asked again ``RETRY_AFTER``
+seconds later; a refusal (``TokenRequestFailed``) is raised to the caller that asked,
+and not logged. An expired token is never handed out."""
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import logging
 import math
@@ -86,9 +85,12 @@ class TokenCache:
             return token
         if now >= held.refresh_at and now >= self._retry_at:
             refresh = self._request(self._generation)
-            with contextlib.suppress(ProviderUnavailable):  # logged; the held token serves
+            try:
                 refreshed = yield Exclusive(self._lock, refresh, wait=False)
-                return refreshed or held.value
+            except ProviderUnavailable as exc:  # the held token serves: only logged
+                log.warning("a client credentials token for %s: %s", self.client.client_id, exc)
+                return held.value
+            return refreshed or held.value
         return held.value
 
     def invalidate(self, token: str) -> None:
@@ -116,7 +118,6 @@ class TokenCache:
             held = self._held = self._read(answer, started)
             self._failure = None
         except (ProviderUnavailable, TokenRequestFailed) as exc:
-            log.warning("a client credentials token for %s: %s", self.client.client_id, exc)
             self._failure, self._retry_at = exc, self._clock() + RETRY_AFTER
             raise
         finally:

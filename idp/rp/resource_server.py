@@ -5,6 +5,7 @@ The integrations (idp.rp.fastapi, idp.rp.asgi, idp.rp.flask) are thin layers on 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 
 import anyio.to_thread
@@ -16,6 +17,7 @@ from idp.rp.errors import InsufficientRole, InvalidClaims, TokenError
 from idp.rp.provider import Provider
 
 ROLES_CLAIM = "roles"  # RFC 9068 §7.2.1.1
+log = logging.getLogger("idp.rp")
 
 
 class ResourceServer:
@@ -70,6 +72,9 @@ class ResourceServer:
         return claims
 
     def refusal(self, error: TokenError, requirement: Requirement) -> Refusal:
+        """What to answer; a refusal that is not the token's fault is logged."""
+        if error.status_code == 503:
+            log.warning("an access token could not be checked: %s", error)
         return refusal(error, requirement, self.realm)
 
     def _check_roles(self, claims: Claims, required: Collection[str]) -> None:

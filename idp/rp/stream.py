@@ -12,14 +12,14 @@ it applied), after an exponential backoff with jitter, and gets exactly what it 
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 from urllib.parse import quote
 
 from idp.rp.backoff import Backoff
 from idp.rp.caching import CachedDocument, Clock
+from idp.rp.client_credentials import TokenCache
 from idp.rp.discovery import ProviderMetadata, is_safe_url, same_origin
-from idp.rp.errors import ProviderUnavailable, TokenError
+from idp.rp.errors import ProviderUnavailable, TokenError, TokenRequestFailed
 from idp.rp.events import FOLLOWED, EventReader, check_security_event
 from idp.rp.flow import (
     Flow,
@@ -29,11 +29,11 @@ from idp.rp.flow import (
     Sleep,
     Subscribe,
     Unsubscribe,
-    basic_authorization,
 )
 from idp.rp.revocation import RevocationState
 from idp.rp.sse import ServerSentEvent, SseParser
 from idp.rp.strict_json import InvalidJson, loads, loads_object
+from idp.rp.token_endpoint import ClientAuthentication
 from idp.rp.validation import SECURITY_EVENT_TYPES
 from idp.rp.verifier import JwtVerifier
 
@@ -43,7 +43,6 @@ SSE_DELIVERY = "urn:tessera:ssf:sse"
 SSF_CONFIGURATION = "/.well-known/ssf-configuration"  # SSF 1.0 §7.2
 DESCRIPTION = "idp.rp revocation follower"
 TOKEN_MARGIN = 30.0  # s before its expiry that a new access token is taken
-DEFAULT_TOKEN_LIFETIME = 300.0  # s, for a token response without expires_in
 SET_MAX_SIZE = 1 << 16
 
 
@@ -66,15 +65,21 @@ class EventStream:
         self.last_event_id = last_event_id
         self._issuer = issuer
         self._client_id = client_id
-        self._authorization = basic_authorization(client_id, client_secret)
+        # RFC 6749 §4.4: the receiver's own token, taken anew shortly before it expires.
+        self._tokens = TokenCache(
+            ClientAuthentication(client_id, client_secret),
+            scope=None,
+            resource=None,
+            refresh_before=TOKEN_MARGIN,
+            metadata=metadata,
+            clock=clock,
+        )
         self._metadata = metadata
         self._verifier = verifier
         self._state = state
         self._events = EventReader(state, issuer)
         self._clock = clock
         self._read_timeout = read_timeout
-        self._token: str | None = None
-        self._token_expires_at = -math.inf
         self._endpoint: str | None = None
 
     def follow(self) -> Flow[None]:
@@ -83,20 +88,20 @@ class EventStream:
         while True:
             try:
                 yield from self._subscription(backoff)
-            except ProviderUnavailable as exc:
+            except (ProviderUnavailable, TokenRequestFailed) as exc:
                 log.warning("the security event stream: %s", exc)
             yield Unsubscribe()
             if (yield Sleep(backoff.next_delay())):
                 return
 
     def _subscription(self, backoff: Backoff) -> Flow[None]:
-        token = yield from self._access_token()
+        token = yield from self._tokens.access_token()
         endpoint = yield from self._stream_endpoint(token)
         headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
         if self.last_event_id:
             headers["Last-Event-ID"] = self.last_event_id
         request = HttpRequest(endpoint, "security event stream", headers=headers)
-        self._check_subscribed((yield Subscribe(request, self._read_timeout)))
+        self._check_subscribed((yield Subscribe(request, self._read_timeout)), token)
         self._state.heard_from_stream(self._clock())
         parser = SseParser()
         while chunk := (yield ReadChunk()):
@@ -106,13 +111,13 @@ class EventStream:
                 yield from self._apply(event)
         # The provider ended it (the token expired, or the node stopped): come back.
 
-    def _check_subscribed(self, response: HttpResponse) -> None:
+    def _check_subscribed(self, response: HttpResponse, token: str) -> None:
         if response.status == 200:
             if not response.headers.get("content-type", "").startswith("text/event-stream"):
                 raise ProviderUnavailable("the subscription is not an event stream")
             return
         if response.status == 401:
-            self._token = None
+            self._tokens.invalidate(token)
         elif response.status == 404:  # the stream is gone, or is no SSE stream any more
             self.stream_id = self._endpoint = None
         elif response.status == 400:  # Last-Event-ID names no event of the stream
@@ -139,30 +144,6 @@ class EventStream:
                 self._events.apply(claims, now)
         if event.id is not None:
             self.last_event_id = event.id
-
-    def _access_token(self) -> Flow[str]:
-        """RFC 6749 §4.4: a client-credentials token, reused until shortly before it
-        expires."""
-        if self._token is not None and self._clock() < self._token_expires_at - TOKEN_MARGIN:
-            return self._token
-        metadata = yield from self._metadata.current()
-        if metadata.token_endpoint is None:
-            raise ProviderUnavailable("the discovery document names no token endpoint")
-        response = yield HttpRequest(
-            metadata.token_endpoint,
-            "token endpoint",
-            method="POST",
-            headers={"Authorization": self._authorization, "Accept": "application/json"},
-            form={"grant_type": "client_credentials"},
-        )
-        answer = _json(response, "the token endpoint", 200)
-        token, lifetime = answer.get("access_token"), answer.get("expires_in")
-        if not isinstance(token, str):
-            raise ProviderUnavailable("the token endpoint answered no access token")
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float):
-            lifetime = DEFAULT_TOKEN_LIFETIME
-        self._token, self._token_expires_at = token, self._clock() + lifetime
-        return token
 
     def _stream_endpoint(self, token: str) -> Flow[str]:
         """SSF 1.0 §8.1.1: the stream's ``delivery.endpoint_url``."""
