@@ -48,9 +48,11 @@ class BlockRef:
 
 
 class StatusBlockStore(Protocol):
-    def lease_status_block(self, holder: str, list_size: int, now: int, lease: int) -> BlockRef:
-        """A block no node ever held, at random in the oldest list with room (a new
-        list when none has), so lists fill one after another."""
+    def lease_status_blocks(
+        self, holder: str, count: int, list_size: int, now: int, lease: int
+    ) -> list[BlockRef]:
+        """``count`` blocks no node ever held, at random in the oldest list with room (a
+        new list when none has), so lists fill one after another."""
         ...
 
     def record_status_entries(self, entries: list[IssuedEntry], now: int) -> None:
@@ -166,10 +168,12 @@ class StatusIndexes:
             store.close_status_blocks(self.holder, used_up, now)
             held = store.renew_status_blocks(self.holder, now, self._lease) if renew else None
             left = sum(count for ref, count in room.items() if held is None or ref in held)
-            leased = [
-                store.lease_status_block(self.holder, self._list_size, now, self._lease)
-                for _ in range(max(0, -(-(wanted - left) // BLOCK_SIZE)))
-            ]
+            missing = max(0, -(-(wanted - left) // BLOCK_SIZE))
+            leased = (
+                store.lease_status_blocks(self.holder, missing, self._list_size, now, self._lease)
+                if missing
+                else []
+            )
         self._settle(used_up, held, leased, started)
 
     def _settle(

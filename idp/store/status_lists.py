@@ -28,15 +28,14 @@ LEASE_ATTEMPTS = 50  # other nodes leasing the same free blocks at the same mome
 class StatusListQueries:
     session: Session
 
-    def lease_status_block(self, holder: str, list_size: int, now: int, lease: int) -> BlockRef:
+    def lease_status_blocks(
+        self, holder: str, count: int, list_size: int, now: int, lease: int
+    ) -> list[BlockRef]:
+        leased: list[BlockRef] = []
         for _ in range(LEASE_ATTEMPTS):
-            status_list = self.session.scalars(
-                select(StatusListRow).where(~StatusListRow.full).order_by(StatusListRow.id)
-            ).first()
-            if status_list is None:
-                status_list = StatusListRow(size=list_size, created_at=now, full=False)
-                self.session.add(status_list)
-                self.session.flush()
+            if len(leased) == count:
+                return leased
+            status_list = self._list_with_room(list_size, now)
             taken = set(
                 self.session.scalars(
                     select(StatusBlockRow.block).where(StatusBlockRow.list_id == status_list.id)
@@ -47,10 +46,10 @@ class StatusListQueries:
                 status_list.full = True
                 self.session.flush()
                 continue
-            block = secrets.choice(free)
+            blocks = secrets.SystemRandom().sample(free, min(count - len(leased), len(free)))
             try:
-                with self.session.begin_nested():  # another node may take it first
-                    self.session.add(
+                with self.session.begin_nested():  # another node may take one first
+                    self.session.add_all(
                         StatusBlockRow(
                             list_id=status_list.id,
                             block=block,
@@ -58,11 +57,25 @@ class StatusListQueries:
                             leased_until=now + lease,
                             closed=False,
                         )
+                        for block in blocks
                     )
             except IntegrityError:
                 continue
-            return BlockRef(status_list.id, block)
+            leased += [BlockRef(status_list.id, block) for block in blocks]
+        if len(leased) == count:
+            return leased
         raise TemporarilyUnavailableError("no status-list block could be leased")
+
+    def _list_with_room(self, list_size: int, now: int) -> StatusListRow:
+        """The oldest list not full, or a new one."""
+        status_list = self.session.scalars(
+            select(StatusListRow).where(~StatusListRow.full).order_by(StatusListRow.id)
+        ).first()
+        if status_list is None:
+            status_list = StatusListRow(size=list_size, created_at=now, full=False)
+            self.session.add(status_list)
+            self.session.flush()
+        return status_list
 
     def record_status_entries(self, entries: list[IssuedEntry], now: int) -> None:
         by_block: dict[tuple[int, int], list[IssuedEntry]] = defaultdict(list)
