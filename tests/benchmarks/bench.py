@@ -7,7 +7,11 @@ processes and drives it with wrk from another process on the same machine:
         [--duration 10] [--threads 2] [--token-pool 30000] [--idp PATH ...]
 
 ``--idp`` (repeatable) measures other builds in the same run, one after another on
-fresh databases, e.g. a venv of an earlier commit next to this checkout's.
+fresh databases, e.g. a venv of an earlier commit next to this checkout's. With
+``--alternate R`` the builds are served at once instead (each on its own fresh
+database) and only client-credentials issuance is measured, the builds taking turns
+for R rounds (the order turned each round): a change of the machine's speed during the
+run then weighs on every build alike. It prints each round and the median per build.
 
 Each scenario gets a 3 s warm-up run first (caches filled, every worker past its first
 requests); the measured run follows. Prints requests/s and p50/p99 latency per
@@ -37,10 +41,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain, repeat
 from pathlib import Path
+from statistics import median
 from urllib.parse import urlencode
 
 import httpx
@@ -323,6 +328,14 @@ def parse_args() -> argparse.Namespace:
         default=30_000,
         help="distinct access tokens for the uncached introspection scenario",
     )
+    parser.add_argument(
+        "--alternate",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="serve the builds at once and measure client-credentials issuance only, "
+        "the builds taking turns for ROUNDS rounds",
+    )
     args = parser.parse_args()
     if args.token_pool < args.threads:
         parser.error("--token-pool must be at least --threads")
@@ -339,6 +352,9 @@ def main() -> None:
     args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required (Debian package wrk)")
+    if args.alternate:
+        alternate_issuance(args.idp or [IDP], args)
+        return
     for idp in args.idp or [IDP]:
         results = measure_build(idp, args)
         print(f"\n{idp}")
@@ -347,19 +363,56 @@ def main() -> None:
 
 def measure_build(idp: str, args: argparse.Namespace) -> list[Result]:
     """Every scenario against one build, on a fresh database."""
+    with ExitStack() as stack:
+        base_url, basic, workdir = served_build(stack, idp, args)
+        return run_all(base_url, basic, args, workdir)
+
+
+def served_build(stack: ExitStack, idp: str, args: argparse.Namespace) -> tuple[str, str, Path]:
+    """``idp`` serving a fresh database until ``stack`` closes: its URL, the bench
+    client's credentials, a working directory."""
     port = free_port()
-    with tempfile.TemporaryDirectory() as tmp, postgres_database() as database_url:
-        workdir = Path(tmp)
-        env = {
-            **os.environ,
-            "BENCH_IDP": idp,
-            "IDP_DATABASE_URL": database_url,
-            "IDP_SECRET_KEY_FILE": str(workdir / "secret.key"),
-            "IDP_ISSUER": f"http://127.0.0.1:{port}",
-        }
-        basic = prepare(env)
-        with serving(env, port, args.workers) as base_url:
-            return run_all(base_url, basic, args, workdir)
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    env = {
+        **os.environ,
+        "BENCH_IDP": idp,
+        "IDP_DATABASE_URL": stack.enter_context(postgres_database()),
+        "IDP_SECRET_KEY_FILE": str(workdir / "secret.key"),
+        "IDP_ISSUER": f"http://127.0.0.1:{port}",
+    }
+    basic = prepare(env)
+    return stack.enter_context(serving(env, port, args.workers)), basic, workdir
+
+
+def alternate_issuance(builds: list[str], args: argparse.Namespace) -> None:
+    """Client-credentials issuance, the builds (all served at once) taking turns."""
+    results: dict[str, list[Result]] = {idp: [] for idp in builds}
+    with ExitStack() as stack:
+        served = {idp: served_build(stack, idp, args) for idp in builds}
+        for round_ in range(args.alternate):
+            turn = builds[round_ % len(builds) :] + builds[: round_ % len(builds)]
+            for idp in turn:
+                base_url, basic, workdir = served[idp]
+                [scenario, *_], _ = fixed_scenarios(base_url, basic)
+                result = measure(base_url, scenario, args, workdir)
+                results[idp].append(result)
+                print(
+                    f"round {round_ + 1} {idp}: {result.requests_per_second:,.0f}/s "
+                    f"p99 {result.p99_ms:.2f} ms non-2xx {result.errors}",
+                    flush=True,
+                )
+    print(
+        f"workers={args.workers} wrk -t{args.threads} -c{args.connections} "
+        f"-d{args.duration}s, {args.alternate} rounds, medians"
+    )
+    print("| build | client-credentials tokens/s | p50 ms | p99 ms | non-2xx |")
+    print("|---|---:|---:|---:|---:|")
+    for idp, runs in results.items():
+        print(
+            f"| {idp} | {median(r.requests_per_second for r in runs):,.0f} | "
+            f"{median(r.p50_ms for r in runs):.2f} | {median(r.p99_ms for r in runs):.2f} | "
+            f"{sum(r.errors for r in runs)} |"
+        )
 
 
 if __name__ == "__main__":
