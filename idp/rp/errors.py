@@ -142,9 +142,11 @@ class InvalidLoginState(LoginError):
     tampered with or expired, or the ``state`` is another's (RFC 6749 §10.12)."""
 
 
-class LoginRefused(LoginError):
-    """The provider answered with an error (OIDC Core §3.1.2.6) or refused the code
-    (RFC 6749 §5.2): ``error`` is its code, ``description`` its text, if any."""
+class ProviderRefusal(Exception):
+    """An error response of the provider: ``error`` its code, ``description`` its
+    ``error_description``, if any (RFC 6749 §4.1.2.1, §5.2); ``refused`` says what."""
+
+    refused: ClassVar[str]
 
     def __init__(self, error: str, description: str | None = None) -> None:
         super().__init__(error, description)
@@ -153,7 +155,14 @@ class LoginRefused(LoginError):
 
     def __str__(self) -> str:
         suffix = f": {self.description}" if self.description else ""
-        return f"the provider refused the sign-in ({self.error}){suffix}"
+        return f"the provider refused {self.refused} ({self.error}){suffix}"
+
+
+class LoginRefused(ProviderRefusal, LoginError):
+    """The provider answered with an error (OIDC Core §3.1.2.6) or refused the code
+    (RFC 6749 §5.2)."""
+
+    refused = "the sign-in"
 
 
 class UnsafeReturnTo(LoginError, ValueError):
@@ -165,18 +174,10 @@ class SessionEnded(LoginError):
     tokens can no longer be renewed."""
 
 
-class TokenRequestFailed(Exception):
+class TokenRequestFailed(ProviderRefusal):
     """The provider refused to issue a token (RFC 6749 §5.2): ``error`` is its code
-    (``invalid_client``, ``invalid_grant``, ``invalid_scope``, ``invalid_target``, ...),
-    ``description`` its ``error_description``, if any. Not a ``TokenError``: no token
-    presented to this application is at fault. A provider that cannot be reached or
-    answers garbage raises ``ProviderUnavailable`` instead."""
+    (``invalid_client``, ``invalid_grant``, ``invalid_scope``, ``invalid_target``, ...).
+    Not a ``TokenError``: no token presented to this application is at fault. A provider
+    that cannot be reached or answers garbage raises ``ProviderUnavailable`` instead."""
 
-    def __init__(self, error: str, description: str | None = None) -> None:
-        super().__init__(error, description)
-        self.error = error
-        self.description = description
-
-    def __str__(self) -> str:
-        suffix = f": {self.description}" if self.description else ""
-        return f"the provider refused the token request ({self.error}){suffix}"
+    refused = "the token request"

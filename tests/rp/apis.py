@@ -14,13 +14,16 @@ and answers {"sub": ...} with the token's subject."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
 from typing import Any
 
 import flask
-import uvicorn
 from fastapi import Depends, FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,6 +36,7 @@ from idp.rp import AsyncProvider, Claims, Provider, asgi
 from idp.rp import fastapi as rp_fastapi
 from idp.rp import flask as rp_flask
 from idp.rp.resource_server import ResourceServer
+from tests.support.asgi_server import serving
 from tests.support.relying_party import ORDERS_API
 from tests.support.server import free_port
 
@@ -151,21 +155,8 @@ def flask_app(provider: Provider) -> flask.Flask:
     return app
 
 
-@contextmanager
-def served_asgi(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def served_asgi(app: Any) -> AbstractContextManager[str]:
+    return serving(app, free_port())
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from idp.rp import Provider
+from tests.rp.fake_idp import TIMEOUT, FakeIdp, fake_idp
 from tests.support.databases import database_url
 from tests.support.server import RunningIdp, running_idp
 
@@ -32,6 +33,20 @@ def provider(idp: RunningIdp) -> Iterator[Provider]:
     """The SDK on the server's issuer, keeping the server's (movable) time."""
     with Provider(idp.base_url, clock=idp.clock.now) as sdk:
         yield sdk
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeIdp]:
+    """A provider that misbehaves on purpose (tests/rp/fake_idp.py)."""
+    with fake_idp() as server:
+        yield server
+
+
+@pytest.fixture
+def sdk(fake: FakeIdp) -> Iterator[Provider]:
+    """The SDK on the fake provider, with short timeouts."""
+    with Provider(fake.issuer, clock=fake.clock.now, timeout=TIMEOUT) as provider:
+        yield provider
 
 
 @pytest.fixture(autouse=True)

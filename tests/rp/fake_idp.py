@@ -25,6 +25,7 @@ from jwt.algorithms import ECAlgorithm
 
 from tests.support.clock import MovableClock
 
+TIMEOUT = 0.5  # s, of the SDK's requests to a fake provider
 DISCOVERY = "/.well-known/openid-configuration"
 JWKS = "/jwks"
 

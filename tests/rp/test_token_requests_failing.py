@@ -16,25 +16,12 @@ import pytest
 from idp.rp import AsyncProvider, Provider, ProviderUnavailable
 from idp.rp.errors import TokenRequestFailed
 from idp.rp.token_exchange import ACCESS_TOKEN_TYPE
-from tests.rp.fake_idp import Answer, fake_idp
+from tests.rp.fake_idp import TIMEOUT, Answer
 from tests.support.race import all_at_once
 
 TOKEN = "/token"
-TIMEOUT = 0.5
 SECRET = "s3cret-value-never-shown"
 CALLERS = 10
-
-
-@pytest.fixture
-def fake():
-    with fake_idp() as server:
-        yield server
-
-
-@pytest.fixture
-def sdk(fake):
-    with Provider(fake.issuer, clock=fake.clock.now, timeout=TIMEOUT) as provider:
-        yield provider
 
 
 def token_answer(status: int = 200, **members: object) -> Answer:

@@ -13,22 +13,9 @@ import time
 import pytest
 
 from idp.rp import AsyncProvider, Provider, ProviderUnavailable
-from tests.rp.fake_idp import DISCOVERY, JWKS, Answer, fake_idp
+from tests.rp.fake_idp import DISCOVERY, JWKS, TIMEOUT, Answer, fake_idp
 
 API = "https://api.example"
-TIMEOUT = 0.5
-
-
-@pytest.fixture
-def fake():
-    with fake_idp() as server:
-        yield server
-
-
-@pytest.fixture
-def sdk(fake):
-    with Provider(fake.issuer, clock=fake.clock.now, timeout=TIMEOUT) as provider:
-        yield provider
 
 
 def refused_within(sdk, token: str, seconds: float) -> ProviderUnavailable:
