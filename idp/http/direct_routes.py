@@ -31,7 +31,9 @@ class DirectRoutes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = (
-            self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
+            self.routes.get((_method(scope["method"]), scope["path"]))
+            if scope["type"] == "http"
+            else None
         )
         if handler is None:
             await self.app(scope, receive, send)
@@ -44,3 +46,8 @@ class DirectRoutes:
         except Exception as error:
             response = self.errors.render_unexpected(request, error)
         await response(scope, receive, send)
+
+
+def _method(method: str) -> str:
+    """RFC 9110 §9.3.2: HEAD is GET without the content (the server leaves the body out)."""
+    return "GET" if method == "HEAD" else method

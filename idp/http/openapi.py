@@ -152,14 +152,21 @@ JWK_SET_SCHEMA: dict[str, Any] = {
 }
 
 _ETAG = {
-    "description": "The list's entity tag, for If-None-Match (RFC 9110 §8.8.3)",
+    "description": "The document's entity tag, for If-None-Match (RFC 9110 §8.8.3)",
     "required": True,
     "schema": {"type": "string"},
 }
 _PUBLIC_CACHE = {
-    "description": "How long the list may be cached: its ttl",
+    "description": "How long the document may be cached (a status list: its ttl)",
     "required": True,
     "schema": {"type": "string", "pattern": "max-age="},
+}
+# RFC 9110 §13.1.2, §15.4.5: a cached document revalidated with If-None-Match.
+NOT_MODIFIED: Responses = {
+    304: {
+        "description": "Not modified since the ETag given in If-None-Match",
+        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
+    },
 }
 STATUS_LIST: Responses = {
     200: {
@@ -167,10 +174,7 @@ STATUS_LIST: Responses = {
         "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
         "content": {STATUS_LIST_JWT: {"schema": {"type": "string"}}},
     },
-    304: {
-        "description": "Not modified since the ETag given in If-None-Match",
-        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
-    },
+    **NOT_MODIFIED,
 }
 
 _NO_STORE = {
@@ -306,8 +310,10 @@ AUTHORIZATION_REDIRECT = (
 JWKS: Responses = {
     200: {
         "description": "The public signing keys, the next one included",
+        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
         "content": {JWK_SET: {"schema": JWK_SET_SCHEMA}},
-    }
+    },
+    **NOT_MODIFIED,
 }
 
 # POST /introspect: the JSON answer (documented by the route) or, with

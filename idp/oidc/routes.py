@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Request, Security
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from idp.http import openapi
+from idp.http.conditional import conditional_response, etag_of
 from idp.http.cors import allow_origins_of
 from idp.http.deps import FormDep, OptionalFormDep, ProviderDep, form_protection, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.headers import policy_framing
 from idp.http.pages import render_page
 from idp.http.session_cookie import clear_session_cookie, current_session
+from idp.keys.publication import JWKS_MAX_AGE
 from idp.oauth.bearer import check_access_token_live, read_access_token, read_bearer_token
 from idp.oauth.parameters import single_valued
 from idp.oidc.logout import (
@@ -40,12 +42,17 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
     "/.well-known/openid-configuration",
     summary="Provider metadata (OIDC Discovery)",
     response_class=JSONResponse,
-    responses=openapi.unavailable(),
+    responses=openapi.NOT_MODIFIED | openapi.unavailable(),
 )
 async def discovery(request: Request) -> Response:
     provider = await get_provider(request)
-    return Response(
-        provider.discovery_document, media_type="application/json", headers=PUBLIC_CACHE
+    document = provider.discovery_document
+    return conditional_response(
+        request,
+        document,
+        etag=etag_of(document),
+        media_type="application/json",
+        headers=PUBLIC_CACHE,
     )
 
 
@@ -57,10 +64,13 @@ async def discovery(request: Request) -> Response:
 )
 async def jwks(request: Request) -> Response:
     provider = await get_provider(request)
-    return Response(
-        provider.keyring.jwks_document(),
+    document = provider.keyring.jwks_document()
+    return conditional_response(
+        request,
+        document,
+        etag=etag_of(document),
         media_type="application/jwk-set+json",
-        headers={"Cache-Control": "public, max-age=60"},
+        headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"},
     )
 
 

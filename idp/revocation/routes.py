@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from idp.errors import NotAcceptableError, NotFoundError, NotImplementedByServerError
 from idp.http import openapi
+from idp.http.conditional import conditional_response
 from idp.http.deps import ProviderDep
 from idp.http.negotiation import accepts
 from idp.revocation.status_list import MEDIA_TYPE
@@ -36,14 +37,14 @@ def status_list(request: Request, list_id: ListId, provider: ProviderDep) -> Res
     published = provider.status_lists.published(list_id, provider.clock.now())
     if published is None:
         raise NotFoundError("no such status list")
-    headers = {
-        "ETag": published.etag,
-        "Cache-Control": f"public, max-age={provider.status_lists.ttl}",
-        "Vary": "Accept",
-    }
-    if _matches(request.headers.get("if-none-match"), published.etag):
-        return Response(status_code=304, headers=headers)  # RFC 9110 §13.1.2
-    return Response(published.token, media_type=MEDIA_TYPE, headers=headers)
+    headers = {"Cache-Control": f"public, max-age={provider.status_lists.ttl}", "Vary": "Accept"}
+    return conditional_response(
+        request,
+        published.token.encode(),
+        etag=published.etag,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
 
 
 @router.get(
@@ -57,11 +58,3 @@ def status_list_aggregation(provider: ProviderDep) -> JSONResponse:
         {"status_lists": provider.status_lists.live_lists()},
         headers={"Cache-Control": f"public, max-age={provider.status_lists.ttl}"},
     )
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 §13.1.2: weak comparison; "*" matches any current representation."""
-    if not if_none_match:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags

@@ -9,7 +9,7 @@ import json
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from schemathesis.schemas import BaseSchema
 
@@ -21,6 +21,7 @@ from idp.errors import (
     RequestTooLargeError,
 )
 from idp.http import openapi
+from idp.http.conditional import conditional_response, etag_of
 from idp.http.errors import redirect_to, render_json_error
 from idp.http.pages import render_page
 from idp.oauth.bearer import MissingTokenError
@@ -71,8 +72,13 @@ def documented_app() -> FastAPI:
         return redirect_to(DENIED, "GET")
 
     @app.get("/jwks", response_class=Response, responses=openapi.JWKS)
-    def jwks() -> Response:
-        return Response(json.dumps(KEYS), media_type=openapi.JWK_SET)
+    def jwks(request: Request) -> Response:
+        body = json.dumps(KEYS).encode()
+        headers = {"Cache-Control": "public, max-age=60"}
+        etag = etag_of(body)
+        return conditional_response(
+            request, body, etag=etag, media_type=openapi.JWK_SET, headers=headers
+        )
 
     return app
 

@@ -113,3 +113,14 @@ def test_rotation_is_scheduled_on_its_own(idp, service):
     while set(published_kids(idp)) <= before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert set(published_kids(idp)) - before
+
+
+def test_a_rotation_changes_the_jwks_etag__rfc9110_s8_8_3(idp, service):
+    """A relying party revalidating its cached JWKS (If-None-Match) gets the new keys."""
+    before = httpx.get(f"{idp.base_url}/jwks").headers["etag"]
+    idp.clock.advance(PERIOD)
+    idp.provider.rotate_keys_if_due()
+    idp.provider.refresh_keys()  # as the node's refresher does every key_cache_ttl
+    after = httpx.get(f"{idp.base_url}/jwks", headers={"If-None-Match": before})
+    assert after.status_code == 200
+    assert after.headers["etag"] != before
