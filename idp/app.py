@@ -78,6 +78,7 @@ async def maintenance(app: FastAPI) -> AsyncIterator[None]:
     refresher = cache_refresher(provider)
     try:
         await run_in_threadpool(refresher.run_once)
+        await run_in_threadpool(provider.seal_stored_push_credentials)
     except KeySealError as error:
         log.critical("%s", error)
         raise

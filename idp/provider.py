@@ -70,6 +70,7 @@ from idp.ssf.feed import EventFeed
 from idp.ssf.notifier import EventNotifier
 from idp.ssf.push import KIND as SSF_PUSH
 from idp.ssf.push import PushSender
+from idp.ssf.push_credentials import PushCredentials
 from idp.ssf.sets import SecurityEventTokens
 from idp.store.cache_versions import CLIENTS_CACHE
 from idp.store.database import Database, unavailable_when_unreachable
@@ -108,6 +109,7 @@ class Provider:
     interactions: InteractionRegistry[SqlStore]
     interaction_seal: InteractionSeal
     replay_sealer: Sealer
+    push_credentials: PushCredentials
     password_checks: PasswordChecks
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
@@ -205,11 +207,14 @@ class Provider:
             clock.now,
         )
         security_event_tokens = SecurityEventTokens(signer, settings.issuer)
+        push_credentials = PushCredentials(
+            Sealer(derive_key(instance_secret, "ssf-push-authorization"), b"ssf-push-authorization")
+        )
         deliveries = DeliveryWorker(
             transaction,
             {
                 BACKCHANNEL_LOGOUT: logout_sender,
-                SSF_PUSH: PushSender(reading, security_event_tokens, outbound),
+                SSF_PUSH: PushSender(reading, security_event_tokens, outbound, push_credentials),
             },
             clock,
             poll_interval=settings.delivery_poll_interval,
@@ -266,6 +271,7 @@ class Provider:
             ),
             password_checks=PasswordChecks(),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
+            push_credentials=push_credentials,
             deliveries=deliveries,
             session_listeners=(BackchannelLogoutQueue(clients, deliveries.wake),),
             bus=bus,
@@ -378,6 +384,14 @@ class Provider:
         """Often while the bus is away; rarely, as a safety net, while it carries news."""
         settings = self.settings
         return settings.bus_poll_interval if self.bus.healthy else settings.cache_poll_interval
+
+    def seal_stored_push_credentials(self) -> None:
+        """At start: push authorization headers an older version stored in the clear
+        are sealed (idp.ssf.push_credentials)."""
+        with self.store() as store:
+            sealed = self.push_credentials.seal_stored(store)
+        if sealed:
+            log.info("sealed %d push authorization headers stored in the clear", sealed)
 
     def flush_status_indexes(self) -> None:
         """Every IDP_STATUS_FLUSH_INTERVAL seconds (idp.revocation.status_indexes)."""

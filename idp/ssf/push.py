@@ -14,6 +14,7 @@ from idp.outbound import ForbiddenTargetError, OutboundClient, OutboundRefusedEr
 from idp.outbox.model import Delivery
 from idp.outbox.worker import DeliveryError, HeldError, UndeliverableError
 from idp.ssf.model import StreamStatus
+from idp.ssf.push_credentials import PushCredentials
 from idp.ssf.sets import SET_MEDIA_TYPE, SecurityEventTokens
 from idp.ssf.storage import StreamStore
 
@@ -27,6 +28,7 @@ class PushSender:
     reading: Callable[[], AbstractContextManager[StreamStore]]
     tokens: SecurityEventTokens
     http: OutboundClient
+    credentials: PushCredentials
 
     def __call__(self, delivery: Delivery) -> None:
         with self.reading() as store:
@@ -41,8 +43,9 @@ class PushSender:
                 raise UndeliverableError("the stream is disabled")
             raise HeldError("the stream is paused")
         headers = {"Content-Type": SET_MEDIA_TYPE, "Accept": "application/json"}
-        if stream.authorization_header:
-            headers["Authorization"] = stream.authorization_header
+        authorization = self.credentials.open(stream.authorization_header, stream.stream_id)
+        if authorization:
+            headers["Authorization"] = authorization
         token = self.tokens.issue(event, stream)
         try:
             answer = self.http.post(stream.endpoint_url, content=token.encode(), headers=headers)

@@ -99,7 +99,11 @@ def streams_of(
 
 def _streams(provider: Provider, store: StreamStore, client_id: str) -> Streams:
     return Streams(
-        store, issuer=provider.settings.issuer, client_id=client_id, now=provider.clock.now()
+        store,
+        issuer=provider.settings.issuer,
+        client_id=client_id,
+        now=provider.clock.now(),
+        credentials=provider.push_credentials,
     )
 
 

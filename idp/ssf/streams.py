@@ -26,13 +26,16 @@ from idp.ssf.model import (
     Stream,
     StreamStatus,
 )
+from idp.ssf.push_credentials import PushCredentials
 from idp.ssf.storage import StreamStore
 
 MAX_STREAMS_PER_RECEIVER = 10
 MAX_EVENTS_REQUESTED = 50
 MAX_TEXT = 255  # description, reason, state, each event type URI
 MAX_URL = 2048
-MAX_AUTHORIZATION_HEADER = 4096
+# Characters of a push authorization header: sealed (idp.ssf.push_credentials), it
+# still fits its column (streams.authorization_header, 4096).
+MAX_AUTHORIZATION_HEADER = 2048
 TRANSMITTER_SET = (
     "iss",
     "aud",
@@ -43,8 +46,17 @@ TRANSMITTER_SET = (
 
 
 class Streams:
-    def __init__(self, store: StreamStore, *, issuer: str, client_id: str, now: int) -> None:
+    def __init__(
+        self,
+        store: StreamStore,
+        *,
+        issuer: str,
+        client_id: str,
+        now: int,
+        credentials: PushCredentials,
+    ) -> None:
         self.store = store
+        self.credentials = credentials
         self.issuer = issuer
         self.client_id = client_id
         self.now = now
@@ -61,7 +73,7 @@ class Streams:
             method=method,
             endpoint_url=endpoint_url,
             events_requested=_events_requested(body),
-            authorization_header=authorization,
+            authorization_header=self.credentials.seal(authorization, stream_id),
             description=_text(body, "description"),
             start_after=self.store.last_security_event_id(),
             created_at=self.now,
@@ -95,7 +107,8 @@ class Streams:
             method, url, authorization = self._delivery(body.get("delivery"), stream.stream_id)
             if method is not stream.method:
                 raise InvalidRequestError("the delivery method of a stream cannot change")
-            changes.update(endpoint_url=url, authorization_header=authorization)
+            sealed = self.credentials.seal(authorization, stream.stream_id)
+            changes.update(endpoint_url=url, authorization_header=sealed)
         updated = replace(stream, **changes)
         self.store.save_stream(updated)
         return updated
@@ -180,9 +193,12 @@ class Streams:
         if authorization is not None and (
             not isinstance(authorization, str)
             or len(authorization) > MAX_AUTHORIZATION_HEADER
-            or not authorization.isprintable()
+            or not (authorization.isascii() and authorization.isprintable())  # RFC 9110 §5.5
         ):
-            raise InvalidRequestError("authorization_header must be a short printable string")
+            raise InvalidRequestError(
+                f"authorization_header must be printable ASCII, at most "
+                f"{MAX_AUTHORIZATION_HEADER} characters"
+            )
         return method, url, authorization
 
 

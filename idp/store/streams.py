@@ -231,6 +231,12 @@ class StreamQueries:
         )
         return [_to_stream(row) for row in rows]
 
+    def push_streams(self) -> list[Stream]:
+        rows = self.session.scalars(
+            select(StreamRow).where(StreamRow.method == DeliveryMethod.PUSH.value)
+        )
+        return [_to_stream(row) for row in rows]
+
     def delete_stream(self, stream_id: str) -> None:
         self.session.execute(delete(StreamRow).where(StreamRow.stream_id == stream_id))
 

@@ -82,7 +82,7 @@ ADMINISTERED = {
 # where the body is read (idp.ssf.streams) to no more than its column holds.
 SSF_REQUEST_VALUES = {
     "streams.endpoint_url": ("MAX_URL", 2048),
-    "streams.authorization_header": ("MAX_AUTHORIZATION_HEADER", 4096),
+    "streams.authorization_header": ("MAX_AUTHORIZATION_HEADER", 4096),  # sealed: longer
     "streams.description": ("MAX_TEXT", 255),
     "streams.status_reason": ("MAX_TEXT", 255),
 }

@@ -8,60 +8,30 @@ from __future__ import annotations
 import pytest
 
 from idp.outbox.model import DeliveryState
-from tests.support.databases import database_url
-from tests.support.logout_receiver import Behaviour, logout_receiver
-from tests.support.polling import eventually
-from tests.support.relying_party import revoke, service_app, service_token
-from tests.support.server import running_idp
-from tests.support.ssf import (
-    create_stream,
-    event_of,
-    ssf_call,
-    ssf_receiver,
-    ssf_token,
-    verified_set,
+from tests.spec.ssf.pushing import (
+    TOKEN_REVOKED,
+    push_receiver,
+    push_stream,
+    pushing_idp,
+    revoke_a_token,
 )
+from tests.support.logout_receiver import Behaviour
+from tests.support.polling import eventually
+from tests.support.ssf import event_of, ssf_call, ssf_receiver, ssf_token, verified_set
 
-TOKEN_REVOKED = "https://schemas.openid.net/secevent/oauth/event-type/token-revoked"
 STREAM_UPDATED = "https://schemas.openid.net/secevent/ssf/event-type/stream-updated"
 
 
 @pytest.fixture(scope="module")
 def idp(tmp_path_factory):
-    """Allowed to push to loopback receivers (IDP_OUTBOUND_ALLOW_PRIVATE)."""
-    directory = tmp_path_factory.mktemp("idp")
-    with (
-        database_url("sqlite", directory) as url,
-        running_idp(url, directory, outbound_allow_private=True) as server,
-    ):
+    with pushing_idp(tmp_path_factory) as server:
         yield server
 
 
 @pytest.fixture
 def receiver():
-    with logout_receiver() as receiver:
-        receiver.behaviour = Behaviour(status=202)
+    with push_receiver() as receiver:
         yield receiver
-
-
-def push_stream(idp, receiver, **delivery):
-    token = ssf_token(idp, ssf_receiver(idp))
-    stream = create_stream(
-        idp,
-        token,
-        events_requested=[TOKEN_REVOKED],
-        delivery={
-            "method": "urn:ietf:rfc:8935",
-            "endpoint_url": f"{receiver.origin}/events",
-            **delivery,
-        },
-    )
-    return token, stream
-
-
-def revoke_a_token(idp) -> None:
-    app = service_app(idp)
-    assert revoke(idp, app, service_token(idp, app)).status_code == 200
 
 
 def pushes(idp, stream_id: str):
