@@ -60,7 +60,7 @@ def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
     | openapi.html_page("A device's done page, after cancelling")
     | openapi.html_page("The login page again: the username or password is wrong", 401)
-    | openapi.html_page("The login page again: too many failed attempts, wait", 429)
+    | openapi.throttled_page("The login page again: too many failed attempts, wait")
     | FORM_ERRORS,
 )
 async def login(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:

@@ -324,7 +324,8 @@ def device_page(request: Request, provider: ProviderDep, user_code: str = "") ->
     openapi_extra=openapi.form_body("csrf_token", "user_code"),
     responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
     | openapi.html_page("The code entry page again: the code is not valid", 400)
-    | openapi.html_errors(403, 413, 429)
+    | openapi.throttled_page("The code entry page again: too many wrong codes, wait")
+    | openapi.html_errors(403, 413)
     | openapi.unavailable(html=True),
 )
 def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
