@@ -166,6 +166,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # X-Forwarded-For is believed from IDP_TRUSTED_PROXIES only (idp.http.client_address).
         proxy_headers=False,
         log_level="info",
         access_log=access_log,

@@ -8,11 +8,13 @@ reference in docs/configuration.md is generated from this class
 from __future__ import annotations
 
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from idp.keys.publication import minimum_publish_delay
 from idp.revocation.status_list import DRAFT as STATUS_LIST_DRAFT
@@ -133,6 +135,48 @@ class Settings(BaseSettings):
         description="Redis URL (redis://host:6379/0) of the event bus between nodes, so they "
         "hear of revocations and client changes at once; unset: each node polls.",
     )
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated CIDRs of the reverse proxies whose X-Forwarded-For is "
+        "believed (RFC 7239 §7.4); the caller's address is the right-most one they did not "
+        "add. Unset: the peer address, and X-Forwarded-For is ignored.",
+    )
+    throttle_free_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Wrong passwords for one account from one address (and wrong device "
+        "user codes from one address, RFC 8628 §5.1) before each further one waits longer.",
+    )
+    throttle_account_free_attempts: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Wrong passwords for one account from all the addresses it has not "
+        "signed in from before, before each further one waits longer.",
+    )
+    throttle_address_free_attempts: int = Field(
+        100,
+        ge=1,
+        le=100000,
+        description="Wrong passwords from one address, whatever the account (credential "
+        "stuffing), before each further one waits longer.",
+    )
+    throttle_base_delay: int = Field(
+        5, ge=1, le=600, description="First wait past the free attempts, s; each more doubles it."
+    )
+    throttle_max_delay: int = Field(
+        300,
+        ge=1,
+        le=3600,
+        description="Longest wait, s: a soft lock-out, never a permanent one.",
+    )
+    throttle_remember_address: int = Field(
+        86400 * 30,
+        ge=0,
+        description="After a sign-in, its address stays known to the account this long, s: "
+        "failures for the account from elsewhere never hold it back.",
+    )
     bus_poll_interval: float = Field(
         30,
         ge=1,
@@ -225,6 +269,13 @@ class Settings(BaseSettings):
             raise ValueError("must use https unless the host is loopback")
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):  # IDP_TRUSTED_PROXIES=10.0.0.0/8,2001:db8::/32
+            return tuple(ip_network(part.strip()) for part in value.split(",") if part.strip())
+        return value
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.session_idle_timeout > self.session_absolute_timeout:
@@ -236,6 +287,8 @@ class Settings(BaseSettings):
         if self.redis_url and self.bus_poll_interval >= self.cache_max_staleness:
             # A node that polls this rarely would find its copy stale in between (503).
             raise ValueError("IDP_BUS_POLL_INTERVAL must be less than IDP_CACHE_MAX_STALENESS")
+        if self.throttle_base_delay > self.throttle_max_delay:
+            raise ValueError("IDP_THROTTLE_BASE_DELAY must not exceed IDP_THROTTLE_MAX_DELAY")
         floor = minimum_publish_delay(self.key_cache_ttl)
         if self.key_publish_delay < floor:
             # Every node and every verifier must have the new key before it signs.

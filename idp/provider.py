@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
+from idp.authn.throttle import Kind, Ladder, Scope, Throttle
+from idp.authn.throttle_counters import Counters
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
 from idp.demo.example_app import EXAMPLE_BACKCHANNEL_LOGOUT_URI
@@ -111,6 +113,7 @@ class Provider:
     replay_sealer: Sealer
     push_credentials: PushCredentials
     password_checks: PasswordChecks
+    throttle: Throttle
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
@@ -270,6 +273,7 @@ class Provider:
                 settings.interaction_ttl,
             ),
             password_checks=PasswordChecks(),
+            throttle=throttle_from(settings),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
             push_credentials=push_credentials,
             deliveries=deliveries,
@@ -435,3 +439,24 @@ class Provider:
             )
         if rotated:
             self.keyring.refresh()
+
+
+def throttle_from(settings: Settings) -> Throttle:
+    """Who is throttled how: passwords per account and address, per account across the
+    addresses it is not known from, and per address; device user codes per address."""
+
+    def ladder(free: int) -> Ladder:
+        return Ladder(free, settings.throttle_base_delay, settings.throttle_max_delay)
+
+    return Throttle(
+        policies={
+            Kind.PASSWORD: {
+                Scope.ACCOUNT_ADDRESS: ladder(settings.throttle_free_attempts),
+                Scope.ACCOUNT: ladder(settings.throttle_account_free_attempts),
+                Scope.ADDRESS: ladder(settings.throttle_address_free_attempts),
+            },
+            Kind.USER_CODE: {Scope.ADDRESS: ladder(settings.throttle_free_attempts)},
+        },
+        counters=Counters(settings.redis_url, settings.issuer),
+        remember_address=settings.throttle_remember_address,
+    )

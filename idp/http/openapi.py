@@ -283,6 +283,14 @@ def html_page(description: str, status: int = 200) -> Responses:
     }
 
 
+def throttled_page(description: str) -> Responses:
+    """The form again with a "try again in N seconds", after too many failures
+    (RFC 6585 §4, ``idp.authn.throttle``)."""
+    page = html_page(description, 429)
+    page[429]["headers"] = {**page[429]["headers"], "Retry-After": _RETRY_AFTER}
+    return page
+
+
 def redirect(status: int, description: str) -> Responses:
     """A redirect with ``Location`` (302 after GET, 303 after a form POST:
     ``idp.http.errors.redirect_to``)."""

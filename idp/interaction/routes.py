@@ -7,9 +7,11 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.authn.methods import PASSWORD
+from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
 from idp.http import openapi
+from idp.http.client_address import client_address
 from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
 from idp.http.pages import render_page
@@ -58,6 +60,7 @@ def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
     | openapi.html_page("A device's done page, after cancelling")
     | openapi.html_page("The login page again: the username or password is wrong", 401)
+    | openapi.throttled_page("The login page again: too many failed attempts, wait")
     | FORM_ERRORS,
 )
 async def login(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:
@@ -67,15 +70,23 @@ async def login(sealed: str, request: Request, provider: ProviderDep, form: Form
     if "cancel" in form:
         return await run_in_threadpool(_deny, request, provider, interaction)
     username, password = form.get("username", "").strip(), form.get("password", "")
+    attempt = Attempt(Kind.PASSWORD, _address(request, provider), account=username)
+    try:
+        await run_in_threadpool(provider.throttle.check, attempt)
+    except TooManyAttemptsError as refused:
+        party = await run_in_threadpool(_party, provider, interaction)
+        return _too_many_attempts(request, provider, sealed, party, refused, username)
     # Three steps, so that no transaction (and, on SQLite, no write lock) is held while a
     # password is hashed: look the user up, verify, then start the session.
     found = await run_in_threadpool(_load_user, provider, username)
     user = await provider.password_checks.verify(found, password)
     if user is None:
+        await run_in_threadpool(provider.throttle.record_failure, attempt)
         party = await run_in_threadpool(_party, provider, interaction)
         return _login_page(
             request, provider, sealed, party, error=LOGIN_FAILED, status=401, username=username
         )
+    await run_in_threadpool(provider.throttle.record_success, attempt)
     new_hash = await provider.password_checks.rehash(user, password)
     cookie_value, session = await run_in_threadpool(
         _start_session, request, provider, user, new_hash
@@ -169,10 +180,29 @@ def _start_session(
             user_id=user.id,
             method=PASSWORD,
             replaces=session_cookie_value(request, provider),
-            device=Device.described(
-                request.headers.get("user-agent"), request.client.host if request.client else None
-            ),
+            device=Device.described(request.headers.get("user-agent"), _address(request, provider)),
         )
+
+
+def _address(request: Request, provider: Provider) -> str:
+    return client_address(request, provider.settings.trusted_proxies)
+
+
+def _too_many_attempts(
+    request: Request,
+    provider: Provider,
+    sealed: str,
+    party: Party,
+    refused: TooManyAttemptsError,
+    username: str,
+) -> Response:
+    """RFC 6585 §4 and RFC 9110 §10.2.3; the same words whether the account exists."""
+    error = f"Too many failed attempts. Try again in {refused.retry_after} seconds."
+    response = _login_page(
+        request, provider, sealed, party, error=error, status=429, username=username
+    )
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _deny(request: Request, provider: Provider, interaction: Interaction) -> Response:

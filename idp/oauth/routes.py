@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, Request, Security
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
 from idp.http import openapi
+from idp.http.client_address import client_address
 from idp.http.cors import allow_origins_of
 from idp.http.deps import FormDep, ProviderDep, form_protection, get_provider
 from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.forms import form_pairs, form_params
 from idp.http.openapi import CLIENT_AUTH, form_body, query
-from idp.http.rate_limit import FailureLimiter
 from idp.http.session_cookie import current_session
 from idp.http.threads import on_loop_or_thread
 from idp.interaction.flow import advance
@@ -302,8 +303,6 @@ device_router = APIRouter(
     prefix="/device", tags=["End-user pages"], dependencies=[Depends(html_surface)]
 )
 DEVICE_PURPOSE = "device"
-# RFC 8628 §5.1: user codes are short, so guessing them must be rate limited.
-user_code_failures = FailureLimiter(max_failures=10, window=60)
 
 
 @device_router.get(
@@ -325,26 +324,26 @@ def device_page(request: Request, provider: ProviderDep, user_code: str = "") ->
     openapi_extra=openapi.form_body("csrf_token", "user_code"),
     responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
     | openapi.html_page("The code entry page again: the code is not valid", 400)
-    | openapi.html_errors(403, 413, 429)
+    | openapi.throttled_page("The code entry page again: too many wrong codes, wait")
+    | openapi.html_errors(403, 413)
     | openapi.unavailable(html=True),
 )
 def device_submit(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     form_protection(provider).check(request, form, DEVICE_PURPOSE)
-    caller = request.client.host if request.client else "unknown"
-    if user_code_failures.blocked(caller):
-        return _device_page(
-            request,
-            provider,
-            error="Too many attempts. Wait a minute.",
-            status=429,
-            headers={"Retry-After": str(int(user_code_failures.window))},  # RFC 6585 §4
-        )
+    # RFC 8628 §5.1: user codes are short, so guessing them must be rate limited.
+    attempt = Attempt(Kind.USER_CODE, client_address(request, provider.settings.trusted_proxies))
+    try:
+        provider.throttle.check(attempt)
+    except TooManyAttemptsError as refused:
+        error = f"Too many failed attempts. Try again in {refused.retry_after} seconds."
+        retry_after = {"Retry-After": str(refused.retry_after)}  # RFC 6585 §4
+        return _device_page(request, provider, error=error, status=429, headers=retry_after)
     now = provider.clock.now()
     with provider.store() as store:
         try:
             interaction = device_interaction(store, form.get("user_code", ""), now)
         except InvalidUserCodeError:
-            user_code_failures.record_failure(caller)
+            provider.throttle.record_failure(attempt)
             error = "That code is not valid. Check the code on your device and try again."
             return _device_page(
                 request, provider, error=error, status=400, user_code=form.get("user_code", "")

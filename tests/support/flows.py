@@ -137,17 +137,20 @@ class Browser:
         return query_of(location)
 
 
+@dataclass
 class LoopbackBrowser(Browser):
     """A browser on an address of its own in 127.0.0.0/8 (any of them reaches the server
-    on 127.0.0.1): the server limits wrong user codes per caller address, so one test's
+    on 127.0.0.1): the server throttles failures per caller address, so one test's
     guesses never block another's."""
+
+    address: str = field(default_factory=lambda: fresh_loopback_address())
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(
             base_url=self.idp.base_url,
             follow_redirects=False,
             timeout=10,
-            transport=httpx.HTTPTransport(local_address=fresh_loopback_address()),
+            transport=httpx.HTTPTransport(local_address=self.address),
         )
 
 

@@ -60,7 +60,14 @@ def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterato
     with provider.store() as store:
         ensure_signing_keys(store, provider.key_encryption_key, clock.now())
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,  # as `idp serve`: IDP_TRUSTED_PROXIES decides
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

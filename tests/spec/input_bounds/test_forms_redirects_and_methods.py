@@ -30,7 +30,6 @@ from tests.support.pages import consent_form, login_form
 from tests.support.server import RunningIdp
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-WRONG_CODES_ALLOWED = 10  # idp.oauth.routes.user_code_failures
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +166,7 @@ def test_blocked_user_code_guessing_says_when_to_retry__rfc6585_s4(idp, device_c
     with LoopbackBrowser(idp) as browser:
         page = browser.http.get("/device")
         token = csrf_token(page.text)
-        for _ in range(WRONG_CODES_ALLOWED):
+        for _ in range(idp.settings.throttle_free_attempts):
             wrong = browser.http.post(
                 "/device", data={"csrf_token": token, "user_code": "BBBB-BBBB"}
             )

@@ -1,0 +1,139 @@
+"""Throttling guesses at credentials: per account from one address, per account across
+addresses, per address across accounts (OWASP Authentication Cheat Sheet, "Protect
+Against Automated Attacks"; NIST SP 800-63B-4 §3.2.2, rate limiting).
+
+Every path that checks a credential makes the same three calls around its check::
+
+    throttle.check(attempt)            # raises TooManyAttempts before the check runs
+    throttle.record_failure(attempt)   # after a wrong credential
+    throttle.record_success(attempt)   # after a right one
+
+A few failures are free; past them each further failure waits longer, doubling up to a
+cap (``Ladder``), and the counts decay on their own: the lock-out is soft. The victim
+cannot be locked out from elsewhere: failures per account *from one address* are counted
+apart from failures per account *across addresses*, and the second count does not apply
+to an address the account has signed in from before (``record_success`` remembers it).
+
+Failures are counted by ``limits`` in moving windows (``idp.authn.throttle_counters``:
+Redis when configured, shared by every node, else this process)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+
+from idp.authn.throttle_counters import Counters
+from idp.secret import digest
+
+
+class Kind(StrEnum):
+    """What is guessed; each kind is counted apart."""
+
+    PASSWORD = "password"
+    USER_CODE = "user_code"  # RFC 8628 §5.1: user codes are short, guessing is limited
+
+
+class Scope(StrEnum):
+    """Whose failures a count gathers."""
+
+    ACCOUNT_ADDRESS = "account-address"  # one account, from one address
+    ACCOUNT = "account"  # one account, from addresses it has never signed in from
+    ADDRESS = "address"  # one address, whatever the account (credential stuffing)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at a credential: its kind, the caller's address and, where the caller
+    names one, the account (as typed: an unknown account is counted like a known one)."""
+
+    kind: Kind
+    address: str
+    account: str | None = None
+
+    def key(self, scope: Scope) -> str:
+        account = digest(self.account.casefold()) if self.account is not None else ""
+        parts = {
+            Scope.ACCOUNT_ADDRESS: (account, self.address),
+            Scope.ACCOUNT: (account,),
+            Scope.ADDRESS: (self.address,),
+        }[scope]
+        return ":".join((self.kind, scope, *parts))
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """``free`` failures within ``base_delay`` seconds, one more within twice that, and
+    so on up to ``max_delay``: each failure past the free ones doubles the wait, and no
+    wait is longer than ``max_delay``."""
+
+    free: int
+    base_delay: int
+    max_delay: int
+
+    def steps(self) -> Iterator[RateLimitItem]:
+        window, extra = self.base_delay, 0
+        while window < self.max_delay:
+            yield RateLimitItemPerSecond(self.free + extra, window)
+            window, extra = window * 2, extra + 1
+        yield RateLimitItemPerSecond(self.free + extra, self.max_delay)
+
+
+Policy = Mapping[Scope, Ladder]
+
+
+class TooManyAttemptsError(Exception):
+    """RFC 6585 §4: too many failures; ``retry_after`` seconds until the next try."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed attempts; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class Throttle:
+    policies: Mapping[Kind, Policy]
+    counters: Counters
+    remember_address: int  # s an address stays known to an account after a sign-in
+
+    def check(self, attempt: Attempt) -> None:
+        waits = [
+            self.counters.wait(step, attempt.key(scope)) for scope, step in self._steps(attempt)
+        ]
+        longest = max(waits, default=0.0)
+        if longest > 0:
+            raise TooManyAttemptsError(max(1, math.ceil(longest)))
+
+    def record_failure(self, attempt: Attempt) -> None:
+        for scope, step in self._steps(attempt):
+            self.counters.hit(step, attempt.key(scope))
+
+    def record_success(self, attempt: Attempt) -> None:
+        """The caller proved the credential: its own count starts again and its address
+        becomes known to the account. The counts across addresses or across accounts
+        stay: a victim's sign-in must not give an attacker a fresh budget."""
+        own = Scope.ACCOUNT_ADDRESS if attempt.account is not None else Scope.ADDRESS
+        for scope, step in self._steps(attempt):
+            if scope is own:
+                self.counters.clear(step, attempt.key(scope))
+        if attempt.account is not None:
+            self.counters.remember(self._known_key(attempt), self.remember_address)
+
+    def _steps(self, attempt: Attempt) -> Iterator[tuple[Scope, RateLimitItem]]:
+        for scope, ladder in self.policies[attempt.kind].items():
+            if attempt.account is None and scope is not Scope.ADDRESS:
+                continue
+            if scope is Scope.ACCOUNT and self._known(attempt):
+                continue
+            for step in ladder.steps():
+                yield scope, step
+
+    def _known(self, attempt: Attempt) -> bool:
+        return self.counters.remembered(self._known_key(attempt))
+
+    @staticmethod
+    def _known_key(attempt: Attempt) -> str:
+        return "known:" + attempt.key(Scope.ACCOUNT_ADDRESS)
