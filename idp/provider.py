@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
+from idp.authn.second_factor import SecondFactors
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
 from idp.demo.example_app import EXAMPLE_BACKCHANNEL_LOGOUT_URI
@@ -109,6 +110,7 @@ class Provider:
     interaction_seal: InteractionSeal
     replay_sealer: Sealer
     password_checks: PasswordChecks
+    second_factors: SecondFactors
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
@@ -265,6 +267,13 @@ class Provider:
                 settings.interaction_ttl,
             ),
             password_checks=PasswordChecks(),
+            second_factors=SecondFactors(
+                secret_sealer=Sealer(derive_key(instance_secret, "totp-secret"), b"totp-secret"),
+                enrolment_sealer=Sealer(
+                    derive_key(instance_secret, "totp-enrolment"), b"totp-enrolment"
+                ),
+                recovery_key=derive_key(instance_secret, "recovery-codes"),
+            ),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
             deliveries=deliveries,
             session_listeners=(BackchannelLogoutQueue(clients, deliveries.wake),),
