@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
@@ -17,14 +19,15 @@ from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
 from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
-from idp.interaction.flow import Ask, advance, second_factor, signing_in
+from idp.interaction.flow import Ask, InteractionStores, advance, second_factor, signing_in
 from idp.interaction.model import Interaction, Prompt
 from idp.interaction.registry import Completion, Page, Party, Redirect
 from idp.interaction.sealing import InteractionNotFoundError
 from idp.provider import Provider
+from idp.revocation.storage import RevocationStore
 from idp.secret import digest, matches_digest, new_token
 from idp.sessions.sso import Device, SsoSession, start_session
-from idp.store.repository import SqlStore
+from idp.sessions.storage import SessionStore
 
 router = APIRouter(
     prefix="/interaction", tags=["End-user pages"], dependencies=[Depends(html_surface)]
@@ -38,6 +41,10 @@ ENROLMENT_PURPOSE = "mfa_enrolment"
 LOGIN_FAILED = "The username or password is incorrect."
 # Binds a sign-in whose second factor is owed to the browser that gave the password.
 PENDING_COOKIE = "pending_sign_in"
+
+
+class SignInStores(InteractionStores, SessionStore, RevocationStore, Protocol):
+    """What finishing a sign-in reads and writes: the second factor and a new session."""
 
 
 @router.get(
@@ -145,7 +152,8 @@ def second_factor_code(
     if "cancel" in form:
         return _deny(request, provider, interaction)
     with provider.store() as store:
-        user, party = _signing_in(request, provider, store, interaction)
+        party = provider.interactions.handler(interaction).load_party(store, interaction)
+        user = _signing_in(request, provider, store, interaction)
         if user is None:  # nobody to verify: the interaction page says what is next
             return redirect_to(f"/interaction/{sealed}", request.method)
         try:
@@ -178,7 +186,8 @@ def enrolment(sealed: str, request: Request, provider: ProviderDep, form: FormDe
         return _deny(request, provider, interaction)
     factors = provider.second_factors
     with provider.store() as store:
-        user, party = _signing_in(request, provider, store, interaction)
+        party = provider.interactions.handler(interaction).load_party(store, interaction)
+        user = _signing_in(request, provider, store, interaction)
         if user is None or store.load_totp_credential(user.id) is not None:
             return redirect_to(f"/interaction/{sealed}", request.method)
         enrolling = form.get("enrolment", "")
@@ -264,7 +273,11 @@ def _start_session(
 
 
 def _new_session(
-    request: Request, provider: Provider, store: SqlStore, user: User, method: AuthenticationMethod
+    request: Request,
+    provider: Provider,
+    store: SignInStores,
+    user: User,
+    method: AuthenticationMethod,
 ) -> tuple[str, SsoSession]:
     return start_session(
         store,
@@ -309,16 +322,15 @@ def _await_second_factor(
 
 
 def _signing_in(
-    request: Request, provider: Provider, store: SqlStore, interaction: Interaction
-) -> tuple[User | None, Party]:
-    party = provider.interactions.handler(interaction).load_party(store, interaction)
-    return signing_in(store, interaction, current_session(request, provider, store)), party
+    request: Request, provider: Provider, store: SignInStores, interaction: Interaction
+) -> User | None:
+    return signing_in(store, interaction, current_session(request, provider, store))
 
 
 def _complete_sign_in(
     request: Request,
     provider: Provider,
-    store: SqlStore,
+    store: SignInStores,
     interaction: Interaction,
     user: User,
     second: AuthenticationMethod,
