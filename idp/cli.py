@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
+from idp.admin.mfa import require_mfa, reset_second_factors
 from idp.admin.sessions import SessionView, end_all_sessions, end_session, list_sessions
 from idp.admin.users import (
     UserAdminError,
@@ -366,6 +367,32 @@ def users_resume(username: str) -> None:
     typer.echo(f"resumed {username}" if changed else f"{username} was not suspended")
 
 
+mfa_app = typer.Typer(help="Users' second factors (TOTP, recovery codes).", no_args_is_help=True)
+users_app.add_typer(mfa_app, name="mfa")
+
+
+@mfa_app.command("require")
+def users_mfa_require(
+    username: str,
+    off: Annotated[bool, typer.Option("--off", help="Stop requiring it.")] = False,
+) -> None:
+    """Require a second factor at every sign-in of a user (enrolled at the next one)."""
+    with provider_store() as (provider, store):
+        changed = require_mfa(store, username, not off, provider.clock.now())
+    state = "no longer required" if off else "required"
+    typer.echo(f"MFA {state} for {username}" if changed else f"no change for {username}")
+
+
+@mfa_app.command("reset")
+def users_mfa_reset(username: str) -> None:
+    """Remove a user's authenticator app and recovery codes (a lost phone)."""
+    with provider_store() as (provider, store):
+        changed = reset_second_factors(store, username, provider.clock.now())
+    typer.echo(
+        f"second factors of {username} removed" if changed else f"{username} had none enrolled"
+    )
+
+
 @sessions_app.command("list")
 def sessions_list(username: str, as_json: JsonOption = False) -> None:
     """List a user's SSO sessions: where they started, when, and the clients in each."""
@@ -439,6 +466,9 @@ def clients_create(
         list[str] | None, typer.Option(help="Resource it may ask tokens for (RFC 8707).")
     ] = None,
     require_par: Annotated[bool, typer.Option(help="Require pushed requests (RFC 9126).")] = False,
+    require_mfa: Annotated[
+        bool, typer.Option(help="Every user signs in with a second factor (TOTP).")
+    ] = False,
     access_token_ttl: Annotated[int | None, typer.Option(help="Access token lifetime, s.")] = None,
     id_token_ttl: Annotated[int | None, typer.Option(help="ID token lifetime, s.")] = None,
     refresh_token_ttl: Annotated[int | None, typer.Option(help="Refresh lifetime, s.")] = None,
@@ -489,6 +519,7 @@ def clients_create(
         jwks=jwks,
         resources=resource or [],
         require_par=require_par,
+        require_mfa=require_mfa,
         access_token_ttl=access_token_ttl,
         id_token_ttl=id_token_ttl,
         refresh_token_ttl=refresh_token_ttl,

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     interaction_ttl: int = Field(
         900, ge=60, le=3600, description="Time a user has to finish login and consent, s."
     )
+    totp_issuer: str = Field(
+        "Tessera",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^:]+$",
+        description="Name authenticator apps show beside a TOTP account (Key Uri Format "
+        "issuer; no colon).",
+    )
     session_idle_timeout: int = Field(
         3600 * 8, ge=60, description="SSO session idle timeout (sliding), s."
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
+from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
 from idp.clock import Clock, SystemClock
@@ -114,6 +115,7 @@ class Provider:
     push_credentials: PushCredentials
     password_checks: PasswordChecks
     throttle: Throttle
+    second_factors: SecondFactors
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
@@ -274,6 +276,13 @@ class Provider:
             ),
             password_checks=PasswordChecks(),
             throttle=throttle_from(settings),
+            second_factors=SecondFactors(
+                secret_sealer=Sealer(derive_key(instance_secret, "totp-secret"), b"totp-secret"),
+                enrolment_sealer=Sealer(
+                    derive_key(instance_secret, "totp-enrolment"), b"totp-enrolment"
+                ),
+                recovery_key=derive_key(instance_secret, "recovery-codes"),
+            ),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
             push_credentials=push_credentials,
             deliveries=deliveries,
@@ -443,7 +452,8 @@ class Provider:
 
 def throttle_from(settings: Settings) -> Throttle:
     """Who is throttled how: passwords per account and address, per account across the
-    addresses it is not known from, and per address; device user codes per address."""
+    addresses it is not known from, and per address; device user codes per address;
+    second-factor codes per account and address and per account."""
 
     def ladder(free: int) -> Ladder:
         return Ladder(free, settings.throttle_base_delay, settings.throttle_max_delay)
@@ -456,6 +466,12 @@ def throttle_from(settings: Settings) -> Throttle:
                 Scope.ADDRESS: ladder(settings.throttle_address_free_attempts),
             },
             Kind.USER_CODE: {Scope.ADDRESS: ladder(settings.throttle_free_attempts)},
+            # The password is known: per account (its user id), from each address and
+            # from all the addresses it is not known from.
+            Kind.SECOND_FACTOR: {
+                Scope.ACCOUNT_ADDRESS: ladder(settings.throttle_free_attempts),
+                Scope.ACCOUNT: ladder(settings.throttle_free_attempts),
+            },
         },
         counters=Counters(settings.redis_url, settings.issuer),
         remember_address=settings.throttle_remember_address,

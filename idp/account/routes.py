@@ -1,5 +1,5 @@
 """HTTP: /account/sessions, where users see the SSO sessions they hold (this browser's
-and others) and end any of them, or all."""
+and others) and end any of them, or all; and where they get new recovery codes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from idp.account.interaction import SESSIONS_PAGE, account_interaction
 from idp.admin.sessions import SessionDirectory, SessionView, list_user_sessions
+from idp.authn.mfa_policy import satisfies_mfa
 from idp.errors import InvalidRequestError
 from idp.http import openapi
 from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
+from idp.http.pages import render_page
 from idp.http.session_cookie import clear_session_cookie, current_session
 from idp.provider import Provider
 from idp.revocation.events import Reason, user_actor
@@ -35,6 +37,7 @@ def sessions_page(request: Request, provider: ProviderDep) -> Response:
         if session is not None:
             views = list_user_sessions(store, session.user_id)
             names = {view.session.sid: _client_names(provider, view) for view in views}
+            enrolled = store.load_totp_credential(session.user_id) is not None
     if session is None:
         sealed = provider.interaction_seal.seal(account_interaction(), provider.clock.now())
         return redirect_to(f"/interaction/{sealed}", request.method)
@@ -46,6 +49,7 @@ def sessions_page(request: Request, provider: ProviderDep) -> Response:
         current_sid=session.sid,
         sessions=views,
         client_names=names,
+        can_renew_codes=enrolled and satisfies_mfa(session.acr),
     )
 
 
@@ -72,6 +76,33 @@ def end_sessions(request: Request, provider: ProviderDep, form: FormDep) -> Resp
     if session.sid in ended:
         clear_session_cookie(response, provider)
     return response
+
+
+@router.post(
+    "/recovery-codes",
+    summary="Replace the user's recovery codes (shown once); the old ones stop working",
+    response_class=HTMLResponse,
+    openapi_extra=openapi.form_body("csrf_token"),
+    responses=openapi.html_page("The new recovery codes, shown once")
+    | openapi.html_errors(400, 403, 413)
+    | openapi.unavailable(html=True),
+)
+def renew_recovery_codes(request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    form_protection(provider).check(request, form, PURPOSE)
+    with provider.store() as store:
+        session = current_session(request, provider, store)
+        if session is None or not satisfies_mfa(session.acr):
+            # Only a session that passed the second factor may replace it.
+            raise InvalidRequestError(
+                "sign in with your authenticator app to get new recovery codes",
+                redirectable=False,
+            )
+        if store.load_totp_credential(session.user_id) is None:
+            raise InvalidRequestError("no authenticator app is set up", redirectable=False)
+        codes = provider.second_factors.regenerate_recovery_codes(
+            store, session.user_id, provider.clock.now()
+        )
+    return render_page("recovery_codes.html", codes=codes, next=SESSIONS_PAGE)
 
 
 def _sids_to_end(store: SessionDirectory, session: SsoSession, form: dict[str, str]) -> list[str]:

@@ -66,6 +66,7 @@ class ClientRegistration:
     backchannel_logout_session_required: bool = False
     frontchannel_logout_uri: str | None = None
     frontchannel_logout_session_required: bool = False
+    require_mfa: bool = False
 
 
 def register_client(
@@ -119,6 +120,7 @@ def register_client(
             registration.frontchannel_logout_uri, redirect_uris
         ),
         frontchannel_logout_session_required=registration.frontchannel_logout_session_required,
+        require_mfa=registration.require_mfa,
     )
     registry.create_client(client, now)
     return client, secret
@@ -279,4 +281,5 @@ def describe_client(client: Client) -> dict[str, Any]:
         "backchannel_logout_session_required": client.backchannel_logout_session_required,
         "frontchannel_logout_uri": client.frontchannel_logout_uri,
         "frontchannel_logout_session_required": client.frontchannel_logout_session_required,
+        "require_mfa": client.require_mfa,
     }

@@ -1,9 +1,15 @@
 """Authentication methods and what they assert: ``amr`` values (RFC 8176 §2) and the
-authentication context class (``acr``, OIDC Core §2) a method reaches on its own."""
+authentication context class (``acr``, OIDC Core §2) a method reaches on its own or, for
+a second factor, after a first one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+PASSWORD_ACR = "urn:tessera:acr:password"
+MFA_ACR = "urn:tessera:acr:mfa"
+# Weakest first: what `acr_values_supported` advertises (OIDC Discovery 1.0 §3).
+ACR_VALUES_SUPPORTED = (PASSWORD_ACR, MFA_ACR)
 
 
 @dataclass(frozen=True)
@@ -12,5 +18,14 @@ class AuthenticationMethod:
     amr: tuple[str, ...]
     acr: str
 
+    def then(self, second: AuthenticationMethod) -> AuthenticationMethod:
+        """This first factor followed by ``second``: both methods' ``amr`` values and
+        ``mfa`` (RFC 8176 §2: multiple-factor authentication), at the MFA class."""
+        amr = tuple(dict.fromkeys((*self.amr, *second.amr, "mfa")))
+        return AuthenticationMethod(f"{self.name}+{second.name}", amr=amr, acr=MFA_ACR)
 
-PASSWORD = AuthenticationMethod("password", amr=("pwd",), acr="urn:tessera:acr:password")
+
+PASSWORD = AuthenticationMethod("password", amr=("pwd",), acr=PASSWORD_ACR)
+TOTP = AuthenticationMethod("totp", amr=("otp",), acr=MFA_ACR)
+# RFC 8176 §2 "otp": a recovery code is a one-time password, printed instead of computed.
+RECOVERY_CODE = AuthenticationMethod("recovery_code", amr=("otp",), acr=MFA_ACR)

@@ -22,6 +22,7 @@ class User:
     family_name: str | None = None
     password_hash: str | None = None
     disabled: bool = False
+    mfa_required: bool = False  # a second factor at every sign-in (idp.authn.mfa_policy)
 
     def claims_for(self, scopes: Scope) -> dict[str, Any]:
         """`sub` plus the claims released by ``scopes``, omitting those with no value."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from idp.authn.storage import UserStore
-from idp.authn.users import is_active_user
+from idp.authn.mfa_policy import second_factor_required
+from idp.authn.storage import SecondFactorStore, UserStore
+from idp.authn.users import User, is_active_user
 from idp.errors import ProtocolError
 from idp.interaction.model import Interaction, Prompt
-from idp.interaction.prompts import next_prompt
+from idp.interaction.prompts import SecondFactor, next_prompt
 from idp.interaction.registry import Completion, InteractionHandler, Party
 from idp.interaction.storage import ConsentStore
 from idp.scope import Scope
@@ -18,7 +19,7 @@ from idp.sessions.sso import SsoSession
 from idp.sessions.storage import SessionParties
 
 
-class InteractionStores(ConsentStore, UserStore, SessionParties, Protocol):
+class InteractionStores(ConsentStore, UserStore, SecondFactorStore, SessionParties, Protocol):
     """What moving an interaction forward reads."""
 
 
@@ -27,10 +28,11 @@ S = TypeVar("S", bound=InteractionStores)
 
 @dataclass(frozen=True)
 class Ask:
-    """Show the user the page of ``prompt``."""
+    """Show the user the page of ``prompt``; ``user``: who is signing in, once known."""
 
     prompt: Prompt
     party: Party
+    user: User | None = None
 
 
 def advance(
@@ -45,14 +47,44 @@ def advance(
     party = handler.load_party(stores, interaction)
     if session is not None and not is_active_user(stores, session.user_id):
         session = None  # a disabled account's live sessions sign no one in
+    user = signing_in(stores, interaction, session)
+    if interaction.authentication.pending_user is not None and user is None:
+        return Ask(Prompt.LOGIN, party)  # disabled since the password: start again
     consented = stores.load_consented_scope(session.user_id, party.id) if session else Scope()
+    factor = second_factor(stores, interaction, party, user)
     try:
-        prompt = next_prompt(interaction, party, session, consented, now)
+        prompt = next_prompt(interaction, party, session, consented, now, factor)
     except ProtocolError as error:
         raise handler.refusal(interaction, error) from None
     if prompt is not None or session is None:
-        return Ask(prompt or Prompt.LOGIN, party)
+        return Ask(prompt or Prompt.LOGIN, party, user)
     completion = handler.complete(stores, interaction, session, now)
     if party.joins_session:  # it now holds something of this session: tell it at logout
         stores.add_session_party(session.sid, party.id, session.user_id, now)
     return completion
+
+
+def signing_in(
+    stores: UserStore, interaction: Interaction, session: SsoSession | None
+) -> User | None:
+    """The active user who is signing in: the one owing a second factor here, else the
+    session's."""
+    user_id = interaction.authentication.pending_user or (session.user_id if session else None)
+    user = stores.load_user(user_id) if user_id else None
+    return user if user is not None and not user.disabled else None
+
+
+def second_factor(
+    stores: SecondFactorStore, interaction: Interaction, party: Party, user: User | None
+) -> SecondFactor:
+    """Whether this sign-in needs ``user``'s second factor, and whether they have one."""
+    if user is None:
+        return SecondFactor()
+    enrolled = stores.load_totp_credential(user.id) is not None
+    required = second_factor_required(
+        user_requires=user.mfa_required,
+        enrolled=enrolled,
+        party_requires=party.require_mfa,
+        acr_values=interaction.requirements.acr_values,
+    )
+    return SecondFactor(required=required, enrolled=enrolled)

@@ -20,11 +20,17 @@ class InteractionKind(StrEnum):
 
 
 class Prompt(StrEnum):
-    """What may be asked of the user (OIDC Core §3.1.2.1 prompt values)."""
+    """What may be asked of the user: the OIDC Core §3.1.2.1 prompt values a request may
+    name (REQUESTED_PROMPTS), and the second factor's pages, which only the policy asks."""
 
     NONE = "none"  # ask nothing: fail instead
     LOGIN = "login"
     CONSENT = "consent"
+    SECOND_FACTOR = "second_factor"  # a TOTP or recovery code (idp.authn.second_factor)
+    ENROLMENT = "mfa_enrolment"  # set up an authenticator app, when one is required
+
+
+REQUESTED_PROMPTS = frozenset({Prompt.NONE, Prompt.LOGIN, Prompt.CONSENT})
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Requirements:
     prompt: frozenset[Prompt] = frozenset()
     max_age: int | None = None
     login_hint: str | None = None
+    acr_values: tuple[str, ...] = ()  # OIDC Core §3.1.2.1, in order of preference
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,10 @@ class Authentication:
     acr: str | None = None
     authenticated_at: int | None = None
     owed: tuple[str, ...] = ()  # methods still to do (MFA, step-up)
+    # The first factor done, the second owed: who, and the digest of the cookie that
+    # binds this partial sign-in to the browser that did it (no SSO session yet).
+    pending_user: str | None = None
+    binding: str | None = None
 
     def after(self, method: AuthenticationMethod, now: int) -> Authentication:
         return Authentication(
@@ -58,6 +69,11 @@ class Authentication:
             authenticated_at=now,
             owed=tuple(owed for owed in self.owed if owed != method.name),
         )
+
+    def awaiting(
+        self, first: AuthenticationMethod, user_id: str, binding: str, now: int
+    ) -> Authentication:
+        return replace(self.after(first, now), pending_user=user_id, binding=binding)
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,18 @@ class Interaction:
 
     def authenticated(self, method: AuthenticationMethod, now: int) -> Interaction:
         return replace(self, authentication=self.authentication.after(method, now))
+
+    def awaiting_second_factor(
+        self, first: AuthenticationMethod, user_id: str, binding: str, now: int
+    ) -> Interaction:
+        """The first factor done by ``user_id`` in the browser ``binding`` names."""
+        authentication = self.authentication.awaiting(first, user_id, binding, now)
+        return replace(self, authentication=authentication)
+
+    def without_pending(self) -> Interaction:
+        """Forget a partial sign-in (another browser holds the link)."""
+        authentication = replace(self.authentication, pending_user=None, binding=None)
+        return replace(self, authentication=authentication)
 
     def with_consent(self) -> Interaction:
         return replace(self, consented=True)
@@ -85,12 +113,15 @@ class Interaction:
                 "prompt": sorted(requirements.prompt),
                 "max_age": requirements.max_age,
                 "login_hint": requirements.login_hint,
+                "acr_values": list(requirements.acr_values),
             },
             "authentication": {
                 "methods": list(authentication.methods),
                 "acr": authentication.acr,
                 "authenticated_at": authentication.authenticated_at,
                 "owed": list(authentication.owed),
+                "pending_user": authentication.pending_user,
+                "binding": authentication.binding,
             },
             "consented": self.consented,
         }
@@ -107,12 +138,15 @@ class Interaction:
                 prompt=frozenset(Prompt(value) for value in requirements["prompt"]),
                 max_age=requirements["max_age"],
                 login_hint=requirements["login_hint"],
+                acr_values=tuple(requirements.get("acr_values", ())),
             ),
             authentication=Authentication(
                 methods=tuple(authentication["methods"]),
                 acr=authentication["acr"],
                 authenticated_at=authentication["authenticated_at"],
                 owed=tuple(authentication["owed"]),
+                pending_user=authentication.get("pending_user"),
+                binding=authentication.get("binding"),
             ),
             consented=bool(record["consented"]),
         )

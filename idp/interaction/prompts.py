@@ -4,11 +4,26 @@ the first one that applies wins."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from idp.authn.mfa_policy import satisfies_mfa
 from idp.errors import ConsentRequiredError, LoginRequiredError
 from idp.interaction.model import Interaction, Prompt
 from idp.interaction.registry import Party
 from idp.scope import Scope
 from idp.sessions.sso import SsoSession
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """What the sign-in needs of its user's second factor (idp.authn.mfa_policy)."""
+
+    required: bool = False
+    enrolled: bool = False
+
+    @property
+    def prompt(self) -> Prompt:
+        return Prompt.SECOND_FACTOR if self.enrolled else Prompt.ENROLMENT
 
 
 def next_prompt(
@@ -17,14 +32,22 @@ def next_prompt(
     session: SsoSession | None,
     consented_scope: Scope,
     now: int,
+    second_factor: SecondFactor = SecondFactor(),
 ) -> Prompt | None:
     """The page the user needs next, or None when the request can be answered.
     With ``prompt=none``, what would have been asked is an error instead."""
     requirements = interaction.requirements
+    if interaction.authentication.pending_user is not None:
+        return second_factor.prompt  # the password is done, the second factor is owed
     if session is None or login_asked_again(interaction, session, now):
         if Prompt.NONE in requirements.prompt:
             raise LoginRequiredError("the user is not logged in")
         return Prompt.LOGIN
+    if second_factor.required and not satisfies_mfa(session.acr):
+        if Prompt.NONE in requirements.prompt:
+            # OIDC Core §3.1.2.6: the session is too weak and the user cannot be asked.
+            raise LoginRequiredError("the user must authenticate with a second factor")
+        return second_factor.prompt  # step-up
     if interaction.consented:
         return None
     if Prompt.CONSENT in requirements.prompt:

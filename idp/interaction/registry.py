@@ -25,6 +25,7 @@ class Party:
     first_party: bool = False
     # Holds something of the session once answered (a client), so is told at logout.
     joins_session: bool = True
+    require_mfa: bool = False  # every user signs in with a second factor
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from idp.authn.methods import PASSWORD
+from idp.authn.methods import PASSWORD, TOTP, AuthenticationMethod
 from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
+from idp.authn.totp import TotpError, new_secret, provisioning_uri, qr_code_svg
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
 from idp.http import openapi
 from idp.http.client_address import client_address
+from idp.http.cookies import cookie_name, delete_cookie, set_cookie
 from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
 from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
-from idp.interaction.flow import Ask, advance
+from idp.interaction.flow import Ask, InteractionStores, advance, second_factor, signing_in
 from idp.interaction.model import Interaction, Prompt
 from idp.interaction.registry import Completion, Page, Party, Redirect
 from idp.interaction.sealing import InteractionNotFoundError
 from idp.provider import Provider
+from idp.revocation.storage import RevocationStore
+from idp.secret import digest, matches_digest, new_token
 from idp.sessions.sso import Device, SsoSession, start_session
+from idp.sessions.storage import SessionStore
 
 router = APIRouter(
     prefix="/interaction", tags=["End-user pages"], dependencies=[Depends(html_surface)]
@@ -30,7 +38,15 @@ FORM_ERRORS = openapi.html_errors(400, 403, 413) | openapi.unavailable(html=True
 
 LOGIN_PURPOSE = "login"
 CONSENT_PURPOSE = "consent"
+SECOND_FACTOR_PURPOSE = "second_factor"
+ENROLMENT_PURPOSE = "mfa_enrolment"
 LOGIN_FAILED = "The username or password is incorrect."
+# Binds a sign-in whose second factor is owed to the browser that gave the password.
+PENDING_COOKIE = "pending_sign_in"
+
+
+class SignInStores(InteractionStores, SessionStore, RevocationStore, Protocol):
+    """What finishing a sign-in reads and writes: the second factor and a new session."""
 
 
 @router.get(
@@ -44,7 +60,7 @@ LOGIN_FAILED = "The username or password is incorrect."
 )
 def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     now = provider.clock.now()
-    interaction = open_interaction(provider, sealed, now)
+    interaction = bound_to_browser(request, provider, open_interaction(provider, sealed, now))
     handler = provider.interactions.handler(interaction)
     with provider.store() as store:
         session = current_session(request, provider, store)
@@ -88,6 +104,10 @@ async def login(sealed: str, request: Request, provider: ProviderDep, form: Form
         )
     await run_in_threadpool(provider.throttle.record_success, attempt)
     new_hash = await provider.password_checks.rehash(user, password)
+    if await run_in_threadpool(_second_factor_owed, provider, interaction, user):
+        return await run_in_threadpool(
+            _await_second_factor, request, provider, interaction, user, new_hash
+        )
     cookie_value, session = await run_in_threadpool(
         _start_session, request, provider, user, new_hash
     )
@@ -124,6 +144,99 @@ def consent(sealed: str, request: Request, provider: ProviderDep, form: FormDep)
     return redirect_to(f"/interaction/{resumed}", request.method)
 
 
+@router.post(
+    "/{sealed}/second-factor",
+    summary="Give the second factor: a TOTP code (RFC 6238) or a recovery code (or cancel)",
+    response_class=HTMLResponse,
+    openapi_extra=openapi.form_body("csrf_token", "code", "verify", "cancel"),
+    responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
+    | openapi.html_page("A device's done page, after cancelling")
+    | openapi.html_page("The code page again: the code is wrong, used or expired", 401)
+    | openapi.throttled_page("The code page again: too many wrong codes, wait")
+    | FORM_ERRORS,
+)
+def second_factor_code(
+    sealed: str, request: Request, provider: ProviderDep, form: FormDep
+) -> Response:
+    _check_form(request, provider, form, SECOND_FACTOR_PURPOSE)
+    now = provider.clock.now()
+    interaction = bound_to_browser(request, provider, open_interaction(provider, sealed, now))
+    if "cancel" in form:
+        return _deny(request, provider, interaction)
+    with provider.store() as store:
+        party = provider.interactions.handler(interaction).load_party(store, interaction)
+        user = _signing_in(request, provider, store, interaction)
+        if user is None:  # nobody to verify: the interaction page says what is next
+            return redirect_to(f"/interaction/{sealed}", request.method)
+        attempt = Attempt(Kind.SECOND_FACTOR, _address(request, provider), account=user.id)
+        try:
+            provider.throttle.check(attempt)
+            method = provider.second_factors.verify(store, user.id, form.get("code", ""), now)
+        except TooManyAttemptsError as refused:
+            return _second_factor_page(
+                request, provider, sealed, party, error=_wait_message(refused), refused=refused
+            )
+        except TotpError as error:
+            provider.throttle.record_failure(attempt)
+            return _second_factor_page(request, provider, sealed, party, error=str(error))
+        provider.throttle.record_success(attempt)
+        cookie_value, location = _complete_sign_in(
+            request, provider, store, interaction, user, method
+        )
+    response = redirect_to(location, request.method)
+    _set_session_cookies(response, provider, cookie_value)
+    return response
+
+
+@router.post(
+    "/{sealed}/enrolment",
+    summary="Set up an authenticator app (RFC 6238) with its first code (or cancel)",
+    response_class=HTMLResponse,
+    openapi_extra=openapi.form_body("csrf_token", "enrolment", "code", "confirm", "cancel"),
+    responses=openapi.html_page("The recovery codes, shown once, and the way on")
+    | openapi.redirect(303, openapi.INTERACTION_REDIRECT)
+    | openapi.html_page("The enrolment page again: the code is wrong or expired", 401)
+    | FORM_ERRORS,
+)
+def enrolment(sealed: str, request: Request, provider: ProviderDep, form: FormDep) -> Response:
+    _check_form(request, provider, form, ENROLMENT_PURPOSE)
+    now = provider.clock.now()
+    interaction = bound_to_browser(request, provider, open_interaction(provider, sealed, now))
+    if "cancel" in form:
+        return _deny(request, provider, interaction)
+    factors = provider.second_factors
+    with provider.store() as store:
+        party = provider.interactions.handler(interaction).load_party(store, interaction)
+        user = _signing_in(request, provider, store, interaction)
+        if user is None or store.load_totp_credential(user.id) is not None:
+            return redirect_to(f"/interaction/{sealed}", request.method)
+        enrolling = form.get("enrolment", "")
+        try:
+            secret = factors.open_enrolment(user.id, enrolling, now)
+            codes = factors.enrol(store, user.id, secret, form.get("code", ""), now)
+        except TotpError as error:
+            return _enrolment_page(
+                request, provider, sealed, party, user, error=str(error), enrolling=enrolling
+            )
+        cookie_value, location = _complete_sign_in(
+            request, provider, store, interaction, user, TOTP
+        )
+    page = render_page("recovery_codes.html", codes=codes, next=location)
+    _set_session_cookies(page, provider, cookie_value)
+    return page
+
+
+def bound_to_browser(request: Request, provider: Provider, interaction: Interaction) -> Interaction:
+    """A partial sign-in continues only in the browser that gave the password."""
+    binding = interaction.authentication.binding
+    if binding is None:
+        return interaction
+    value = request.cookies.get(cookie_name(PENDING_COOKIE, provider.settings.secure_cookies))
+    if value and matches_digest(value, binding):
+        return interaction
+    return interaction.without_pending()
+
+
 def open_interaction(provider: Provider, sealed: str, now: int) -> Interaction:
     try:
         return provider.interaction_seal.open(sealed, now)
@@ -149,6 +262,10 @@ def render_outcome(
         return _login_page(
             request, provider, sealed, outcome.party, username=interaction.requirements.login_hint
         )
+    if outcome.prompt is Prompt.SECOND_FACTOR:
+        return _second_factor_page(request, provider, sealed, outcome.party)
+    if outcome.prompt is Prompt.ENROLMENT and outcome.user is not None:
+        return _enrolment_page(request, provider, sealed, outcome.party, outcome.user)
     return _consent_page(request, provider, sealed, interaction, outcome.party)
 
 
@@ -172,16 +289,84 @@ def _start_session(
     with provider.store() as store:
         if new_hash:
             store.set_password_hash(user.id, new_hash)
-        revoker = provider.revoker(store)
-        return start_session(
-            store,
-            provider.session_policy,
-            revoker,
-            user_id=user.id,
-            method=PASSWORD,
-            replaces=session_cookie_value(request, provider),
-            device=Device.described(request.headers.get("user-agent"), _address(request, provider)),
-        )
+        return _new_session(request, provider, store, user, PASSWORD)
+
+
+def _new_session(
+    request: Request,
+    provider: Provider,
+    store: SignInStores,
+    user: User,
+    method: AuthenticationMethod,
+) -> tuple[str, SsoSession]:
+    return start_session(
+        store,
+        provider.session_policy,
+        provider.revoker(store),
+        user_id=user.id,
+        method=method,
+        replaces=session_cookie_value(request, provider),
+        device=Device.described(request.headers.get("user-agent"), _address(request, provider)),
+    )
+
+
+def _second_factor_owed(provider: Provider, interaction: Interaction, user: User) -> bool:
+    with provider.store() as store:
+        party = provider.interactions.handler(interaction).load_party(store, interaction)
+        return second_factor(store, interaction, party, user).required
+
+
+def _await_second_factor(
+    request: Request, provider: Provider, interaction: Interaction, user: User, new_hash: str | None
+) -> Response:
+    """The password is right and a second factor is owed: no session yet, only the
+    interaction, bound to this browser by a cookie."""
+    now = provider.clock.now()
+    if new_hash:
+        with provider.store() as store:
+            store.set_password_hash(user.id, new_hash)
+    binding = new_token()
+    pending = interaction.awaiting_second_factor(PASSWORD, user.id, digest(binding), now)
+    location = f"/interaction/{provider.interaction_seal.seal(pending, now)}"
+    response = redirect_to(location, request.method)
+    set_cookie(
+        response,
+        PENDING_COOKIE,
+        binding,
+        secure=provider.settings.secure_cookies,
+        max_age=provider.settings.interaction_ttl,
+    )
+    return response
+
+
+def _signing_in(
+    request: Request, provider: Provider, store: SignInStores, interaction: Interaction
+) -> User | None:
+    return signing_in(store, interaction, current_session(request, provider, store))
+
+
+def _complete_sign_in(
+    request: Request,
+    provider: Provider,
+    store: SignInStores,
+    interaction: Interaction,
+    user: User,
+    second: AuthenticationMethod,
+) -> tuple[str, str]:
+    """Both factors done: a new session (a new id at the privilege change) and where the
+    interaction goes on."""
+    method = PASSWORD.then(second)
+    cookie_value, session = _new_session(request, provider, store, user, method)
+    resumed = interaction.authenticated(method, session.auth_time)
+    return (
+        cookie_value,
+        f"/interaction/{provider.interaction_seal.seal(resumed, session.auth_time)}",
+    )
+
+
+def _set_session_cookies(response: Response, provider: Provider, cookie_value: str) -> None:
+    set_session_cookie(response, provider, cookie_value)
+    delete_cookie(response, PENDING_COOKIE, secure=provider.settings.secure_cookies)
 
 
 def _address(request: Request, provider: Provider) -> str:
@@ -197,12 +382,21 @@ def _too_many_attempts(
     username: str,
 ) -> Response:
     """RFC 6585 §4 and RFC 9110 §10.2.3; the same words whether the account exists."""
-    error = f"Too many failed attempts. Try again in {refused.retry_after} seconds."
     response = _login_page(
-        request, provider, sealed, party, error=error, status=429, username=username
+        request,
+        provider,
+        sealed,
+        party,
+        error=_wait_message(refused),
+        status=429,
+        username=username,
     )
     response.headers["Retry-After"] = str(refused.retry_after)
     return response
+
+
+def _wait_message(refused: TooManyAttemptsError) -> str:
+    return f"Too many failed attempts. Try again in {refused.retry_after} seconds."
 
 
 def _deny(request: Request, provider: Provider, interaction: Interaction) -> Response:
@@ -247,4 +441,60 @@ def _consent_page(
         client_name=party.name,
         action=f"/interaction/{sealed}/consent",
         scopes=interaction.requirements.consent_scope,
+    )
+
+
+def _second_factor_page(
+    request: Request,
+    provider: Provider,
+    sealed: str,
+    party: Party,
+    *,
+    error: str | None = None,
+    refused: TooManyAttemptsError | None = None,
+) -> Response:
+    """The code page; after a wrong code 401, after too many 429 with Retry-After."""
+    response = form_protection(provider).render_form_page(
+        request,
+        "second_factor.html",
+        purpose=SECOND_FACTOR_PURPOSE,
+        status_code=429 if refused else 401 if error else 200,
+        client_name=party.name,
+        action=f"/interaction/{sealed}/second-factor",
+        error=error,
+    )
+    if refused is not None:
+        response.headers["Retry-After"] = str(refused.retry_after)  # RFC 6585 §4
+    return response
+
+
+def _enrolment_page(
+    request: Request,
+    provider: Provider,
+    sealed: str,
+    party: Party,
+    user: User,
+    *,
+    error: str | None = None,
+    enrolling: str | None = None,
+) -> Response:
+    """The QR code and the secret as text; after a wrong code, the same secret again
+    (while its enrolment lasts), so the app that scanned it keeps working."""
+    now, factors = provider.clock.now(), provider.second_factors
+    try:
+        secret = factors.open_enrolment(user.id, enrolling or "", now)
+    except TotpError:
+        secret = new_secret()
+    uri = provisioning_uri(secret, user.username, provider.settings.totp_issuer)
+    return form_protection(provider).render_form_page(
+        request,
+        "mfa_enrolment.html",
+        purpose=ENROLMENT_PURPOSE,
+        status_code=401 if error else 200,
+        client_name=party.name,
+        action=f"/interaction/{sealed}/enrolment",
+        qr_code=Markup(qr_code_svg(uri)),  # noqa: S704 - segno's own markup, no user input
+        secret=secret,
+        enrolment=factors.seal_enrolment(user.id, secret, now),
+        error=error,
     )

@@ -19,7 +19,7 @@ from idp.errors import (
     UnauthorizedClientError,
     UnsupportedResponseTypeError,
 )
-from idp.interaction.model import Prompt
+from idp.interaction.model import REQUESTED_PROMPTS
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.grants import AuthorizationCode
 from idp.oauth.parameters import check_not_repeated, require
@@ -30,7 +30,7 @@ from idp.scope import OFFLINE_ACCESS, OPENID, Scope
 from idp.secret import digest, new_token
 from idp.sessions.sso import SsoSession
 
-SUPPORTED_PROMPTS = frozenset(prompt.value for prompt in Prompt)
+SUPPORTED_PROMPTS = frozenset(prompt.value for prompt in REQUESTED_PROMPTS)
 MAX_AGE_LIMIT = 10 * 365 * 86400
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -47,6 +47,7 @@ class AuthorizationRequest:
     login_hint: str | None = None
     code_challenge: str | None = None
     resources: tuple[str, ...] = ()
+    acr_values: tuple[str, ...] = ()
 
     @property
     def is_openid(self) -> bool:
@@ -63,6 +64,7 @@ class AuthorizationRequest:
                 "scope": Scope.parse(record["scope"]),
                 "prompt": tuple(record["prompt"]),
                 "resources": tuple(record.get("resources", ())),
+                "acr_values": tuple(record.get("acr_values", ())),
             }
         )
 
@@ -113,6 +115,7 @@ def validate_authorization_request(
         login_hint=params.get("login_hint"),
         code_challenge=params.get("code_challenge"),
         resources=resources,
+        acr_values=check_acr_values(params),
     )
     return request, client
 
@@ -189,6 +192,12 @@ def check_prompt(params: Mapping[str, str]) -> tuple[str, ...]:
         # OIDC Core §3.1.2.1: none with any other value is an error.
         raise InvalidRequestError("prompt=none cannot be combined with other values")
     return prompt
+
+
+def check_acr_values(params: Mapping[str, str]) -> tuple[str, ...]:
+    """OIDC Core §3.1.2.1: space-separated, in order of preference; values we do not
+    support are kept (and ignored by idp.authn.mfa_policy), as the request is voluntary."""
+    return tuple(dict.fromkeys(params.get("acr_values", "").split()))
 
 
 def check_max_age(params: Mapping[str, str]) -> int | None:

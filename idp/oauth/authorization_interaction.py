@@ -28,6 +28,7 @@ def authorization_interaction(request: AuthorizationRequest) -> Interaction:
             prompt=frozenset(Prompt(value) for value in request.prompt),
             max_age=request.max_age,
             login_hint=request.login_hint,
+            acr_values=request.acr_values,
         ),
     )
 
@@ -36,7 +37,8 @@ def client_party(clients: ClientStore, client_id: str) -> tuple[Client, Party]:
     client = clients.load_client(client_id)
     if client is None:
         raise InvalidRequestError("unknown client", redirectable=False)
-    return client, Party(client.client_id, client.name, client.first_party)
+    party = Party(client.client_id, client.name, client.first_party, require_mfa=client.require_mfa)
+    return client, party
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ class Client:
     backchannel_logout_session_required: bool = False
     frontchannel_logout_uri: str | None = None
     frontchannel_logout_session_required: bool = False
+    # Every user signing in to this client uses a second factor (idp.authn.mfa_policy).
+    require_mfa: bool = False
 
     @property
     def is_public(self) -> bool:

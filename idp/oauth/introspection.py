@@ -35,6 +35,7 @@ INTROSPECTED_CLAIMS = (
     "act",
     "auth_time",
     "acr",
+    "amr",
 )
 
 

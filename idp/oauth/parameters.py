@@ -21,6 +21,7 @@ PARAMETER_LIMITS = {
     "code_challenge": 128,
     "state": 2048,  # travels in the sealed interaction URL
     "login_hint": 255,
+    "acr_values": 1024,  # travels in the sealed interaction URL
     "resource": 2048,  # each one
     "audience": 2048,  # each one
     "username": 255,

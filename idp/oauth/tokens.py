@@ -99,9 +99,10 @@ class TokenIssuer:
 
     def issue_access_token(self, grant: Grant, client: Client, now: int) -> AccessToken:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and, for
-        user grants, sid, auth_time and acr; ``act`` for delegation (RFC 8693 §4.1);
-        ``status``, its place in a token status list (draft-ietf-oauth-status-list-20
-        §6.2)."""
+        user grants, sid, auth_time, acr and amr (as OIDC Core §2 defines them for ID
+        tokens, so a resource server can ask for a second factor, RFC 9470); ``act``
+        for delegation (RFC 8693 §4.1); ``status``, its place in a token status list
+        (draft-ietf-oauth-status-list-20 §6.2)."""
         self.check_not_suspended(grant.subject, grant.client_id)
         jti = new_token(16)
         expires_at = now + self.lifetimes.for_client(client).access_token
@@ -120,6 +121,7 @@ class TokenIssuer:
             "sid": grant.sid,
             "auth_time": grant.auth_time,
             "acr": grant.acr,
+            "amr": list(grant.amr) or None,
             "act": grant.actor,
         }
         claims.update({name: value for name, value in optional.items() if value is not None})

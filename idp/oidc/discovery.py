@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from idp.authn.methods import ACR_VALUES_SUPPORTED
 from idp.keys.signing import Algorithm
 from idp.oauth.authorization import SUPPORTED_PROMPTS
 from idp.oauth.client_auth import ASSERTION_ALGORITHMS
@@ -55,6 +56,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": sorted(SUPPORTED_PROMPTS),
         "claims_supported": list(ID_TOKEN_CLAIMS) + profile_claims,
+        "acr_values_supported": list(ACR_VALUES_SUPPORTED),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

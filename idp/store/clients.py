@@ -38,6 +38,7 @@ def _to_client(row: ClientRow) -> Client:
         backchannel_logout_session_required=row.backchannel_logout_session_required,
         frontchannel_logout_uri=row.frontchannel_logout_uri,
         frontchannel_logout_session_required=row.frontchannel_logout_session_required,
+        require_mfa=row.require_mfa,
     )
 
 
@@ -76,6 +77,7 @@ class ClientQueries(CacheVersionQueries):
                 backchannel_logout_session_required=client.backchannel_logout_session_required,
                 frontchannel_logout_uri=client.frontchannel_logout_uri,
                 frontchannel_logout_session_required=client.frontchannel_logout_session_required,
+                require_mfa=client.require_mfa,
             )
         )
         self.session.flush()

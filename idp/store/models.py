@@ -35,6 +35,35 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[int]
     updated_at: Mapped[int]
+    # A second factor at every sign-in (enrolment forced at the next one): idp.authn.mfa_policy.
+    mfa_required: Mapped[bool] = mapped_column(server_default=false())
+
+
+class TotpCredentialRow(Base):
+    """A user's TOTP secret (RFC 6238), sealed under the instance key and bound to the
+    user, and the last time step accepted, so no code is accepted twice (RFC 6238 §5.2)."""
+
+    __tablename__ = "totp_credentials"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[int]
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCodeRow(Base):
+    """A single-use recovery code, stored as a keyed digest (idp.authn.recovery_codes)."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[int]
+    used_at: Mapped[int | None]
 
 
 class ClientRow(Base):
@@ -66,6 +95,8 @@ class ClientRow(Base):
     backchannel_logout_session_required: Mapped[bool] = mapped_column(server_default=false())
     frontchannel_logout_uri: Mapped[str | None] = mapped_column(String(2048))
     frontchannel_logout_session_required: Mapped[bool] = mapped_column(server_default=false())
+    # Every user signing in to this client uses a second factor (idp.authn.mfa_policy).
+    require_mfa: Mapped[bool] = mapped_column(server_default=false())
 
 
 class SigningKeyRow(Base):

@@ -22,6 +22,7 @@ def _to_user(row: UserRow) -> User:
         family_name=row.family_name,
         password_hash=row.password_hash,
         disabled=row.disabled,
+        mfa_required=row.mfa_required,
     )
 
 
@@ -54,6 +55,7 @@ class UserQueries:
                 family_name=user.family_name,
                 password_hash=user.password_hash,
                 disabled=user.disabled,
+                mfa_required=user.mfa_required,
                 created_at=now,
                 updated_at=now,
             )
@@ -82,4 +84,11 @@ class UserQueries:
     def set_user_disabled(self, user_id: str, disabled: bool, now: int) -> None:
         self.session.execute(
             update(UserRow).where(UserRow.id == user_id).values(disabled=disabled, updated_at=now)
+        )
+
+    def set_mfa_required(self, user_id: str, required: bool, now: int) -> None:
+        self.session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(mfa_required=required, updated_at=now)
         )
