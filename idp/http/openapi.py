@@ -62,15 +62,18 @@ def form_body(
 ) -> dict[str, Any]:
     """A form-encoded request body. ``strict`` documents RFC 6749 §3.1 as
     ``idp.http.forms`` enforces it (see ``_parameter``); unknown parameters are then
-    single strings too. ``body_required=False``: the body may be left out altogether
-    (``OptionalFormDep``)."""
+    single strings too; without it, the form has only ``names``.
+    ``body_required=False``: the body may be left out altogether (``OptionalFormDep``)."""
     schema: dict[str, Any] = {
         "type": "object",
         "required": list(required),
         "properties": {name: _parameter(name, name in required, strict) for name in names},
     }
-    if strict:
-        schema["additionalProperties"] = {"type": "string", "maxLength": MAX_PARAMETER_LENGTH}
+    # A strict (OAuth) form takes extension parameters; a page's form only its fields
+    # (others are refused when malformed, else ignored).
+    schema["additionalProperties"] = (
+        {"type": "string", "maxLength": MAX_PARAMETER_LENGTH} if strict else False
+    )
     return {"requestBody": {"required": body_required, "content": {FORM: {"schema": schema}}}}
 
 
@@ -93,15 +96,19 @@ def query(*names: str, required: tuple[str, ...] = (), strict: bool = False) -> 
     }
 
 
+_NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
 def _parameter(
     name: str, required: bool, strict: bool, max_length: int | None = MAX_PARAMETER_LENGTH
 ) -> dict[str, Any]:
     """RFC 6749 §3.1, strictly: an empty value counts as omitted (so a required one is
     non-empty), no value is longer than MAX_PARAMETER_LENGTH, and only ``resource`` and
     ``audience`` may repeat (RFC 8707 §2, RFC 8693 §2.1)."""
+    # idp.oauth.parameters.check_parameter refuses control characters anywhere (400).
+    value: dict[str, Any] = {"type": "string", "pattern": _NO_CONTROL_CHARACTERS}
     if not strict:
-        return {"type": "string"}
-    value: dict[str, Any] = {"type": "string"}
+        return value
     if max_length is not None:
         value["maxLength"] = max_length
     if required:
