@@ -20,7 +20,7 @@ Redis when configured, shared by every node, else this process)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,25 +101,46 @@ class Throttle:
     remember_address: int  # s an address stays known to an account after a sign-in
 
     def check(self, attempt: Attempt) -> None:
-        waits = [
-            self.counters.wait(step, attempt.key(scope)) for scope, step in self._steps(attempt)
+        """Refuses the attempt if any count is past its free failures. An attempt at an
+        account is taken by its (account, address) count now, before the credential is
+        checked, so that attempts sent all at once cannot all pass before any has
+        failed; a success gives it back (``record_success`` clears that count). Device
+        user codes are counted when they fail: a right code gives nothing back (an
+        attacker can always make one of their own)."""
+        self._refuse_if_waiting(attempt, self._steps(attempt))
+        early = _counted_at_check(attempt)
+        if early is None:
+            return
+        taken = [
+            self.counters.hit(step, attempt.key(early)) for step in self._steps_of(attempt, early)
         ]
+        if not all(taken):  # others took the last free ones since: this one waits
+            self._refuse_if_waiting(
+                attempt, ((early, step) for step in self._steps_of(attempt, early))
+            )
+
+    def _refuse_if_waiting(
+        self, attempt: Attempt, steps: Iterable[tuple[Scope, RateLimitItem]]
+    ) -> None:
+        waits = [self.counters.wait(step, attempt.key(scope)) for scope, step in steps]
         longest = max(waits, default=0.0)
         if longest > 0:
             raise TooManyAttemptsError(max(1, math.ceil(longest)))
 
     def record_failure(self, attempt: Attempt) -> None:
+        """The counts take the failure, but the one that took the attempt at ``check``."""
+        early = _counted_at_check(attempt)
         for scope, step in self._steps(attempt):
-            self.counters.hit(step, attempt.key(scope))
+            if scope is not early:
+                self.counters.hit(step, attempt.key(scope))
 
     def record_success(self, attempt: Attempt) -> None:
         """The caller proved the credential: its own count starts again and its address
         becomes known to the account. The counts across addresses or across accounts
         stay: a victim's sign-in must not give an attacker a fresh budget."""
         own = Scope.ACCOUNT_ADDRESS if attempt.account is not None else Scope.ADDRESS
-        for scope, step in self._steps(attempt):
-            if scope is own:
-                self.counters.clear(step, attempt.key(scope))
+        for step in self._steps_of(attempt, own):
+            self.counters.clear(step, attempt.key(own))
         if attempt.account is not None:
             self.counters.remember(self._known_key(attempt), self.remember_address)
 
@@ -132,9 +153,17 @@ class Throttle:
             for step in ladder.steps():
                 yield scope, step
 
+    def _steps_of(self, attempt: Attempt, scope: Scope | None) -> Iterator[RateLimitItem]:
+        ladder = self.policies[attempt.kind].get(scope) if scope is not None else None
+        return ladder.steps() if ladder is not None else iter(())
+
     def _known(self, attempt: Attempt) -> bool:
         return self.counters.remembered(self._known_key(attempt))
 
     @staticmethod
     def _known_key(attempt: Attempt) -> str:
         return "known:" + attempt.key(Scope.ACCOUNT_ADDRESS)
+
+
+def _counted_at_check(attempt: Attempt) -> Scope | None:
+    return Scope.ACCOUNT_ADDRESS if attempt.account is not None else None

@@ -50,8 +50,9 @@ class Counters:
         stats = self._run(lambda limiter: limiter.get_window_stats(step, key))
         return max(0.0, stats.reset_time - time.time()) if stats.remaining <= 0 else 0.0
 
-    def hit(self, step: RateLimitItem, key: str) -> None:
-        self._run(lambda limiter: limiter.hit(step, key))
+    def hit(self, step: RateLimitItem, key: str) -> bool:
+        """Count one against ``step``; False (and not counted) if it allows no more."""
+        return self._run(lambda limiter: limiter.hit(step, key))
 
     def clear(self, step: RateLimitItem, key: str) -> None:
         self._run(lambda limiter: limiter.clear(step, key))

@@ -18,8 +18,13 @@ def attempt(
     browser: Browser, client: Client, username: str, password: str = WRONG
 ) -> httpx.Response:
     """A new sign-in from the browser's address (its SSO cookie, if any, dropped)."""
+    return browser.submit_login(login_page(browser, client), username, password)
+
+
+def login_page(browser: Browser, client: Client) -> httpx.Response:
+    """The login page of a new sign-in (the browser's SSO cookie, if any, dropped)."""
     browser.http.cookies.clear()
-    page = browser.follow(
+    return browser.follow(
         browser.authorize(
             response_type="code",
             client_id=client.client_id,
@@ -30,7 +35,6 @@ def attempt(
             code_challenge_method="S256",
         )
     )
-    return browser.submit_login(page, username, password)
 
 
 def retry_after(response: httpx.Response) -> int:

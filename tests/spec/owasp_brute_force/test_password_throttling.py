@@ -4,12 +4,20 @@ and what the answers say."""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 
-from tests.spec.owasp_brute_force.attempts import attempt, retry_after, wait_out
-from tests.support.flows import PASSWORD, LoopbackBrowser, create_user, register
+from tests.spec.owasp_brute_force.attempts import WRONG, attempt, login_page, retry_after, wait_out
+from tests.support.flows import (
+    PASSWORD,
+    LoopbackBrowser,
+    create_user,
+    fresh_loopback_address,
+    register,
+)
 from tests.support.pages import is_login_page
+from tests.support.race import all_at_once
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +143,27 @@ def test_the_throttled_page_is_the_login_page_with_a_message(idp, client):
     assert refused.headers["content-type"].startswith("text/html")
     assert user.username in refused.text  # the username is kept in the form
     assert not is_login_page(refused)  # a 429, not a 200
+
+
+def test_attempts_sent_at_once_do_not_all_pass_before_one_fails(idp, client):
+    """The (account, address) count takes each attempt before its password is checked:
+    a burst from one address gets no more than the free failures, then 429."""
+    user = create_user(idp)
+    address = fresh_loopback_address()
+    browsers = [
+        LoopbackBrowser(idp, address) for _ in range(3 * idp.settings.throttle_free_attempts)
+    ]
+    try:
+        pages = [login_page(browser, client) for browser in browsers]
+        answers = all_at_once(
+            [
+                partial(browser.submit_login, page, user.username, WRONG)
+                for browser, page in zip(browsers, pages, strict=True)
+            ]
+        )
+    finally:
+        for browser in browsers:
+            browser.http.close()
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(401) == idp.settings.throttle_free_attempts, statuses
+    assert set(statuses) == {401, 429}, statuses
