@@ -4,6 +4,7 @@ a second factor, after a first one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 PASSWORD_ACR = "urn:tessera:acr:password"
@@ -18,6 +19,11 @@ class AuthenticationMethod:
     amr: tuple[str, ...]
     acr: str
 
+    @classmethod
+    def of_session(cls, amr: Sequence[str], acr: str) -> AuthenticationMethod:
+        """What an SSO session's sign-in was, as its ``amr`` and ``acr`` say (step-up)."""
+        return cls("session", amr=tuple(amr), acr=acr)
+
     def then(self, second: AuthenticationMethod) -> AuthenticationMethod:
         """This first factor followed by ``second``: both methods' ``amr`` values and
         ``mfa`` (RFC 8176 §2: multiple-factor authentication), at the MFA class."""
@@ -29,3 +35,10 @@ PASSWORD = AuthenticationMethod("password", amr=("pwd",), acr=PASSWORD_ACR)
 TOTP = AuthenticationMethod("totp", amr=("otp",), acr=MFA_ACR)
 # RFC 8176 §2 "otp": a recovery code is a one-time password, printed instead of computed.
 RECOVERY_CODE = AuthenticationMethod("recovery_code", amr=("otp",), acr=MFA_ACR)
+
+FIRST_FACTORS = {method.name: method for method in (PASSWORD,)}
+
+
+def first_factor_named(name: str) -> AuthenticationMethod:
+    """The first factor a partial sign-in recorded by name (Authentication.methods)."""
+    return FIRST_FACTORS[name]

@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from idp.authn.methods import PASSWORD, TOTP, AuthenticationMethod
+from idp.authn.methods import PASSWORD, TOTP, AuthenticationMethod, first_factor_named
+from idp.authn.mfa_policy import satisfies_mfa
 from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
 from idp.authn.totp import TotpError, new_secret, provisioning_uri, qr_code_svg
 from idp.authn.users import User
@@ -104,19 +105,11 @@ async def login(sealed: str, request: Request, provider: ProviderDep, form: Form
         )
     await run_in_threadpool(provider.throttle.record_success, attempt)
     new_hash = await provider.password_checks.rehash(user, password)
-    if await run_in_threadpool(_second_factor_owed, provider, interaction, user):
-        return await run_in_threadpool(
-            _await_second_factor, request, provider, interaction, user, new_hash
-        )
-    cookie_value, session = await run_in_threadpool(
-        _start_session, request, provider, user, new_hash
+    if new_hash:
+        await run_in_threadpool(_save_password_hash, provider, user, new_hash)
+    return await run_in_threadpool(
+        first_factor_done, request, provider, interaction, user, PASSWORD
     )
-    resumed = provider.interaction_seal.seal(
-        interaction.authenticated(PASSWORD, session.auth_time), now
-    )
-    response = redirect_to(f"/interaction/{resumed}", request.method)
-    set_session_cookie(response, provider, cookie_value)
-    return response
 
 
 @router.post(
@@ -283,13 +276,33 @@ def _party(provider: Provider, interaction: Interaction) -> Party:
         return provider.interactions.handler(interaction).load_party(store, interaction)
 
 
-def _start_session(
-    request: Request, provider: Provider, user: User, new_hash: str | None
-) -> tuple[str, SsoSession]:
+def first_factor_done(
+    request: Request,
+    provider: Provider,
+    interaction: Interaction,
+    user: User,
+    method: AuthenticationMethod,
+) -> Response:
+    """``user`` gave a first factor (``method``, one of idp.authn.methods.FIRST_FACTORS)
+    in this interaction: a new session, or, when a second factor is owed, none yet and
+    the interaction bound to this browser. Every sign-in method ends here."""
+    now = provider.clock.now()
     with provider.store() as store:
-        if new_hash:
-            store.set_password_hash(user.id, new_hash)
-        return _new_session(request, provider, store, user, PASSWORD)
+        party = provider.interactions.handler(interaction).load_party(store, interaction)
+        owed = second_factor(store, interaction, party, user).required
+        if owed and not satisfies_mfa(method.acr):
+            return _await_second_factor(request, provider, interaction, user, method)
+        cookie_value, session = _new_session(request, provider, store, user, method)
+    resumed = interaction.authenticated(method, session.auth_time)
+    location = f"/interaction/{provider.interaction_seal.seal(resumed, now)}"
+    response = redirect_to(location, request.method)
+    _set_session_cookies(response, provider, cookie_value)
+    return response
+
+
+def _save_password_hash(provider: Provider, user: User, new_hash: str) -> None:
+    with provider.store() as store:
+        store.set_password_hash(user.id, new_hash)
 
 
 def _new_session(
@@ -310,23 +323,18 @@ def _new_session(
     )
 
 
-def _second_factor_owed(provider: Provider, interaction: Interaction, user: User) -> bool:
-    with provider.store() as store:
-        party = provider.interactions.handler(interaction).load_party(store, interaction)
-        return second_factor(store, interaction, party, user).required
-
-
 def _await_second_factor(
-    request: Request, provider: Provider, interaction: Interaction, user: User, new_hash: str | None
+    request: Request,
+    provider: Provider,
+    interaction: Interaction,
+    user: User,
+    first: AuthenticationMethod,
 ) -> Response:
-    """The password is right and a second factor is owed: no session yet, only the
+    """The first factor is right and a second factor is owed: no session yet, only the
     interaction, bound to this browser by a cookie."""
     now = provider.clock.now()
-    if new_hash:
-        with provider.store() as store:
-            store.set_password_hash(user.id, new_hash)
     binding = new_token()
-    pending = interaction.awaiting_second_factor(PASSWORD, user.id, digest(binding), now)
+    pending = interaction.awaiting_second_factor(first, user.id, digest(binding), now)
     location = f"/interaction/{provider.interaction_seal.seal(pending, now)}"
     response = redirect_to(location, request.method)
     set_cookie(
@@ -354,14 +362,27 @@ def _complete_sign_in(
     second: AuthenticationMethod,
 ) -> tuple[str, str]:
     """Both factors done: a new session (a new id at the privilege change) and where the
-    interaction goes on."""
-    method = PASSWORD.then(second)
+    interaction goes on. The first is the one this interaction recorded, or, in a
+    step-up, the one the current session was signed in with."""
+    method = _first_factor(request, provider, store, interaction).then(second)
     cookie_value, session = _new_session(request, provider, store, user, method)
     resumed = interaction.authenticated(method, session.auth_time)
     return (
         cookie_value,
         f"/interaction/{provider.interaction_seal.seal(resumed, session.auth_time)}",
     )
+
+
+def _first_factor(
+    request: Request, provider: Provider, store: SignInStores, interaction: Interaction
+) -> AuthenticationMethod:
+    authentication = interaction.authentication
+    if authentication.pending_user is not None:
+        return first_factor_named(authentication.methods[-1])
+    session = current_session(request, provider, store)
+    if session is None:  # _signing_in found the user through one of the two
+        raise InvalidRequestError("This sign-in has ended; start again.", redirectable=False)
+    return AuthenticationMethod.of_session(session.amr, session.acr)
 
 
 def _set_session_cookies(response: Response, provider: Provider, cookie_value: str) -> None:
