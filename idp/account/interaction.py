@@ -15,12 +15,27 @@ ACCOUNT_PARTY = Party("account", "your Tessera account", first_party=True, joins
 SESSIONS_PAGE = "/account/sessions"
 
 
-def account_interaction() -> Interaction:
+# How recent a sign-in must be before an account page changes how the user signs in
+# (removing a factor, changing the password): NIST SP 800-63B §4.2.3 reauthentication.
+RECENT_SIGN_IN = 300
+
+
+def account_interaction(next_page: str = SESSIONS_PAGE, *, fresh: bool = False) -> Interaction:
+    """Sign in to the account pages, then go to ``next_page`` (a path of this site);
+    ``fresh`` asks for a sign-in within RECENT_SIGN_IN seconds, even with a session."""
     return Interaction(
         kind=InteractionKind.ACCOUNT,
-        payload={"next": SESSIONS_PAGE},
-        requirements=Requirements(party_id=ACCOUNT_PARTY.id, consent_scope=Scope()),
+        payload={"next": next_page},
+        requirements=Requirements(
+            party_id=ACCOUNT_PARTY.id,
+            consent_scope=Scope(),
+            max_age=RECENT_SIGN_IN if fresh else None,
+        ),
     )
+
+
+def signed_in_recently(session: SsoSession, now: int) -> bool:
+    return now - session.auth_time <= RECENT_SIGN_IN
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,9 @@ class AccountSignIns:
     def complete(
         self, stores: object, interaction: Interaction, session: SsoSession, now: int
     ) -> Completion:
-        return Redirect(SESSIONS_PAGE)
+        next_page = str(interaction.payload.get("next", SESSIONS_PAGE))
+        # Only a path of this site: the payload is sealed, but stay closed anyway.
+        return Redirect(next_page if next_page.startswith("/account") else SESSIONS_PAGE)
 
     def deny(self, stores: object, interaction: Interaction) -> Completion:
         return Page("account_sessions.html", {"signed_in": False})
