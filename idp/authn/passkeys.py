@@ -226,6 +226,7 @@ class PasskeyCeremonies:
     ) -> Passkey:
         """§7.1 by py_webauthn (UV required: the passkey will sign in alone); kept as
         ``name`` for ``user``."""
+        name = check_name(name)
         if challenge.user_id != user.id:
             raise PasskeyRefusedError("this passkey request was for another account")
         if len(store.list_passkeys(user.id)) >= MAX_PASSKEYS:
@@ -250,7 +251,7 @@ class PasskeyCeremonies:
             public_key=verified.credential_public_key,
             sign_count=verified.sign_count,
             transports=_transports(credential),
-            name=check_name(name),
+            name=name,
             aaguid=None if verified.aaguid == _ZERO_AAGUID else verified.aaguid,
             synced=verified.credential_device_type is CredentialDeviceType.MULTI_DEVICE,
             created_at=now,

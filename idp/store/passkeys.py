@@ -43,7 +43,9 @@ class PasskeyQueries:
             created_at=passkey.created_at,
             last_used_at=passkey.last_used_at,
         )
-        return affected_rows(self.session.execute(statement)) == 1
+        # RETURNING, not the row count: psycopg reports -1 for ON CONFLICT DO NOTHING.
+        inserted = self.session.execute(statement.returning(PasskeyRow.credential_id))
+        return inserted.first() is not None
 
     def record_passkey_use(
         self, credential_id: str, old_sign_count: int, new_sign_count: int, now: int
@@ -76,7 +78,8 @@ class PasskeyQueries:
         statement = insert_ignoring_conflicts(self.session, WebAuthnChallengeRow).values(
             challenge_digest=challenge_digest, expires_at=expires_at
         )
-        return affected_rows(self.session.execute(statement)) == 1
+        inserted = self.session.execute(statement.returning(WebAuthnChallengeRow.challenge_digest))
+        return inserted.first() is not None
 
 
 def _passkey(row: PasskeyRow) -> Passkey:

@@ -89,9 +89,11 @@ class SoftAuthenticator:
         rp_id: str | None = None,
         type_: str = "webauthn.create",
         challenge: str | None = None,
+        same_as: str | None = None,
     ) -> dict[str, Any]:
-        """navigator.credentials.create() with ``options`` (the server's JSON)."""
-        credential = SoftCredential(
+        """navigator.credentials.create() with ``options`` (the server's JSON); with
+        ``same_as``, that credential again (as a broken authenticator might)."""
+        credential = self.credentials.get(same_as or "") or SoftCredential(
             os.urandom(32), ec.generate_private_key(ec.SECP256R1()), unb64url(options["user"]["id"])
         )
         self.credentials[credential.id] = credential
