@@ -165,7 +165,7 @@ def sign_in_through_the_spa(
     page.wait_for_url(re.compile(rf"^{re.escape(idp.base_url)}/interaction/"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(re.compile(rf"^{re.escape(spa.url('callback.html'))}\?"))
     page.locator("body[data-outcome]").wait_for(state="attached")
