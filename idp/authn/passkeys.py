@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -68,7 +69,17 @@ _ZERO_AAGUID = "00000000-0000-0000-0000-000000000000"
 _TRANSPORTS = frozenset(transport.value for transport in AuthenticatorTransport)
 # What py_webauthn raises on input it cannot parse (it decodes attacker-controlled
 # base64url, JSON and CBOR): each is a refusal of the input, never a server error.
-_MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, IndexError, binascii.Error)
+_MALFORMED = (
+    WebAuthnException,
+    UnsupportedAlgorithm,
+    ValueError,  # cbor2's CBORDecodeError and binascii.Error among them
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
 
 
 class Ceremony(StrEnum):

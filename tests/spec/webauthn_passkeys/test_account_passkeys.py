@@ -10,7 +10,7 @@ import pytest
 
 from idp.account.interaction import RECENT_SIGN_IN
 from idp.account.passkeys import PASSKEY_ADDED, PASSKEY_REMOVED
-from tests.spec.webauthn_passkeys.test_sign_in import refused
+from tests.spec.webauthn_passkeys.test_sign_in import mutations, refused, replaced
 from tests.support.flows import Browser, create_user, csrf_token
 from tests.support.pages import is_login_page
 from tests.support.relying_party import security_event_types
@@ -217,3 +217,18 @@ def test_a_malformed_registration_is_400(idp, browser, user, body):
     answer = browser.http.post("/account/passkeys", json=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_request"
+
+
+def test_no_mutation_of_a_registration_is_a_server_error(idp, browser, user, authenticator):
+    """Each member of a real registration replaced by junk: a 4xx JSON answer, no passkey
+    stored, never a 500 (WebAuthn L3 §7.1 fails closed)."""
+    account_sign_in(browser, user.username)
+    credential = authenticator.create(registration_options(browser).json()["publicKey"])
+    for path, junk in mutations(credential):
+        if path[-1] in ("authenticatorAttachment", "clientExtensionResults", "transports"):
+            continue  # not part of what is verified
+        registration_options(browser)
+        body = {"name": "Junk", "credential": replaced(credential, path, junk)}
+        answer = browser.http.post("/account/passkeys", json=body)
+        assert 400 <= answer.status_code < 500, (path, junk, answer.text)
+    assert passkeys_of(idp, user) == []

@@ -243,3 +243,41 @@ def test_a_disabled_account_cannot_sign_in_with_its_passkey(idp, browser):
         store.set_user_disabled(user.id, True, idp.clock.now())
     _, page, _ = login_page(idp, browser)
     refused(passkey_sign_in(browser, page, authenticator), words="cannot sign in")
+
+
+JUNK = [None, 5, 1.5, True, [], {}, "", "!!!", "A" * 3000, b64url(b"\xa1" * 40)]
+
+
+def mutations(document, path=()):
+    """Every (path, junk) replacement of one member of ``document``, nested ones too."""
+    for name, value in document.items():
+        for junk in JUNK:
+            yield (*path, name), junk
+        if isinstance(value, dict):
+            yield from mutations(value, (*path, name))
+
+
+def replaced(document, path, junk):
+    copy = json.loads(json.dumps(document))
+    target = copy
+    for name in path[:-1]:
+        target = target[name]
+    target[path[-1]] = junk
+    return copy
+
+
+def test_no_mutation_of_an_assertion_is_a_server_error(idp, browser, enrolled):
+    """Each member of a real assertion replaced by junk of every JSON type: always a
+    4xx JSON answer (WebAuthn L3 §7.2 fails closed), never a sign-in or a 500."""
+    _, authenticator = enrolled
+    _, page, _ = login_page(idp, browser)
+    assertion = authenticator.get(sign_in_options(browser, page))
+    answers = set()
+    for path, junk in mutations(assertion):
+        if path[-1] in ("authenticatorAttachment", "clientExtensionResults"):
+            continue  # not part of what is verified: any value may sign in
+        sign_in_options(browser, page)  # a fresh challenge (each is used once)
+        answer = post_assertion(browser, page, replaced(assertion, path, junk))
+        assert 400 <= answer.status_code < 500, (path, junk, answer.text)
+        answers.add(answer.json()["error"])
+    assert answers <= {"invalid_request", "access_denied"}
