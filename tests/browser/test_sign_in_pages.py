@@ -88,7 +88,8 @@ def test_login_page_renders_labelled_username_and_password_inputs(idp, chromium,
         username, password = page.get_by_label("Username"), page.get_by_label("Password")
         assert username.is_visible()
         assert username.get_attribute("type") == "text"
-        assert username.get_attribute("autocomplete") == "username"
+        # WebAuthn L3 §5.1.4.1: the field also offers passkeys (conditional mediation).
+        assert username.get_attribute("autocomplete") == "username webauthn"
         assert password.is_visible()
         assert password.get_attribute("type") == "password"
         assert password.get_attribute("autocomplete") == "current-password"

@@ -99,11 +99,17 @@
         options.mediation = mediation;
         options.signal = conditional.signal;
       }
-      return navigator.credentials.get(options);
+      return navigator.credentials.get(options).catch(function (error) {
+        // Conditional mediation is offered, not asked for: when the browser cannot do it
+        // here (or the user gave up), the page stays as it is, with no message.
+        if (mediation) { return null; }
+        throw error;
+      });
     }).then(function (credential) {
-      return post(path, credentialJSON(credential));
-    }).then(function (json) {
-      window.location.assign(json.location);
+      if (!credential) { return null; }
+      return post(path, credentialJSON(credential)).then(function (json) {
+        window.location.assign(json.location);
+      });
     });
   }
 
