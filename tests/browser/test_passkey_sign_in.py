@@ -104,7 +104,6 @@ def test_add_a_passkey_then_sign_in_with_it_without_a_password(
         # mediation: the passkey is offered in the username field's autofill, which the
         # virtual authenticator accepts at once.
         first = sign_in_page(idp, page, client)
-        assert page.get_by_label("Username").get_attribute("autocomplete") == ("username webauthn")
         signed_in_with_passkey(idp, page, client, user, first)
         screenshot(page, tmp_path / "passkey-conditional-signed-in.png")
 
@@ -114,6 +113,8 @@ def test_add_a_passkey_then_sign_in_with_it_without_a_password(
             " {value: undefined});"
         )
         verifier = sign_in_page(idp, page, client)
+        username = page.get_by_label("Username")
+        assert username.get_attribute("autocomplete") == "username webauthn"
         button = page.get_by_role("button", name="Sign in with a passkey")
         button.wait_for()
         screenshot(page, tmp_path / "passkey-sign-in.png")
