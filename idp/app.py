@@ -15,6 +15,7 @@ from starlette.types import Lifespan
 
 from idp import __version__
 from idp.account.routes import router as account_router
+from idp.authn.routes import account_passkeys, passkeys
 from idp.clock import Clock
 from idp.config import Settings
 from idp.demo.routes import router as demo_router
@@ -140,6 +141,9 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(device_router)
     app.include_router(logout_router)
     app.include_router(account_router)
+    app.include_router(passkeys.router)
+    app.include_router(account_passkeys.pages)
+    app.include_router(account_passkeys.api)
     app.include_router(status_list_router)
     app.include_router(ssf_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

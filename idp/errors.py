@@ -197,3 +197,11 @@ class NotImplementedByServerError(InvalidRequestError):
     """RFC 9110 §15.6.2: a feature of the request this server does not support."""
 
     status_code = 501
+
+
+class UnmetAuthenticationRequirementsError(ProtocolError):
+    """OpenID Connect Core Error Code unmet_authentication_requirements 1.0 §1 (in the
+    IANA OAuth Extensions Error registry): the requested authentication context class
+    cannot be met for this user (only ``urn:tessera:acr:phr`` asked, and no passkey)."""
+
+    error = "unmet_authentication_requirements"

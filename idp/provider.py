@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
+from idp.authn.passkeys import PasskeyCeremonies, RelyingParty
 from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
@@ -116,6 +117,7 @@ class Provider:
     password_checks: PasswordChecks
     throttle: Throttle
     second_factors: SecondFactors
+    passkeys: PasskeyCeremonies
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
@@ -282,6 +284,10 @@ class Provider:
                     derive_key(instance_secret, "totp-enrolment"), b"totp-enrolment"
                 ),
                 recovery_key=derive_key(instance_secret, "recovery-codes"),
+            ),
+            passkeys=PasskeyCeremonies(
+                RelyingParty.of_issuer(settings.issuer),
+                Sealer(derive_key(instance_secret, "webauthn-challenge"), b"webauthn-challenge"),
             ),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
             push_credentials=push_credentials,
@@ -471,6 +477,13 @@ def throttle_from(settings: Settings) -> Throttle:
             Kind.SECOND_FACTOR: {
                 Scope.ACCOUNT_ADDRESS: ladder(settings.throttle_free_attempts),
                 Scope.ACCOUNT: ladder(settings.throttle_free_attempts),
+            },
+            # Per address, and per the account the credential names when it names one:
+            # as passwords are counted.
+            Kind.PASSKEY: {
+                Scope.ACCOUNT_ADDRESS: ladder(settings.throttle_free_attempts),
+                Scope.ACCOUNT: ladder(settings.throttle_account_free_attempts),
+                Scope.ADDRESS: ladder(settings.throttle_address_free_attempts),
             },
         },
         counters=Counters(settings.redis_url, settings.issuer),

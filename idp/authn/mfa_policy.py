@@ -7,20 +7,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from idp.authn.methods import ACR_VALUES_SUPPORTED, MFA_ACR
+from idp.authn.methods import ACR_VALUES_SUPPORTED, MFA_ACR, PHR_ACR
 
 
-def requested_acr(acr_values: Sequence[str]) -> str | None:
+def requested_acr(acr_values: Sequence[str], *, has_passkey: bool = True) -> str | None:
     """The first value we support, in the request's order of preference; others are
-    ignored (OIDC Core §3.1.2.1: acr_values is a voluntary claim request)."""
-    return next((value for value in acr_values if value in ACR_VALUES_SUPPORTED), None)
+    ignored (OIDC Core §3.1.2.1: acr_values is a voluntary claim request). The
+    phishing-resistant class is skipped for a user who has no passkey: a later value
+    the request also accepts is taken instead (``unmet_acr`` says when none is left)."""
+    supported = (value for value in acr_values if value in ACR_VALUES_SUPPORTED)
+    return next((value for value in supported if has_passkey or value != PHR_ACR), None)
+
+
+def unmet_acr(acr_values: Sequence[str], *, has_passkey: bool) -> bool:
+    """The request accepts only the phishing-resistant class and the user has no
+    passkey: nothing this sign-in can do meets it (OpenID Connect Core Error Code
+    unmet_authentication_requirements 1.0 §1)."""
+    asked = requested_acr(acr_values)
+    return asked is not None and requested_acr(acr_values, has_passkey=has_passkey) is None
 
 
 def second_factor_required(
-    *, user_requires: bool, enrolled: bool, party_requires: bool, acr_values: Sequence[str]
+    *,
+    user_requires: bool,
+    enrolled: bool,
+    party_requires: bool,
+    acr_values: Sequence[str],
+    has_passkey: bool = False,
 ) -> bool:
-    return user_requires or enrolled or party_requires or requested_acr(acr_values) == MFA_ACR
+    wanted = requested_acr(acr_values, has_passkey=has_passkey)
+    return user_requires or enrolled or party_requires or wanted in (MFA_ACR, PHR_ACR)
+
+
+def phishing_resistant_required(acr_values: Sequence[str], *, has_passkey: bool) -> bool:
+    return requested_acr(acr_values, has_passkey=has_passkey) == PHR_ACR
+
+
+# Weakest first, as ACR_VALUES_SUPPORTED: a class satisfies every class before it.
+_STRENGTH = {acr: rank for rank, acr in enumerate(ACR_VALUES_SUPPORTED)}
+
+
+def satisfies(acr: str | None, wanted: str) -> bool:
+    return acr is not None and _STRENGTH.get(acr, -1) >= _STRENGTH[wanted]
 
 
 def satisfies_mfa(acr: str | None) -> bool:
-    return acr == MFA_ACR
+    """The MFA class or the phishing-resistant one (every passkey sign-in is multi-factor)."""
+    return satisfies(acr, MFA_ACR)

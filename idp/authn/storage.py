@@ -52,3 +52,50 @@ class SecondFactorStore(SecurityEventLog, Protocol):
         ...
 
     def set_mfa_required(self, user_id: str, required: bool, now: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Passkey:
+    """A WebAuthn credential registered to a user (WebAuthn L3 §4 "credential record")."""
+
+    credential_id: str  # base64url, as the browser names it
+    user_id: str
+    public_key: bytes  # COSE_Key (RFC 9052 §7), as the authenticator gave it
+    sign_count: int
+    transports: tuple[str, ...]
+    name: str
+    aaguid: str | None  # the authenticator model, when the attestation said
+    synced: bool  # backup eligible (BE, §6.1.3): a multi-device credential
+    created_at: int
+    last_used_at: int | None
+
+
+class PasskeyStore(SecurityEventLog, Protocol):
+    """Users' passkeys, and the WebAuthn challenges already used."""
+
+    def list_passkeys(self, user_id: str) -> list[Passkey]:
+        """Oldest first."""
+        ...
+
+    def load_passkey(self, credential_id: str) -> Passkey | None: ...
+
+    def has_passkey(self, user_id: str) -> bool: ...
+
+    def add_passkey(self, passkey: Passkey) -> bool:
+        """False when the credential id is registered already (to anyone)."""
+        ...
+
+    def record_passkey_use(
+        self, credential_id: str, old_sign_count: int, new_sign_count: int, now: int
+    ) -> bool:
+        """Store the new count if the stored one is still ``old_sign_count`` (a
+        conditional UPDATE)."""
+        ...
+
+    def rename_passkey(self, user_id: str, credential_id: str, name: str) -> bool: ...
+
+    def delete_passkey(self, user_id: str, credential_id: str) -> bool: ...
+
+    def use_webauthn_challenge(self, challenge_digest: str, expires_at: int) -> bool:
+        """Record the challenge as used; False if it was already (a conditional insert)."""
+        ...

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     PASSWORD = "password"
     USER_CODE = "user_code"  # RFC 8628 §5.1: user codes are short, guessing is limited
     SECOND_FACTOR = "second_factor"  # RFC 6238 §5.2: a 6-digit code is guessed in time
+    PASSKEY = "passkey"  # a WebAuthn assertion that failed (a forgery, a replay, a clone)
 
 
 class Scope(StrEnum):

@@ -4,6 +4,7 @@ pages, so it names them in its own policy) keeps its own."""
 
 from __future__ import annotations
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -42,3 +43,14 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Pages that run their own script (idp/web/static/passkeys.js: WebAuthn needs it) and
+# whose script calls back to this origin: no inline script, no other origin.
+POLICY_WITH_SCRIPT = f"{CONTENT_SECURITY_POLICY}; script-src 'self'; connect-src 'self'"
+
+
+def allow_own_script(response: Response) -> Response:
+    """``response`` (a page) may load this origin's scripts and call this origin."""
+    response.headers["content-security-policy"] = POLICY_WITH_SCRIPT
+    return response

@@ -3,11 +3,15 @@ protocol that suspended the request answer it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from idp.authn.mfa_policy import second_factor_required
-from idp.authn.storage import SecondFactorStore, UserStore
+from idp.authn.mfa_policy import (
+    phishing_resistant_required,
+    second_factor_required,
+    unmet_acr,
+)
+from idp.authn.storage import PasskeyStore, SecondFactorStore, UserStore
 from idp.authn.users import User, is_active_user
 from idp.errors import ProtocolError
 from idp.interaction.model import Interaction, Prompt
@@ -19,7 +23,9 @@ from idp.sessions.sso import SsoSession
 from idp.sessions.storage import SessionParties
 
 
-class InteractionStores(ConsentStore, UserStore, SecondFactorStore, SessionParties, Protocol):
+class InteractionStores(
+    ConsentStore, UserStore, SecondFactorStore, PasskeyStore, SessionParties, Protocol
+):
     """What moving an interaction forward reads."""
 
 
@@ -33,6 +39,8 @@ class Ask:
     prompt: Prompt
     party: Party
     user: User | None = None
+    # What the second factor's page offers.
+    second_factor: SecondFactor = field(default_factory=SecondFactor)
 
 
 def advance(
@@ -57,7 +65,7 @@ def advance(
     except ProtocolError as error:
         raise handler.refusal(interaction, error) from None
     if prompt is not None or session is None:
-        return Ask(prompt or Prompt.LOGIN, party, user)
+        return Ask(prompt or Prompt.LOGIN, party, user, factor)
     completion = handler.complete(stores, interaction, session, now)
     if party.joins_session:  # it now holds something of this session: tell it at logout
         stores.add_session_party(session.sid, party.id, session.user_id, now)
@@ -74,17 +82,33 @@ def signing_in(
     return user if user is not None and not user.disabled else None
 
 
+class SecondFactorStores(SecondFactorStore, PasskeyStore, Protocol):
+    """What the MFA policy reads of a user: an authenticator app, passkeys."""
+
+
 def second_factor(
-    stores: SecondFactorStore, interaction: Interaction, party: Party, user: User | None
+    stores: SecondFactorStores, interaction: Interaction, party: Party, user: User | None
 ) -> SecondFactor:
-    """Whether this sign-in needs ``user``'s second factor, and whether they have one."""
+    """Whether this sign-in needs ``user``'s second factor, and whether they have one (an
+    authenticator app or a passkey); whether it must be a passkey (acr_values asks for
+    the phishing-resistant class), or cannot be met at all (no passkey to give)."""
     if user is None:
         return SecondFactor()
-    enrolled = stores.load_totp_credential(user.id) is not None
+    totp = stores.load_totp_credential(user.id) is not None
+    passkey = stores.has_passkey(user.id)
+    acr_values = interaction.requirements.acr_values
     required = second_factor_required(
         user_requires=user.mfa_required,
-        enrolled=enrolled,
+        enrolled=totp or passkey,
         party_requires=party.require_mfa,
-        acr_values=interaction.requirements.acr_values,
+        acr_values=acr_values,
+        has_passkey=passkey,
     )
-    return SecondFactor(required=required, enrolled=enrolled)
+    return SecondFactor(
+        required=required or unmet_acr(acr_values, has_passkey=passkey),
+        enrolled=totp or passkey,
+        totp=totp,
+        passkey=passkey,
+        phishing_resistant=phishing_resistant_required(acr_values, has_passkey=passkey),
+        unmet=unmet_acr(acr_values, has_passkey=passkey),
+    )

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idp.authn.mfa_policy import satisfies_mfa
-from idp.errors import ConsentRequiredError, LoginRequiredError
+from idp.authn.methods import MFA_ACR, PHR_ACR
+from idp.authn.mfa_policy import satisfies
+from idp.errors import (
+    ConsentRequiredError,
+    LoginRequiredError,
+    UnmetAuthenticationRequirementsError,
+)
 from idp.interaction.model import Interaction, Prompt
 from idp.interaction.registry import Party
 from idp.scope import Scope
@@ -19,11 +24,33 @@ class SecondFactor:
     """What the sign-in needs of its user's second factor (idp.authn.mfa_policy)."""
 
     required: bool = False
-    enrolled: bool = False
+    enrolled: bool = False  # an authenticator app or a passkey
+    totp: bool = False
+    passkey: bool = False
+    phishing_resistant: bool = False  # acr_values asks for urn:tessera:acr:phr
+    unmet: bool = False  # ... and only for it, and the user has no passkey
 
     @property
     def prompt(self) -> Prompt:
         return Prompt.SECOND_FACTOR if self.enrolled else Prompt.ENROLMENT
+
+    @property
+    def acr(self) -> str:
+        """The class the session must have reached."""
+        return PHR_ACR if self.phishing_resistant else MFA_ACR
+
+    def satisfied_by(self, acr: str | None) -> bool:
+        return not self.required or satisfies(acr, self.acr)
+
+    def check_can_be_met(self) -> None:
+        if self.unmet:
+            # OpenID Connect Core Error Code unmet_authentication_requirements 1.0 §1
+            # ("MAY be used in other cases"): acr_values asked only for the
+            # phishing-resistant class, which needs a passkey this user does not have.
+            raise UnmetAuthenticationRequirementsError(
+                "the requested authentication context (urn:tessera:acr:phr) needs a "
+                "passkey, and this account has none"
+            )
 
 
 def next_prompt(
@@ -38,12 +65,14 @@ def next_prompt(
     With ``prompt=none``, what would have been asked is an error instead."""
     requirements = interaction.requirements
     if interaction.authentication.pending_user is not None:
+        second_factor.check_can_be_met()
         return second_factor.prompt  # the password is done, the second factor is owed
     if session is None or login_asked_again(interaction, session, now):
         if Prompt.NONE in requirements.prompt:
             raise LoginRequiredError("the user is not logged in")
         return Prompt.LOGIN
-    if second_factor.required and not satisfies_mfa(session.acr):
+    if not second_factor.satisfied_by(session.acr):
+        second_factor.check_can_be_met()
         if Prompt.NONE in requirements.prompt:
             # OIDC Core §3.1.2.6: the session is too weak and the user cannot be asked.
             raise LoginRequiredError("the user must authenticate with a second factor")

@@ -10,7 +10,6 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from idp.authn.methods import PASSWORD, TOTP, AuthenticationMethod, first_factor_named
-from idp.authn.mfa_policy import satisfies_mfa
 from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
 from idp.authn.totp import TotpError, new_secret, provisioning_uri, qr_code_svg
 from idp.authn.users import User
@@ -20,10 +19,12 @@ from idp.http.client_address import client_address
 from idp.http.cookies import cookie_name, delete_cookie, set_cookie
 from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
+from idp.http.headers import allow_own_script
 from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
 from idp.interaction.flow import Ask, InteractionStores, advance, second_factor, signing_in
 from idp.interaction.model import Interaction, Prompt
+from idp.interaction.prompts import SecondFactor
 from idp.interaction.registry import Completion, Page, Party, Redirect
 from idp.interaction.sealing import InteractionNotFoundError
 from idp.provider import Provider
@@ -42,6 +43,7 @@ CONSENT_PURPOSE = "consent"
 SECOND_FACTOR_PURPOSE = "second_factor"
 ENROLMENT_PURPOSE = "mfa_enrolment"
 LOGIN_FAILED = "The username or password is incorrect."
+PASSKEY_NEEDED = "This application asks you to confirm with a passkey."
 # Binds a sign-in whose second factor is owed to the browser that gave the password.
 PENDING_COOKIE = "pending_sign_in"
 
@@ -161,17 +163,30 @@ def second_factor_code(
         user = _signing_in(request, provider, store, interaction)
         if user is None:  # nobody to verify: the interaction page says what is next
             return redirect_to(f"/interaction/{sealed}", request.method)
+        factor = second_factor(store, interaction, party, user)
+        if factor.phishing_resistant:  # a code cannot reach urn:tessera:acr:phr
+            return _second_factor_page(
+                request, provider, sealed, party, error=PASSKEY_NEEDED, factor=factor
+            )
         attempt = Attempt(Kind.SECOND_FACTOR, _address(request, provider), account=user.id)
         try:
             provider.throttle.check(attempt)
             method = provider.second_factors.verify(store, user.id, form.get("code", ""), now)
         except TooManyAttemptsError as refused:
             return _second_factor_page(
-                request, provider, sealed, party, error=_wait_message(refused), refused=refused
+                request,
+                provider,
+                sealed,
+                party,
+                error=_wait_message(refused),
+                refused=refused,
+                factor=factor,
             )
         except TotpError as error:
             provider.throttle.record_failure(attempt)
-            return _second_factor_page(request, provider, sealed, party, error=str(error))
+            return _second_factor_page(
+                request, provider, sealed, party, error=str(error), factor=factor
+            )
         provider.throttle.record_success(attempt)
         cookie_value, location = _complete_sign_in(
             request, provider, store, interaction, user, method
@@ -256,7 +271,9 @@ def render_outcome(
             request, provider, sealed, outcome.party, username=interaction.requirements.login_hint
         )
     if outcome.prompt is Prompt.SECOND_FACTOR:
-        return _second_factor_page(request, provider, sealed, outcome.party)
+        return _second_factor_page(
+            request, provider, sealed, outcome.party, factor=outcome.second_factor
+        )
     if outcome.prompt is Prompt.ENROLMENT and outcome.user is not None:
         return _enrolment_page(request, provider, sealed, outcome.party, outcome.user)
     return _consent_page(request, provider, sealed, interaction, outcome.party)
@@ -289,8 +306,7 @@ def first_factor_done(
     now = provider.clock.now()
     with provider.store() as store:
         party = provider.interactions.handler(interaction).load_party(store, interaction)
-        owed = second_factor(store, interaction, party, user).required
-        if owed and not satisfies_mfa(method.acr):
+        if not second_factor(store, interaction, party, user).satisfied_by(method.acr):
             return _await_second_factor(request, provider, interaction, user, method)
         cookie_value, session = _new_session(request, provider, store, user, method)
     resumed = interaction.authenticated(method, session.auth_time)
@@ -440,7 +456,7 @@ def _login_page(
     status: int = 200,
     username: str | None = None,
 ) -> Response:
-    return form_protection(provider).render_form_page(
+    page = form_protection(provider).render_form_page(
         request,
         "login.html",
         purpose=LOGIN_PURPOSE,
@@ -449,7 +465,9 @@ def _login_page(
         action=f"/interaction/{sealed}/login",
         username=username or "",
         error=error,
+        passkey_path=f"/interaction/{sealed}/passkey",
     )
+    return allow_own_script(page)  # passkeys.js: "Sign in with a passkey"
 
 
 def _consent_page(
@@ -473,8 +491,11 @@ def _second_factor_page(
     *,
     error: str | None = None,
     refused: TooManyAttemptsError | None = None,
+    factor: SecondFactor | None = None,
 ) -> Response:
-    """The code page; after a wrong code 401, after too many 429 with Retry-After."""
+    """The code page (and the passkey, when the user has one: idp.authn.routes.passkeys);
+    after a wrong code 401, after too many 429 with Retry-After."""
+    factor = factor or SecondFactor(totp=True)
     response = form_protection(provider).render_form_page(
         request,
         "second_factor.html",
@@ -483,7 +504,11 @@ def _second_factor_page(
         client_name=party.name,
         action=f"/interaction/{sealed}/second-factor",
         error=error,
+        passkey=factor.passkey,
+        passkey_path=f"/interaction/{sealed}/second-factor/passkey",
+        code=factor.totp and not factor.phishing_resistant,
     )
+    allow_own_script(response)  # passkeys.js, when the user has a passkey
     if refused is not None:
         response.headers["Retry-After"] = str(refused.retry_after)  # RFC 6585 §4
     return response
@@ -519,3 +544,21 @@ def _enrolment_page(
         enrolment=factors.seal_enrolment(user.id, secret, now),
         error=error,
     )
+
+
+def second_factor_done(
+    request: Request,
+    provider: Provider,
+    store: SignInStores,
+    interaction: Interaction,
+    user: User,
+    second: AuthenticationMethod,
+) -> tuple[str, str]:
+    """For the routes of other second factors (idp/authn/routes/): both factors done, a
+    new session; its cookie value and where the interaction goes on."""
+    return _complete_sign_in(request, provider, store, interaction, user, second)
+
+
+def set_sign_in_cookies(response: Response, provider: Provider, cookie_value: str) -> None:
+    """The new session's cookie, and the partial sign-in's cookie gone."""
+    _set_session_cookies(response, provider, cookie_value)

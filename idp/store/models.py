@@ -66,6 +66,34 @@ class RecoveryCodeRow(Base):
     used_at: Mapped[int | None]
 
 
+class PasskeyRow(Base):
+    """A WebAuthn credential (idp.authn.passkeys): its public key (COSE), not a secret,
+    and the last sign count, so a cloned authenticator shows (WebAuthn L3 §6.1.1)."""
+
+    __tablename__ = "passkeys"
+
+    credential_id: Mapped[str] = mapped_column(String(1364), primary_key=True)  # base64url
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger)
+    transports: Mapped[list[str]]
+    name: Mapped[str] = mapped_column(String(64))
+    aaguid: Mapped[str | None] = mapped_column(String(36))
+    synced: Mapped[bool]
+    created_at: Mapped[int]
+    last_used_at: Mapped[int | None]
+
+
+class WebAuthnChallengeRow(Base):
+    """Digests of WebAuthn challenges already used, so none is used twice (WebAuthn L3
+    §13.4.3); kept until the challenge would have expired."""
+
+    __tablename__ = "webauthn_challenges"
+
+    challenge_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(index=True)
+
+
 class ClientRow(Base):
     __tablename__ = "clients"
 

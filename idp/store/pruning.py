@@ -27,6 +27,7 @@ from idp.store.models import (
     SsoSessionRow,
     StatusBlockRow,
     StatusListRow,
+    WebAuthnChallengeRow,
 )
 
 DELIVERED_KEPT_FOR = 7 * 86400  # s: long enough to see what was sent, in `idp deliveries`
@@ -77,6 +78,9 @@ def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> 
                     StatusBlockRow.leased_until > now - MAX_TOKEN_LIFETIME,
                 )
             ),
+        ),
+        "webauthn_challenges": delete(WebAuthnChallengeRow).where(
+            WebAuthnChallengeRow.expires_at <= now
         ),
         "deliveries": delete(DeliveryRow).where(
             DeliveryRow.delivered_at <= now - DELIVERED_KEPT_FOR

@@ -9,6 +9,7 @@ from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
 from idp.store.outbox import OutboxQueries
+from idp.store.passkeys import PasskeyQueries
 from idp.store.revocations import RevocationQueries
 from idp.store.second_factors import SecondFactorQueries
 from idp.store.sessions import SessionQueries
@@ -30,6 +31,7 @@ class SqlStore(
     StatusListQueries,
     StreamQueries,
     SecondFactorQueries,
+    PasskeyQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

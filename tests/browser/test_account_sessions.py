@@ -23,7 +23,7 @@ def test_a_user_signs_in_sees_the_session_and_signs_out_everywhere(idp, chromium
         assert "your Tessera account" in page.content()
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(f"{idp.base_url}/account/sessions")
 
         assert page.get_by_role("heading", level=1).inner_text() == "Where you are signed in"

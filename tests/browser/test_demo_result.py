@@ -53,7 +53,7 @@ def test_the_printed_demo_url_ends_on_a_page_showing_the_verified_id_token_claim
             page.wait_for_url(re.compile(rf"^{re.escape(server.base_url)}/interaction/"))
             page.get_by_label("Username").fill(demo["user"])
             page.get_by_label("Password").fill(demo["password"])
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in", exact=True).click()
             page.get_by_role("heading", name="Allow access?").wait_for()
             page.get_by_role("button", name="Allow").click()
             page.wait_for_url(f"{server.base_url}/demo/callback?**")

@@ -93,7 +93,7 @@ def test_a_backchannel_logout_ends_the_example_apps_session(idp, example, chromi
         page.get_by_role("link", name="Sign in with Tessera").click()
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.get_by_role("button", name="Allow").click()
         page.wait_for_url(f"{example}/")
         assert heading(page) == "Signed in as Grace Hopper"

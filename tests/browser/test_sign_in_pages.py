@@ -63,7 +63,7 @@ def open_sign_in(idp, browser: Browser, client, *, javascript: bool = True):
 def sign_in_and_allow(page: Page, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(re.compile(r".*/interaction/[^/]+$"))
     assert page.get_by_role("heading", name="Allow access?").is_visible()
     page.get_by_role("button", name="Allow").click()
@@ -88,11 +88,12 @@ def test_login_page_renders_labelled_username_and_password_inputs(idp, chromium,
         username, password = page.get_by_label("Username"), page.get_by_label("Password")
         assert username.is_visible()
         assert username.get_attribute("type") == "text"
-        assert username.get_attribute("autocomplete") == "username"
+        # WebAuthn L3 §5.1.4.1: the field also offers passkeys (conditional mediation).
+        assert username.get_attribute("autocomplete") == "username webauthn"
         assert password.is_visible()
         assert password.get_attribute("type") == "password"
         assert password.get_attribute("autocomplete") == "current-password"
-        assert page.get_by_role("button", name="Sign in").is_visible()
+        assert page.get_by_role("button", name="Sign in", exact=True).is_visible()
         assert page.get_by_text("Test App").is_visible()
         screenshot = tmp_path / "login.png"
         page.screenshot(path=str(screenshot), full_page=True)
@@ -108,7 +109,7 @@ def test_wrong_password_shows_the_error_message_and_keeps_the_username(idp, chro
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill("not the password")
         with page.expect_response(re.compile(r".*/login$")) as login:
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in", exact=True).click()
         assert login.value.status == 401
         alert = page.get_by_role("alert")
         assert alert.inner_text() == "The username or password is incorrect."

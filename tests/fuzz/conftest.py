@@ -47,6 +47,17 @@ PAGES = [
     "/logout/confirm",
     "/account/sessions",
     "/account/sessions/end",
+    # Passkeys: without the options' cookie there is no ceremony (400); the account's
+    # JSON endpoints need a session (401); its forms a CSRF token (403).
+    "/interaction/{sealed}/passkey/options",
+    "/interaction/{sealed}/passkey",
+    "/interaction/{sealed}/second-factor/passkey/options",
+    "/interaction/{sealed}/second-factor/passkey",
+    "/account/passkeys",
+    "/account/passkeys/confirm",
+    "/account/passkeys/options",
+    "/account/passkeys/rename",
+    "/account/passkeys/remove",
 ]
 OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES]
 # A request can match the document and still be wrong for the server's state (a code

@@ -43,11 +43,15 @@ class RunningIdp:
 
 
 @contextmanager
-def running_idp(database_url: str, directory: Path, **overrides: Any) -> Iterator[RunningIdp]:
+def running_idp(
+    database_url: str, directory: Path, *, issuer_host: str = "127.0.0.1", **overrides: Any
+) -> Iterator[RunningIdp]:
+    """``issuer_host``: the host name of the issuer (it listens on 127.0.0.1 anyway);
+    "localhost" for WebAuthn in a browser, which takes no IP address as an RP ID."""
     port = free_port()
     settings = Settings(
         **{
-            "issuer": f"http://127.0.0.1:{port}",
+            "issuer": f"http://{issuer_host}:{port}",
             "database_url": database_url,
             "secret_key_file": directory / "secret.key",
             **overrides,
