@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
+from idp.authn.risk import DeviceCookies
 from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
@@ -116,6 +117,7 @@ class Provider:
     password_checks: PasswordChecks
     throttle: Throttle
     second_factors: SecondFactors
+    device_cookies: DeviceCookies
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
@@ -282,6 +284,10 @@ class Provider:
                     derive_key(instance_secret, "totp-enrolment"), b"totp-enrolment"
                 ),
                 recovery_key=derive_key(instance_secret, "recovery-codes"),
+            ),
+            device_cookies=DeviceCookies(
+                Sealer(derive_key(instance_secret, "remembered-device"), b"remembered-device"),
+                settings.remember_device_days,
             ),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
             push_credentials=push_credentials,

@@ -22,5 +22,22 @@ def second_factor_required(
     return user_requires or enrolled or party_requires or requested_acr(acr_values) == MFA_ACR
 
 
+def remembered_device_may_skip(
+    *, user_requires: bool, party_requires: bool, acr_values: Sequence[str], reauthenticating: bool
+) -> bool:
+    """Whether a remembered device on a known network (idp.authn.risk) may stand in for
+    the second factor: only when the user's own enrolment is the one reason it is
+    asked. Never when an operator requires it of the user, the party of every user, the
+    request asks for the MFA class, or the request asks the user to authenticate again
+    (``prompt=login``, ``max_age``: OIDC Core §3.1.2.1; the account pages' recent
+    sign-in)."""
+    return not (
+        user_requires
+        or party_requires
+        or reauthenticating
+        or requested_acr(acr_values) == MFA_ACR
+    )
+
+
 def satisfies_mfa(acr: str | None) -> bool:
     return acr == MFA_ACR

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from idp.authn.mfa_policy import second_factor_required
-from idp.authn.storage import SecondFactorStore, UserStore
+from idp.authn.mfa_policy import remembered_device_may_skip, second_factor_required
+from idp.authn.risk import NO_EVIDENCE, DeviceEvidence, Signal, assess
+from idp.authn.storage import RememberedDeviceStore, SecondFactorStore, UserStore
 from idp.authn.users import User, is_active_user
 from idp.errors import ProtocolError
 from idp.interaction.model import Interaction, Prompt
@@ -19,7 +20,9 @@ from idp.sessions.sso import SsoSession
 from idp.sessions.storage import SessionParties
 
 
-class InteractionStores(ConsentStore, UserStore, SecondFactorStore, SessionParties, Protocol):
+class InteractionStores(
+    ConsentStore, UserStore, SecondFactorStore, RememberedDeviceStore, SessionParties, Protocol
+):
     """What moving an interaction forward reads."""
 
 
@@ -41,9 +44,11 @@ def advance(
     interaction: Interaction,
     session: SsoSession | None,
     now: int,
+    device: DeviceEvidence = NO_EVIDENCE,
 ) -> Completion | Ask:
     """Answer the request if nothing stands in the way; else name the page the user
-    needs. A refusal (``prompt=none``) goes where the handler sends its errors."""
+    needs. A refusal (``prompt=none``) goes where the handler sends its errors.
+    ``device``: what the browser says of itself (idp.authn.risk)."""
     party = handler.load_party(stores, interaction)
     if session is not None and not is_active_user(stores, session.user_id):
         session = None  # a disabled account's live sessions sign no one in
@@ -51,7 +56,7 @@ def advance(
     if interaction.authentication.pending_user is not None and user is None:
         return Ask(Prompt.LOGIN, party)  # disabled since the password: start again
     consented = stores.load_consented_scope(session.user_id, party.id) if session else Scope()
-    factor = second_factor(stores, interaction, party, user)
+    factor = second_factor(stores, interaction, party, user, device, now)
     try:
         prompt = next_prompt(interaction, party, session, consented, now, factor)
     except ProtocolError as error:
@@ -74,10 +79,20 @@ def signing_in(
     return user if user is not None and not user.disabled else None
 
 
+class SecondFactorStores(SecondFactorStore, RememberedDeviceStore, Protocol):
+    """What deciding on the second factor reads."""
+
+
 def second_factor(
-    stores: SecondFactorStore, interaction: Interaction, party: Party, user: User | None
+    stores: SecondFactorStores,
+    interaction: Interaction,
+    party: Party,
+    user: User | None,
+    device: DeviceEvidence = NO_EVIDENCE,
+    now: int = 0,
 ) -> SecondFactor:
-    """Whether this sign-in needs ``user``'s second factor, and whether they have one."""
+    """Whether this sign-in needs ``user``'s second factor, and whether they have one;
+    a remembered device on a known network stands in for it where the policy allows."""
     if user is None:
         return SecondFactor()
     enrolled = stores.load_totp_credential(user.id) is not None
@@ -87,4 +102,23 @@ def second_factor(
         party_requires=party.require_mfa,
         acr_values=interaction.requirements.acr_values,
     )
-    return SecondFactor(required=required, enrolled=enrolled)
+    if not (required and enrolled and device.offered):
+        return SecondFactor(required=required, enrolled=enrolled)
+    cookie = device.cookie
+    stored = stores.load_remembered_device(user.id, cookie.device_digest) if cookie else None
+    assessment = assess(device, user.id, stored, now)
+    skipped = assessment.signal is Signal.KNOWN and remembered_device_may_skip(
+        user_requires=user.mfa_required,
+        party_requires=party.require_mfa,
+        acr_values=interaction.requirements.acr_values,
+        reauthenticating=reauthentication_asked(interaction),
+    )
+    return SecondFactor(
+        required=not skipped, enrolled=enrolled, assessment=assessment, skipped=skipped
+    )
+
+
+def reauthentication_asked(interaction: Interaction) -> bool:
+    """``prompt=login`` or any ``max_age``: the user is to prove who they are again."""
+    requirements = interaction.requirements
+    return Prompt.LOGIN in requirements.prompt or requirements.max_age is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from idp.authn.mfa_policy import satisfies_mfa
+from idp.authn.risk import Assessment
 from idp.errors import ConsentRequiredError, LoginRequiredError
 from idp.interaction.model import Interaction, Prompt
 from idp.interaction.registry import Party
@@ -20,6 +21,10 @@ class SecondFactor:
 
     required: bool = False
     enrolled: bool = False
+    # Remembered devices (idp.authn.risk): what the browser said, and whether it stood in
+    # for the second factor.
+    assessment: Assessment | None = None
+    skipped: bool = False
 
     @property
     def prompt(self) -> Prompt:

@@ -10,6 +10,7 @@ from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
 from idp.store.outbox import OutboxQueries
 from idp.store.revocations import RevocationQueries
+from idp.store.remembered_devices import RememberedDeviceQueries
 from idp.store.second_factors import SecondFactorQueries
 from idp.store.sessions import SessionQueries
 from idp.store.status_lists import StatusListQueries
@@ -30,6 +31,7 @@ class SqlStore(
     StatusListQueries,
     StreamQueries,
     SecondFactorQueries,
+    RememberedDeviceQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session
