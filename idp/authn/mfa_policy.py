@@ -32,10 +32,7 @@ def remembered_device_may_skip(
     (``prompt=login``, ``max_age``: OIDC Core §3.1.2.1; the account pages' recent
     sign-in)."""
     return not (
-        user_requires
-        or party_requires
-        or reauthenticating
-        or requested_acr(acr_values) == MFA_ACR
+        user_requires or party_requires or reauthenticating or requested_acr(acr_values) == MFA_ACR
     )
 
 

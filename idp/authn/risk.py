@@ -55,7 +55,7 @@ def network_of(address: str) -> str | None:
 
 def with_network(networks: tuple[str, ...], network: str) -> tuple[str, ...]:
     """``network`` added as the most recent one, keeping at most MAX_NETWORKS."""
-    kept = tuple(known for known in networks if known != network) + (network,)
+    kept = (*(known for known in networks if known != network), network)
     return kept[-MAX_NETWORKS:]
 
 
@@ -190,9 +190,7 @@ class DeviceCookies:
         if not value:
             return DeviceEvidence(offered=True, network=network)
         cookie = self._open(value)
-        return DeviceEvidence(
-            offered=True, cookie=cookie, refused=cookie is None, network=network
-        )
+        return DeviceEvidence(offered=True, cookie=cookie, refused=cookie is None, network=network)
 
     def _open(self, value: str) -> DeviceCookie | None:
         if len(value) > MAX_COOKIE:

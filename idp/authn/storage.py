@@ -59,8 +59,9 @@ class SecondFactorStore(SecurityEventLog, Protocol):
 class RememberedDeviceStore(Protocol):
     """The user's remembered devices (idp.authn.risk), keyed by the device id's digest."""
 
-    def load_remembered_device(self, user_id: str, device_digest: str) -> RememberedDevice | None:
-        ...
+    def load_remembered_device(
+        self, user_id: str, device_digest: str
+    ) -> RememberedDevice | None: ...
 
     def save_remembered_device(self, user_id: str, device: RememberedDevice) -> None: ...
 

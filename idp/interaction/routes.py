@@ -20,8 +20,8 @@ from idp.errors import InvalidRequestError
 from idp.http import openapi
 from idp.http.client_address import client_address
 from idp.http.cookies import cookie_name, delete_cookie, set_cookie
-from idp.http.device_cookie import device_evidence, set_device_cookie
 from idp.http.deps import FormDep, ProviderDep, form_protection
+from idp.http.device_cookie import device_evidence, set_device_cookie
 from idp.http.errors import html_surface, redirect_to
 from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie

@@ -9,8 +9,8 @@ from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
 from idp.store.outbox import OutboxQueries
-from idp.store.revocations import RevocationQueries
 from idp.store.remembered_devices import RememberedDeviceQueries
+from idp.store.revocations import RevocationQueries
 from idp.store.second_factors import SecondFactorQueries
 from idp.store.sessions import SessionQueries
 from idp.store.status_lists import StatusListQueries
