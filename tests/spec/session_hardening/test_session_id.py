@@ -41,9 +41,7 @@ def test_sign_in_replaces_a_planted_session_id__owasp_session_fixation(idp, user
     assert cookie_is_dead(idp, "planted-by-an-attacker")
 
 
-def test_signing_in_again_issues_a_new_id_and_ends_the_old_one__owasp_renew_session_id(
-    idp, user
-):
+def test_signing_in_again_issues_a_new_id_and_ends_the_old_one__owasp_renew_session_id(idp, user):
     with Browser(idp) as browser:
         sign_in_to_account(browser, user)
         first = session_cookie(browser)
@@ -119,4 +117,3 @@ def test_the_first_factor_alone_yields_no_session__oidc_core_s3_1_2_6(idp):
         assert is_login_page(other), other.text
         assert not is_second_factor_page(other)
         assert session_cookie(elsewhere) is None
-
