@@ -81,7 +81,8 @@ def test_cookies_not_to_be_believed(user, later, record, refusal):
 def test_another_instances_cookie_does_not_open():
     _cookie, value = cookies().issue("alice", NOW)
     evidence = cookies().evidence(value, "198.51.100.7")
-    assert evidence.refused and evidence.cookie is None
+    assert evidence.refused
+    assert evidence.cookie is None
     assert assess(evidence, "alice", None, NOW).refusal is Refusal.FORGED
     assert cookies().evidence("x" * 5000, "198.51.100.7").refused
 

@@ -36,7 +36,8 @@ def test_sign_in_replaces_a_planted_session_id__owasp_session_fixation(idp, user
         browser.http.cookies.set(SESSION_COOKIE, "planted-by-an-attacker", domain="127.0.0.1")
         sign_in_to_account(browser, user)
         issued = session_cookie(browser)
-        assert issued and issued != "planted-by-an-attacker"
+        assert issued
+        assert issued != "planted-by-an-attacker"
         assert session_state(browser).status_code == 200
     assert cookie_is_dead(idp, "planted-by-an-attacker")
 
@@ -52,7 +53,8 @@ def test_signing_in_again_issues_a_new_id_and_ends_the_old_one__owasp_renew_sess
         assert is_login_page(page)
         sign_in_to_account_from(browser, page, user)
         second = session_cookie(browser)
-        assert second and second != first
+        assert second
+        assert second != first
     assert cookie_is_dead(idp, first)
 
 
@@ -91,7 +93,8 @@ def test_a_step_up_issues_a_new_session_id_and_ends_the_weaker_one__owasp_renew_
         stepped = submit_code(browser, page, enrolled.code(idp))
         assert stepped.status_code == 303
         strong = session_cookie(browser)
-        assert strong and strong != weak
+        assert strong
+        assert strong != weak
         state = session_state(browser).json()
         assert state["idle_seconds_left"] > 0
     assert cookie_is_dead(idp, weak)
