@@ -71,4 +71,9 @@
   });
   window.setInterval(render, 1000);
   window.setInterval(refresh, 60000);
+  // Back to this tab (another tab may have used or ended the session): ask again.
+  window.addEventListener("focus", refresh);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { refresh(); }
+  });
 })();
