@@ -271,3 +271,33 @@ def sign_in_to_devices(idp, browser, enrolled):
 
 def device_fields(html: str) -> list[str]:
     return re.findall(r'name="device" value="([0-9a-f]{64})"', html)
+
+
+def test_removing_the_app_forgets_every_device(idp, browser, app, enrolled):
+    remember_here(idp, browser, app, enrolled)
+    # The account's recent sign-in asks for the code even on the remembered device.
+    page = browser.follow(browser.http.get("/account/mfa/totp/remove"))
+    page = browser.follow(browser.submit_login(page, enrolled.user.username, PASSWORD))
+    assert is_second_factor_page(page)
+    page = browser.follow(give_code(idp, browser, page, enrolled, remember=False))
+    removed = browser.http.post(
+        "/account/mfa/totp/remove", data={"csrf_token": csrf_token(page.text), "remove": "1"}
+    )
+    assert removed.status_code == 303
+    with idp.provider.store() as store:
+        assert store.list_remembered_devices(enrolled.user.id, idp.clock.now()) == []
+
+
+def test_a_session_that_skipped_the_code_is_stepped_up_from_a_new_network(
+    idp, browser, app, enrolled
+):
+    remember_here(idp, browser, app, enrolled)
+    assert not sign_in(idp, browser, app, enrolled)[1]
+    at(browser, CAFE)  # the same session, elsewhere: the code is owed there
+    client, secret = app
+    request, verifier = authorization_request(client)
+    page = browser.follow(browser.authorize(**request))
+    assert is_second_factor_page(page), page.text  # a step-up: the code only
+    query = to_client(browser, give_code(idp, browser, page, enrolled, remember=False))
+    tokens = tokens_for(idp, client, query, verifier, secret)
+    assert verify_id_token(idp, tokens["id_token"], client)["acr"] == MFA_ACR
