@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         description="Name authenticator apps show beside a TOTP account (Key Uri Format "
         "issuer; no colon).",
     )
+    remember_device_days: int = Field(
+        0,
+        ge=0,
+        le=365,
+        description="Offer 'remember this device' at the second factor: a remembered browser "
+        "on a network seen from it skips the code of a user whose only reason is their own "
+        "enrolment, for this many days; 0: off.",
+    )
     session_idle_timeout: int = Field(
         3600 * 8, ge=60, description="SSO session idle timeout (sliding), s."
     )

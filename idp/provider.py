@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
 from idp.authn.passkeys import PasskeyCeremonies, RelyingParty
+from idp.authn.risk import DeviceCookies
 from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
@@ -118,6 +119,7 @@ class Provider:
     throttle: Throttle
     second_factors: SecondFactors
     passkeys: PasskeyCeremonies
+    device_cookies: DeviceCookies
     deliveries: DeliveryWorker
     session_listeners: tuple[SessionEndListener, ...]
     bus: EventBus
@@ -288,6 +290,10 @@ class Provider:
             passkeys=PasskeyCeremonies(
                 RelyingParty.of_issuer(settings.issuer),
                 Sealer(derive_key(instance_secret, "webauthn-challenge"), b"webauthn-challenge"),
+            ),
+            device_cookies=DeviceCookies(
+                Sealer(derive_key(instance_secret, "remembered-device"), b"remembered-device"),
+                settings.remember_device_days,
             ),
             replay_sealer=Sealer(derive_key(instance_secret, "refresh-replay"), b"refresh-replay"),
             push_credentials=push_credentials,

@@ -51,6 +51,23 @@ def satisfies(acr: str | None, wanted: str) -> bool:
     return acr is not None and _STRENGTH.get(acr, -1) >= _STRENGTH[wanted]
 
 
+def remembered_device_may_skip(
+    *, user_requires: bool, party_requires: bool, acr_values: Sequence[str], reauthenticating: bool
+) -> bool:
+    """Whether a remembered device on a known network (idp.authn.risk) may stand in for
+    the second factor: only when the user's own enrolment is the one reason it is
+    asked. Never when an operator requires it of the user, the party of every user, the
+    request asks for the MFA class (or a stronger one), or the request asks the user to
+    authenticate again (``prompt=login``, ``max_age``: OIDC Core §3.1.2.1; the account
+    pages' recent sign-in)."""
+    return not (
+        user_requires
+        or party_requires
+        or reauthenticating
+        or requested_acr(acr_values) in (MFA_ACR, PHR_ACR)
+    )
+
+
 def satisfies_mfa(acr: str | None) -> bool:
     """The MFA class or the phishing-resistant one (every passkey sign-in is multi-factor)."""
     return satisfies(acr, MFA_ACR)

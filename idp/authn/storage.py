@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from idp.authn.risk import RememberedDevice
 from idp.authn.users import User
 from idp.revocation.storage import SecurityEventLog
 
@@ -48,7 +49,8 @@ class SecondFactorStore(SecurityEventLog, Protocol):
     def count_unused_recovery_codes(self, user_id: str) -> int: ...
 
     def delete_second_factors(self, user_id: str) -> bool:
-        """Remove the TOTP credential and recovery codes; True if there was one."""
+        """Remove the TOTP credential, the recovery codes and the remembered devices
+        (which stood in for that factor); True if there was a TOTP credential."""
         ...
 
     def set_mfa_required(self, user_id: str, required: bool, now: int) -> None: ...
@@ -98,4 +100,28 @@ class PasskeyStore(SecurityEventLog, Protocol):
 
     def use_webauthn_challenge(self, challenge_digest: str, expires_at: int) -> bool:
         """Record the challenge as used; False if it was already (a conditional insert)."""
+        ...
+
+
+class RememberedDeviceStore(Protocol):
+    """The user's remembered devices (idp.authn.risk), keyed by the device id's digest."""
+
+    def load_remembered_device(
+        self, user_id: str, device_digest: str
+    ) -> RememberedDevice | None: ...
+
+    def save_remembered_device(self, user_id: str, device: RememberedDevice) -> None: ...
+
+    def update_remembered_device(
+        self, user_id: str, device_digest: str, networks: tuple[str, ...], now: int
+    ) -> None:
+        """The networks it has given a second factor from, and when it was last used."""
+        ...
+
+    def list_remembered_devices(self, user_id: str, now: int) -> list[RememberedDevice]:
+        """Those not yet expired, most recently used first."""
+        ...
+
+    def forget_remembered_devices(self, user_id: str, device_digest: str | None = None) -> int:
+        """Forget one device of the user (or all of them); how many were forgotten."""
         ...

@@ -24,6 +24,11 @@ def policy_framing(origins: list[str]) -> str:
     return f"{CONTENT_SECURITY_POLICY}; frame-src {sources}; script-src 'self'"
 
 
+def policy_with_scripts() -> str:
+    """The default policy, plus the page's own scripts and their requests to us."""
+    return f"{CONTENT_SECURITY_POLICY}; script-src 'self'; connect-src 'self'"
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -19,6 +19,15 @@ _templates.filters["datetime"] = lambda epoch: datetime.fromtimestamp(epoch, UTC
 )
 
 
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes = rest // 60
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+_templates.filters["duration"] = _duration
+
+
 def render_page(
     template: str,
     status_code: int = 200,

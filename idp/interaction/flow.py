@@ -3,15 +3,17 @@ protocol that suspended the request answer it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from idp.authn.mfa_policy import (
     phishing_resistant_required,
+    remembered_device_may_skip,
     second_factor_required,
     unmet_acr,
 )
-from idp.authn.storage import PasskeyStore, SecondFactorStore, UserStore
+from idp.authn.risk import NO_EVIDENCE, DeviceEvidence, Signal, assess
+from idp.authn.storage import PasskeyStore, RememberedDeviceStore, SecondFactorStore, UserStore
 from idp.authn.users import User, is_active_user
 from idp.errors import ProtocolError
 from idp.interaction.model import Interaction, Prompt
@@ -24,7 +26,13 @@ from idp.sessions.storage import SessionParties
 
 
 class InteractionStores(
-    ConsentStore, UserStore, SecondFactorStore, PasskeyStore, SessionParties, Protocol
+    ConsentStore,
+    UserStore,
+    SecondFactorStore,
+    PasskeyStore,
+    RememberedDeviceStore,
+    SessionParties,
+    Protocol,
 ):
     """What moving an interaction forward reads."""
 
@@ -49,9 +57,11 @@ def advance(
     interaction: Interaction,
     session: SsoSession | None,
     now: int,
+    device: DeviceEvidence = NO_EVIDENCE,
 ) -> Completion | Ask:
     """Answer the request if nothing stands in the way; else name the page the user
-    needs. A refusal (``prompt=none``) goes where the handler sends its errors."""
+    needs. A refusal (``prompt=none``) goes where the handler sends its errors.
+    ``device``: what the browser says of itself (idp.authn.risk)."""
     party = handler.load_party(stores, interaction)
     if session is not None and not is_active_user(stores, session.user_id):
         session = None  # a disabled account's live sessions sign no one in
@@ -59,7 +69,7 @@ def advance(
     if interaction.authentication.pending_user is not None and user is None:
         return Ask(Prompt.LOGIN, party)  # disabled since the password: start again
     consented = stores.load_consented_scope(session.user_id, party.id) if session else Scope()
-    factor = second_factor(stores, interaction, party, user)
+    factor = second_factor(stores, interaction, party, user, device, now)
     try:
         prompt = next_prompt(interaction, party, session, consented, now, factor)
     except ProtocolError as error:
@@ -82,16 +92,24 @@ def signing_in(
     return user if user is not None and not user.disabled else None
 
 
-class SecondFactorStores(SecondFactorStore, PasskeyStore, Protocol):
-    """What the MFA policy reads of a user: an authenticator app, passkeys."""
+class SecondFactorStores(SecondFactorStore, PasskeyStore, RememberedDeviceStore, Protocol):
+    """What deciding on the second factor reads: an authenticator app, passkeys, the
+    user's remembered devices."""
 
 
 def second_factor(
-    stores: SecondFactorStores, interaction: Interaction, party: Party, user: User | None
+    stores: SecondFactorStores,
+    interaction: Interaction,
+    party: Party,
+    user: User | None,
+    device: DeviceEvidence = NO_EVIDENCE,
+    now: int = 0,
 ) -> SecondFactor:
     """Whether this sign-in needs ``user``'s second factor, and whether they have one (an
     authenticator app or a passkey); whether it must be a passkey (acr_values asks for
-    the phishing-resistant class), or cannot be met at all (no passkey to give)."""
+    the phishing-resistant class), or cannot be met at all (no passkey to give); and
+    whether a remembered device on a known network stands in for it where the policy
+    allows."""
     if user is None:
         return SecondFactor()
     totp = stores.load_totp_credential(user.id) is not None
@@ -104,11 +122,30 @@ def second_factor(
         acr_values=acr_values,
         has_passkey=passkey,
     )
-    return SecondFactor(
-        required=required or unmet_acr(acr_values, has_passkey=passkey),
+    unmet = unmet_acr(acr_values, has_passkey=passkey)
+    factor = SecondFactor(
+        required=required or unmet,
         enrolled=totp or passkey,
         totp=totp,
         passkey=passkey,
         phishing_resistant=phishing_resistant_required(acr_values, has_passkey=passkey),
-        unmet=unmet_acr(acr_values, has_passkey=passkey),
+        unmet=unmet,
     )
+    if not (factor.required and factor.enrolled and device.offered):
+        return factor
+    cookie = device.cookie
+    stored = stores.load_remembered_device(user.id, cookie.device_digest) if cookie else None
+    assessment = assess(device, user.id, stored, now)
+    skipped = assessment.signal is Signal.KNOWN and remembered_device_may_skip(
+        user_requires=user.mfa_required,
+        party_requires=party.require_mfa,
+        acr_values=acr_values,
+        reauthenticating=reauthentication_asked(interaction),
+    )
+    return replace(factor, required=not skipped, assessment=assessment, skipped=skipped)
+
+
+def reauthentication_asked(interaction: Interaction) -> bool:
+    """``prompt=login`` or any ``max_age``: the user is to prove who they are again."""
+    requirements = interaction.requirements
+    return Prompt.LOGIN in requirements.prompt or requirements.max_age is not None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from idp.authn.methods import MFA_ACR, PHR_ACR
 from idp.authn.mfa_policy import satisfies
+from idp.authn.risk import Assessment
 from idp.errors import (
     ConsentRequiredError,
     LoginRequiredError,
@@ -29,6 +30,10 @@ class SecondFactor:
     passkey: bool = False
     phishing_resistant: bool = False  # acr_values asks for urn:tessera:acr:phr
     unmet: bool = False  # ... and only for it, and the user has no passkey
+    # Remembered devices (idp.authn.risk): what the browser said, and whether it stood in
+    # for the second factor.
+    assessment: Assessment | None = None
+    skipped: bool = False
 
     @property
     def prompt(self) -> Prompt:

@@ -9,7 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from idp.authn.devices import after_second_factor
 from idp.authn.methods import PASSWORD, TOTP, AuthenticationMethod, first_factor_named
+from idp.authn.mfa_policy import satisfies_mfa
+from idp.authn.risk import record_assessment
 from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
 from idp.authn.totp import TotpError, new_secret, provisioning_uri, qr_code_svg
 from idp.authn.users import User
@@ -18,6 +21,7 @@ from idp.http import openapi
 from idp.http.client_address import client_address
 from idp.http.cookies import cookie_name, delete_cookie, set_cookie
 from idp.http.deps import FormDep, ProviderDep, form_protection
+from idp.http.device_cookie import device_evidence, set_device_cookie
 from idp.http.errors import html_surface, redirect_to
 from idp.http.headers import allow_own_script
 from idp.http.pages import render_page
@@ -67,7 +71,9 @@ def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     handler = provider.interactions.handler(interaction)
     with provider.store() as store:
         session = current_session(request, provider, store)
-        outcome = advance(store, handler, interaction, session, now)
+        outcome = advance(
+            store, handler, interaction, session, now, device_evidence(request, provider)
+        )
     return render_outcome(request, provider, sealed, interaction, outcome)
 
 
@@ -143,7 +149,7 @@ def consent(sealed: str, request: Request, provider: ProviderDep, form: FormDep)
     "/{sealed}/second-factor",
     summary="Give the second factor: a TOTP code (RFC 6238) or a recovery code (or cancel)",
     response_class=HTMLResponse,
-    openapi_extra=openapi.form_body("csrf_token", "code", "verify", "cancel"),
+    openapi_extra=openapi.form_body("csrf_token", "code", "remember_device", "verify", "cancel"),
     responses=openapi.redirect(303, openapi.INTERACTION_REDIRECT)
     | openapi.html_page("A device's done page, after cancelling")
     | openapi.html_page("The code page again: the code is wrong, used or expired", 401)
@@ -191,8 +197,11 @@ def second_factor_code(
         cookie_value, location = _complete_sign_in(
             request, provider, store, interaction, user, method
         )
+        device_cookie = _remember_device(request, provider, store, user, form, now)
     response = redirect_to(location, request.method)
     _set_session_cookies(response, provider, cookie_value)
+    if device_cookie is not None:
+        set_device_cookie(response, provider, device_cookie)
     return response
 
 
@@ -306,7 +315,12 @@ def first_factor_done(
     now = provider.clock.now()
     with provider.store() as store:
         party = provider.interactions.handler(interaction).load_party(store, interaction)
-        if not second_factor(store, interaction, party, user).satisfied_by(method.acr):
+        factor = second_factor(
+            store, interaction, party, user, device_evidence(request, provider), now
+        )
+        if factor.assessment is not None and not satisfies_mfa(method.acr):
+            record_assessment(store, user.id, factor.assessment, skipped=factor.skipped, now=now)
+        if not factor.satisfied_by(method.acr):
             return _await_second_factor(request, provider, interaction, user, method)
         cookie_value, session = _new_session(request, provider, store, user, method)
     resumed = interaction.authenticated(method, session.auth_time)
@@ -399,6 +413,27 @@ def _first_factor(
     if session is None:  # _signing_in found the user through one of the two
         raise InvalidRequestError("This sign-in has ended; start again.", redirectable=False)
     return AuthenticationMethod.of_session(session.amr, session.acr)
+
+
+def _remember_device(
+    request: Request,
+    provider: Provider,
+    store: SignInStores,
+    user: User,
+    form: dict[str, str],
+    now: int,
+) -> str | None:
+    """After the second factor: the browser's remembered device learns this network, or
+    the browser is remembered if the user ticked the box (idp.authn.risk)."""
+    return after_second_factor(
+        store,
+        provider.device_cookies,
+        device_evidence(request, provider),
+        user_id=user.id,
+        user_agent=Device.described(request.headers.get("user-agent"), None).user_agent,
+        remember=form.get("remember_device") == "1",
+        now=now,
+    )
 
 
 def _set_session_cookies(response: Response, provider: Provider, cookie_value: str) -> None:
@@ -507,6 +542,7 @@ def _second_factor_page(
         passkey=factor.passkey,
         passkey_path=f"/interaction/{sealed}/second-factor/passkey",
         code=factor.totp and not factor.phishing_resistant,
+        remember_device_days=provider.device_cookies.days,
     )
     allow_own_script(response)  # passkeys.js, when the user has a passkey
     if refused is not None:

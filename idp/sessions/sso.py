@@ -4,7 +4,7 @@ stored. A new id is issued at every login, so a planted id never becomes authent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from idp.authn.methods import AuthenticationMethod
 from idp.revocation.events import Reason
@@ -110,6 +110,43 @@ def resume_session(
     if now - session.last_seen_at >= policy.touch_interval:
         store.touch_session(id_digest, now)
     return session
+
+
+def peek_session(
+    store: SessionStore, policy: SessionPolicy, cookie_value: str | None, now: int
+) -> SsoSession | None:
+    """The live session the cookie names, as ``resume_session`` finds it, but without
+    sliding its idle timeout: asking how long a session has left is not using it."""
+    if not cookie_value:
+        return None
+    session = store.load_session(digest(cookie_value))
+    return session if session is not None and is_live(session, policy, now) else None
+
+
+def stay_signed_in(
+    store: SessionStore, policy: SessionPolicy, cookie_value: str | None, now: int
+) -> SsoSession | None:
+    """The user asked to stay signed in: the idle timeout starts again now (the session
+    is written whatever the touch interval); the absolute timeout never moves."""
+    session = peek_session(store, policy, cookie_value, now)
+    if session is None or cookie_value is None:
+        return None
+    store.touch_session(digest(cookie_value), now)
+    return replace(session, last_seen_at=now)
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """Seconds until the session ends: unused (idle), and in any case (absolute)."""
+
+    idle: int
+    absolute: int
+
+
+def time_left(session: SsoSession, policy: SessionPolicy, now: int) -> TimeLeft:
+    absolute = max(0, session.expires_at - now)
+    idle = max(0, min(session.last_seen_at + policy.idle_timeout - now, absolute))
+    return TimeLeft(idle=idle, absolute=absolute)
 
 
 def is_live(session: SsoSession, policy: SessionPolicy, now: int) -> bool:

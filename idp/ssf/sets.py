@@ -69,7 +69,10 @@ class SecurityEventTokens:
         if "reason" in detail:
             payload["reason_admin"] = {"en": str(detail["reason"])}
         if event.event_type == SecurityEventType.CREDENTIAL_CHANGE:
-            payload.update(credential_type="password", change_type="update")  # CAEP 1.0 §3.3
+            # CAEP 1.0 §3.3: what changed and how; a password change (the Revoker's
+            # event) says neither, and is a password update.
+            payload["credential_type"] = str(detail.get("credential_type", "password"))
+            payload["change_type"] = str(detail.get("change_type", "update"))
         if event.event_type == SecurityEventType.TOKEN_CLAIMS_CHANGE:
             payload["claims"] = detail.get("claims", {})  # CAEP 1.0 §3.2: the new values
         return payload

@@ -94,6 +94,24 @@ class WebAuthnChallengeRow(Base):
     expires_at: Mapped[int] = mapped_column(index=True)
 
 
+class RememberedDeviceRow(Base):
+    """A browser the user asked to be remembered at the second factor (idp.authn.risk):
+    the digest of its device id (the id itself is only in the sealed cookie) and the
+    networks (IPv4 /24, IPv6 /48) it gave a second factor from."""
+
+    __tablename__ = "remembered_devices"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_agent: Mapped[str] = mapped_column(String(255))
+    networks: Mapped[list[str]]
+    created_at: Mapped[int]
+    last_used_at: Mapped[int]
+    expires_at: Mapped[int] = mapped_column(index=True)
+
+
 class ClientRow(Base):
     __tablename__ = "clients"
 

@@ -23,6 +23,7 @@ from idp.store.models import (
     DeviceAuthorizationRow,
     PushedRequestRow,
     RefreshTokenRow,
+    RememberedDeviceRow,
     RevocationRow,
     SsoSessionRow,
     StatusBlockRow,
@@ -53,6 +54,9 @@ def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> 
                 SsoSessionRow.expires_at <= now,
                 SsoSessionRow.last_seen_at <= now - idle_timeout,
             )
+        ),
+        "remembered_devices": delete(RememberedDeviceRow).where(
+            RememberedDeviceRow.expires_at <= now
         ),
         "revocations": delete(RevocationRow).where(RevocationRow.prune_after <= now),
         "authorization_codes": delete(AuthorizationCodeRow).where(

@@ -10,6 +10,7 @@ from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
 from idp.store.outbox import OutboxQueries
 from idp.store.passkeys import PasskeyQueries
+from idp.store.remembered_devices import RememberedDeviceQueries
 from idp.store.revocations import RevocationQueries
 from idp.store.second_factors import SecondFactorQueries
 from idp.store.sessions import SessionQueries
@@ -32,6 +33,7 @@ class SqlStore(
     StreamQueries,
     SecondFactorQueries,
     PasskeyQueries,
+    RememberedDeviceQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from idp.authn.storage import TotpCredential
 from idp.store.database import affected_rows
-from idp.store.models import RecoveryCodeRow, TotpCredentialRow
+from idp.store.models import RecoveryCodeRow, RememberedDeviceRow, TotpCredentialRow
 
 
 class SecondFactorQueries:
@@ -65,6 +65,9 @@ class SecondFactorQueries:
 
     def delete_second_factors(self, user_id: str) -> bool:
         self.session.execute(delete(RecoveryCodeRow).where(RecoveryCodeRow.user_id == user_id))
+        self.session.execute(
+            delete(RememberedDeviceRow).where(RememberedDeviceRow.user_id == user_id)
+        )
         result = self.session.execute(
             delete(TotpCredentialRow).where(TotpCredentialRow.user_id == user_id)
         )

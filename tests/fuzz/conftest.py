@@ -58,6 +58,13 @@ PAGES = [
     "/account/passkeys/options",
     "/account/passkeys/rename",
     "/account/passkeys/remove",
+    "/account",
+    "/account/session",
+    "/account/session/extend",
+    "/account/devices",
+    "/account/devices/forget",
+    "/account/mfa/totp",
+    "/account/mfa/totp/remove",
 ]
 OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES]
 # A request can match the document and still be wrong for the server's state (a code
