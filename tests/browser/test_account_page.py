@@ -61,7 +61,7 @@ def test_account_page_time_left_stay_signed_in_and_the_app(idp, chromium: Browse
         page.goto("/account")
         page.get_by_label("Username").fill(enrolled.user.username)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.get_by_label(re.compile("Code from your authenticator app")).fill(enrolled.code(idp))
         page.get_by_role("button", name="Verify").click()
         page.wait_for_url(f"{idp.base_url}/account")
