@@ -15,6 +15,8 @@ from starlette.types import Lifespan
 
 from idp import __version__
 from idp.account.routes import router as account_router
+from idp.authn.routes.magic_links import router as magic_link_router
+from idp.authn.routes.passwords import router as password_router
 from idp.clock import Clock
 from idp.config import Settings
 from idp.demo.routes import router as demo_router
@@ -140,6 +142,8 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(device_router)
     app.include_router(logout_router)
     app.include_router(account_router)
+    app.include_router(password_router)
+    app.include_router(magic_link_router)
     app.include_router(status_list_router)
     app.include_router(ssf_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

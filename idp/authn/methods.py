@@ -36,7 +36,13 @@ TOTP = AuthenticationMethod("totp", amr=("otp",), acr=MFA_ACR)
 # RFC 8176 §2 "otp": a recovery code is a one-time password, printed instead of computed.
 RECOVERY_CODE = AuthenticationMethod("recovery_code", amr=("otp",), acr=MFA_ACR)
 
-FIRST_FACTORS = {method.name: method for method in (PASSWORD,)}
+# A sign-in link mailed to the account's address (idp.authn.mail_links): a single-use
+# secret sent out of band, so RFC 8176 §2 "otp" (the IANA "Authentication Method
+# Reference Values" registry has no value for email); one factor, the single-factor
+# class, so the MFA policy still asks for the second factor after it.
+MAGIC_LINK = AuthenticationMethod("magic_link", amr=("otp",), acr=PASSWORD_ACR)
+
+FIRST_FACTORS = {method.name: method for method in (PASSWORD, MAGIC_LINK)}
 
 
 def first_factor_named(name: str) -> AuthenticationMethod:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from idp.authn.users import User
 from idp.revocation.storage import SecurityEventLog
+
+if TYPE_CHECKING:
+    from idp.authn.mail_links import MailLink
 
 
 class UserStore(Protocol):
@@ -52,3 +55,24 @@ class SecondFactorStore(SecurityEventLog, Protocol):
         ...
 
     def set_mfa_required(self, user_id: str, required: bool, now: int) -> None: ...
+
+
+class MailLinkStore(UserStore, Protocol):
+    """Password-reset and sign-in links (idp.authn.mail_links)."""
+
+    def load_user_by_email(self, email: str) -> User | None:
+        """The one account with this email address (case-insensitive); None if there is
+        none, or more than one."""
+        ...
+
+    def save_mail_link(self, link: MailLink) -> None: ...
+
+    def load_mail_link(self, token_digest: str) -> MailLink | None: ...
+
+    def use_mail_link(self, token_digest: str, now: int) -> bool:
+        """Mark the link used if it is unused and unexpired (conditional UPDATE)."""
+        ...
+
+    def discard_mail_links(self, user_id: str, purpose: str) -> None:
+        """Delete the user's unused links of this purpose."""
+        ...

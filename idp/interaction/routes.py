@@ -449,7 +449,19 @@ def _login_page(
         action=f"/interaction/{sealed}/login",
         username=username or "",
         error=error,
+        **_mail_links(provider, sealed),
     )
+
+
+def _mail_links(provider: Provider, sealed: str) -> dict[str, str]:
+    """The login page's links to the mailed sign-in link and the password reset
+    (idp.authn.routes.magic_links and .passwords), where they are on."""
+    settings, links = provider.settings, {}
+    if provider.mail is not None and settings.magic_links:
+        links["magic_link"] = f"/interaction/{sealed}/magic-link"
+    if provider.mail is not None and settings.password_reset:
+        links["forgot_password"] = f"/password-reset?interaction={sealed}"
+    return links
 
 
 def _consent_page(

@@ -8,6 +8,7 @@ from idp.store.clients import ClientQueries
 from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
+from idp.store.mail_links import MailLinkQueries
 from idp.store.outbox import OutboxQueries
 from idp.store.revocations import RevocationQueries
 from idp.store.second_factors import SecondFactorQueries
@@ -30,6 +31,7 @@ class SqlStore(
     StatusListQueries,
     StreamQueries,
     SecondFactorQueries,
+    MailLinkQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session
