@@ -29,7 +29,7 @@ class Mailbox:
     messages: list[tuple[list[str], Message]] = field(default_factory=list)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content)
         with self._arrived:
             self.messages.append((list(envelope.rcpt_tos), message))
