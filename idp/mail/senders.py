@@ -79,7 +79,12 @@ class SmtpSender:
                 raise MailRefusedError(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from None
             raise MailError(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from None
         except smtplib.SMTPRecipientsRefused as error:
-            raise MailRefusedError(f"recipient refused: {list(error.recipients)}") from None
+            codes = [code for code, _text in error.recipients.values()]
+            refused = f"recipient refused: SMTP {', '.join(map(str, codes))}"
+            # RFC 5321 §4.2.1: 5yz is permanent, 4yz transient.
+            if all(500 <= code < 600 for code in codes):
+                raise MailRefusedError(refused) from None
+            raise MailError(refused) from None
         except (smtplib.SMTPException, OSError) as error:
             raise MailError(f"{type(error).__name__}: {error}") from None
 
