@@ -41,6 +41,7 @@ from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
 from idp.interaction.sealing import InteractionNotFoundError
 from idp.mail.message import MailMessage
+from idp.oauth.parameters import check_parameter
 from idp.provider import Provider
 from idp.revocation.events import Reason, SecurityEventType, user_actor
 from idp.sessions.sso import Device, start_session
@@ -96,7 +97,9 @@ def uses_mfa(store: SqlStore, user: User) -> bool:
     summary="Forgot your password: ask for a reset link by mail",
     response_class=HTMLResponse,
     openapi_extra=openapi.query("interaction"),
-    responses=openapi.html_page("The form: username or email address") | openapi.html_errors(404),
+    responses=openapi.html_page("The form: username or email address")
+    | openapi.html_errors(400, 404)
+    | openapi.unavailable(html=True),
 )
 def reset_request_page(request: Request, provider: ProviderDep) -> Response:
     _check_reset_offered(provider)
@@ -562,6 +565,7 @@ def _interaction_to_continue(provider: Provider, sealed: str | None) -> str | No
     """``sealed`` if it is a live interaction of ours (so no page links anywhere else)."""
     if not sealed:
         return None
+    check_parameter("interaction", sealed)  # control characters: 400
     try:
         provider.interaction_seal.open(sealed, provider.clock.now())
     except InteractionNotFoundError:
