@@ -26,6 +26,7 @@ from idp.authn.mail_links import (
 )
 from idp.authn.methods import MAGIC_LINK
 from idp.authn.routes.passwords import (
+    NO_REFERRER,
     count_link_request,
     mail_sent_page,
     refused_page,
@@ -138,7 +139,7 @@ def link_page(request: Request, provider: ProviderDep) -> Response:
     if not isinstance(checked, tuple):
         return checked
     user, _interaction = checked
-    return form_protection(provider).render_form_page(
+    page = form_protection(provider).render_form_page(
         request,
         "magic_link_confirm.html",
         purpose=CONFIRM_PURPOSE,
@@ -146,6 +147,8 @@ def link_page(request: Request, provider: ProviderDep) -> Response:
         token=token,
         username=user.username,
     )
+    page.headers["Referrer-Policy"] = NO_REFERRER
+    return page
 
 
 @router.post(

@@ -59,6 +59,8 @@ PASSWORD_RESET_REQUESTED = "urn:tessera:event:password-reset-requested"
 CURRENT_WRONG = "The current password is incorrect."
 NOT_THE_SAME = "The two new passwords are not the same."
 FORM_ERRORS = openapi.html_errors(400, 403, 413) | openapi.unavailable(html=True)
+# A page whose URL holds a link's token sends no Referer anywhere (RFC 9110 §10.1.3).
+NO_REFERRER = "no-referrer"
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,11 @@ def reset_page(request: Request, provider: ProviderDep) -> Response:
         if user is None or user.disabled:
             return refused_page(UNUSABLE, again="/password-reset")
         min_length = _min_length(provider, store, user)
-    return _new_password_page(
+    page = _new_password_page(
         request, provider, RESET_PURPOSE, "/password-reset/confirm", user, min_length, token=token
     )
+    page.headers["Referrer-Policy"] = NO_REFERRER
+    return page
 
 
 @router.post(

@@ -83,6 +83,7 @@ def test_a_get_of_the_link_uses_nothing__mail_scanners(idp, mailbox, client):
         first, second = (browser.http.get(path_of(link)) for _ in range(2))
         assert first.status_code == second.status_code == 200
         assert 'name="confirm"' in second.text
+        assert second.headers["referrer-policy"] == "no-referrer"
         assert confirm_sign_in_link(browser, second).status_code == 303
 
 

@@ -88,6 +88,7 @@ def test_the_link_sets_a_new_password_and_ends_every_session__asvs_v7_4_3(idp, m
             page = other.http.get(path_of(link))
             assert page.status_code == 200, page.text
             assert 'autocomplete="new-password"' in page.text
+            assert page.headers["referrer-policy"] == "no-referrer"  # the token stays here
             done = submit_new_password(other, page, NEW_PASSWORD)
             assert done.status_code == 200, done.text
             assert PASSWORD_SET in done.text
