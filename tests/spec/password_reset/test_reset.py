@@ -323,3 +323,16 @@ def test_a_forged_interaction_is_not_linked(idp):
         page = browser.http.get("/password-reset", params={"interaction": "https://evil.example/"})
     assert page.status_code == 200
     assert "evil.example" not in page.text
+
+
+def test_requests_for_one_account_from_many_addresses_are_throttled_too(idp, mailbox):
+    """Nobody floods an inbox by changing address: the count across addresses."""
+    user = create_user(idp)
+    statuses = []
+    for _ in range(5):
+        with browser_at_new_address(idp) as browser:
+            statuses.append(request_reset(browser, user.username).status_code)
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[-1] == 429
+    mailbox.wait_for(user.email, 3)
+    assert len(mailbox.to(user.email)) == 3
