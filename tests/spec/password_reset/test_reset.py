@@ -336,3 +336,17 @@ def test_requests_for_one_account_from_many_addresses_are_throttled_too(idp, mai
     assert statuses[-1] == 429
     mailbox.wait_for(user.email, 3)
     assert len(mailbox.to(user.email)) == 3
+
+
+def test_expired_links_are_pruned(idp, mailbox):
+    user = create_user(idp)
+    reset_link(idp, mailbox, user)
+    idp.clock.advance(idp.settings.password_reset_ttl)
+    try:
+        deleted = idp.provider.prune()
+    finally:
+        idp.clock.advance(-idp.settings.password_reset_ttl)
+    assert deleted["mail_links"] >= 1
+    with idp.provider.store() as store:
+        rows = store.session.scalars(select(MailLinkRow).where(MailLinkRow.user_id == user.id))
+        assert list(rows) == []
