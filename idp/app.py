@@ -16,6 +16,8 @@ from starlette.types import Lifespan
 from idp import __version__
 from idp.account.routes import router as account_router
 from idp.authn.routes import account_passkeys, passkeys
+from idp.authn.routes.magic_links import router as magic_link_router
+from idp.authn.routes.passwords import router as password_router
 from idp.clock import Clock
 from idp.config import Settings
 from idp.demo.routes import router as demo_router
@@ -144,6 +146,8 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(passkeys.router)
     app.include_router(account_passkeys.pages)
     app.include_router(account_passkeys.api)
+    app.include_router(password_router)
+    app.include_router(magic_link_router)
     app.include_router(status_list_router)
     app.include_router(ssf_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -31,6 +31,7 @@ from idp.admin.users import (
     update_profile,
 )
 from idp.authn.passwords import WeakPasswordError, hash_password
+from idp.authn.second_factor import has_second_factor
 from idp.authn.users import User
 from idp.config import (
     ConfigError,
@@ -47,7 +48,7 @@ from idp.keys.rotation import ensure_signing_keys, rotate_keys
 from idp.oauth.clients import Client, InvalidClientMetadataError
 from idp.oauth.uris import is_loopback_host
 from idp.outbox.model import Delivery, DeliveryState
-from idp.provider import Provider
+from idp.provider import Provider, password_policy_from
 from idp.revocation.events import OPERATOR
 from idp.revocation.records import MAX_TOKEN_LIFETIME
 from idp.revocation.suspensions import SuspendedKind
@@ -242,7 +243,7 @@ def users_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a user."""
-    password_hash = _new_password_hash(password_stdin)
+    password_hash = _new_password_hash(password_stdin, username=username, email=email)
     with provider_store() as (provider, store):
         user = create_user(
             store,
@@ -261,9 +262,17 @@ def users_create(
     emit(_user_json(user), as_json, f"created user {user.username} ({user.id})")
 
 
-def _new_password_hash(from_stdin: bool) -> str:
+def _new_password_hash(
+    from_stdin: bool, *, username: str, email: str | None, uses_mfa: bool = False
+) -> str:
+    """A new password, read and checked against the policy (NIST SP 800-63B-4
+    §3.1.1.2, idp.authn.passwords) before any transaction begins; its hash."""
+    password = read_password(from_stdin)
     try:
-        return hash_password(read_password(from_stdin))
+        password_policy_from(settings()).check(
+            password, username=username, email=email, uses_mfa=uses_mfa
+        )
+        return hash_password(password)
     except WeakPasswordError as exc:
         raise fail(str(exc)) from None
 
@@ -285,7 +294,15 @@ def users_set_password(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
 ) -> None:
     """Set a user's password, ending their sessions and tokens (ASVS 5 §7.4)."""
-    password_hash = _new_password_hash(password_stdin)
+    with provider_store() as (_provider, store):
+        user = store.load_user_by_username(username)
+        uses_mfa = user is not None and has_second_factor(store, user.id)
+    password_hash = _new_password_hash(
+        password_stdin,
+        username=username,
+        email=user.email if user else None,
+        uses_mfa=uses_mfa,
+    )
     with provider_store() as (provider, store):
         set_password(store, provider.revoker(store, OPERATOR), username, password_hash)
     typer.echo(f"password set for {username}")

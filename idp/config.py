@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from idp.keys.publication import minimum_publish_delay
@@ -271,6 +271,66 @@ class Settings(BaseSettings):
     default_audience: str | None = Field(
         None, description="`aud` of access tokens when no resource is named; default: issuer."
     )
+    # Passwords, mail, magic links and self-service reset (docs/authentication.md).
+    password_min_length: int = Field(
+        15,
+        ge=15,
+        le=64,
+        description="Shortest new password of an account without a second factor "
+        "(NIST SP 800-63B-4 §3.1.1.2: at least 15 as a single factor).",
+    )
+    password_min_length_mfa: int = Field(
+        8,
+        ge=8,
+        le=64,
+        description="Shortest new password of an account with a second factor enrolled "
+        "(NIST SP 800-63B-4 §3.1.1.2: at least 8).",
+    )
+    mail_sender: Literal["console", "smtp", "none"] | None = Field(
+        None,
+        description="Who sends mail: smtp (IDP_SMTP_*), console (development only: prints "
+        "every message, links included, to stderr) or none (no reset or sign-in links). "
+        "Default: smtp when IDP_SMTP_HOST is set, else console on a loopback http issuer, "
+        "else none.",
+    )
+    mail_from: str = Field(
+        "Tessera <no-reply@localhost>",
+        max_length=320,
+        description="From address of the mail Tessera sends (RFC 5322 §3.6.2).",
+    )
+    smtp_host: str | None = Field(None, description="SMTP server (RFC 5321) that relays mail.")
+    smtp_port: int | None = Field(
+        None, ge=1, le=65535, description="SMTP port; default: 587 (starttls), 465 (tls), 25."
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="starttls (RFC 3207), tls (implicit, RFC 8314 §3.3) or none (a local "
+        "relay only); certificates are verified.",
+    )
+    smtp_username: str | None = Field(None, description="SMTP AUTH username (RFC 4954).")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP AUTH password; prefer IDP_SMTP_PASSWORD_FILE."
+    )
+    smtp_password_file: Path | None = Field(
+        None, description="File holding the SMTP AUTH password (e.g. a mounted secret)."
+    )
+    smtp_timeout: float = Field(
+        10.0, gt=0, le=120, description="Timeout of each SMTP connection and reply, s."
+    )
+    password_reset: bool = Field(
+        True,
+        description='Offer "Forgot your password?": a single-use reset link by mail (only '
+        "when mail can be sent).",
+    )
+    password_reset_ttl: int = Field(
+        1800, ge=300, le=86400, description="Lifetime of a password-reset link, s."
+    )
+    magic_links: bool = Field(
+        False,
+        description='Offer "Email me a sign-in link" (passwordless first factor; the '
+        "second factor is still asked for).",
+    )
+    magic_link_ttl: int = Field(600, ge=60, le=3600, description="Lifetime of a sign-in link, s.")
 
     @field_validator("issuer")
     @classmethod
@@ -303,6 +363,10 @@ class Settings(BaseSettings):
         if self.redis_url and self.bus_poll_interval >= self.cache_max_staleness:
             # A node that polls this rarely would find its copy stale in between (503).
             raise ValueError("IDP_BUS_POLL_INTERVAL must be less than IDP_CACHE_MAX_STALENESS")
+        if self.resolved_mail_sender == "smtp" and not self.smtp_host:
+            raise ValueError("IDP_MAIL_SENDER=smtp needs IDP_SMTP_HOST")
+        if self.smtp_password and self.smtp_password_file:
+            raise ValueError("set IDP_SMTP_PASSWORD or IDP_SMTP_PASSWORD_FILE, not both")
         if self.throttle_base_delay > self.throttle_max_delay:
             raise ValueError("IDP_THROTTLE_BASE_DELAY must not exceed IDP_THROTTLE_MAX_DELAY")
         floor = minimum_publish_delay(self.key_cache_ttl)
@@ -318,6 +382,15 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.issuer.startswith("https://")
+
+    @property
+    def resolved_mail_sender(self) -> str:
+        """smtp, console or none (IDP_MAIL_SENDER, or what its default means)."""
+        if self.mail_sender is not None:
+            return self.mail_sender
+        if self.smtp_host:
+            return "smtp"
+        return "none" if self.issuer.startswith("https://") else "console"
 
     @property
     def audience(self) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from idp.account.interaction import AccountSignIns
 from idp.authn.login import PasswordChecks
 from idp.authn.passkeys import PasskeyCeremonies, RelyingParty
+from idp.authn.passwords import PasswordPolicy
 from idp.authn.risk import DeviceCookies
 from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
@@ -30,6 +31,9 @@ from idp.keys.jws import JwtSigner
 from idp.keys.keyring import KeyRing
 from idp.keys.rotation import rotate_keys_if_due
 from idp.keys.signing import StoredKey
+from idp.mail.delivery import KIND as MAIL
+from idp.mail.delivery import MailDeliverySender, MailQueue
+from idp.mail.senders import ConsoleSender, MailSender, SmtpSecurity, SmtpSender
 from idp.oauth.authorization_interaction import AuthorizationRequests
 from idp.oauth.client_auth import AssertionAudience
 from idp.oauth.client_cache import ClientCache
@@ -69,6 +73,7 @@ from idp.revocation.status_publication import StatusListPublisher
 from idp.revocation.storage import RevocationStore
 from idp.revocation.suspensions import Suspension, Suspensions
 from idp.sealing import Sealer
+from idp.secret import Secret
 from idp.sessions.sso import SessionPolicy
 from idp.ssf.delivery import EventReader
 from idp.ssf.feed import EventFeed
@@ -116,6 +121,8 @@ class Provider:
     replay_sealer: Sealer
     push_credentials: PushCredentials
     password_checks: PasswordChecks
+    password_policy: PasswordPolicy
+    mail: MailQueue | None  # None: no mail is sent (IDP_MAIL_SENDER=none)
     throttle: Throttle
     second_factors: SecondFactors
     passkeys: PasskeyCeremonies
@@ -219,11 +226,14 @@ class Provider:
         push_credentials = PushCredentials(
             Sealer(derive_key(instance_secret, "ssf-push-authorization"), b"ssf-push-authorization")
         )
+        mail_sealer = Sealer(derive_key(instance_secret, "mail"), b"mail")
+        mail_sender = mail_sender_from(settings)
         deliveries = DeliveryWorker(
             transaction,
             {
                 BACKCHANNEL_LOGOUT: logout_sender,
                 SSF_PUSH: PushSender(reading, security_event_tokens, outbound, push_credentials),
+                **({MAIL: MailDeliverySender(mail_sealer, mail_sender)} if mail_sender else {}),
             },
             clock,
             poll_interval=settings.delivery_poll_interval,
@@ -279,6 +289,8 @@ class Provider:
                 settings.interaction_ttl,
             ),
             password_checks=PasswordChecks(),
+            password_policy=password_policy_from(settings),
+            mail=MailQueue(mail_sealer, deliveries.wake) if mail_sender else None,
             throttle=throttle_from(settings),
             second_factors=SecondFactors(
                 secret_sealer=Sealer(derive_key(instance_secret, "totp-secret"), b"totp-secret"),
@@ -462,6 +474,39 @@ class Provider:
             self.keyring.refresh()
 
 
+def password_policy_from(settings: Settings) -> PasswordPolicy:
+    """IDP_PASSWORD_MIN_LENGTH(_MFA); the service's name (IDP_TOTP_ISSUER) is a word no
+    password may contain."""
+    return PasswordPolicy(
+        settings.password_min_length, settings.password_min_length_mfa, settings.totp_issuer
+    )
+
+
+def mail_sender_from(settings: Settings) -> MailSender | None:
+    """IDP_MAIL_SENDER: SMTP, the console (development only) or none."""
+    chosen = settings.resolved_mail_sender
+    if chosen == "console":
+        if settings.issuer.startswith("https://"):
+            log.warning("IDP_MAIL_SENDER=console: mail, links included, goes to stderr")
+        return ConsoleSender(settings.mail_from)
+    if chosen != "smtp" or not settings.smtp_host:
+        return None
+    security = SmtpSecurity(settings.smtp_security)
+    default_port = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.TLS: 465, SmtpSecurity.NONE: 25}
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    if settings.smtp_password_file is not None:
+        password = settings.smtp_password_file.read_text().strip()
+    return SmtpSender(
+        settings.smtp_host,
+        settings.smtp_port or default_port[security],
+        settings.mail_from,
+        security,
+        settings.smtp_username,
+        Secret(password) if password is not None else None,
+        settings.smtp_timeout,
+    )
+
+
 def throttle_from(settings: Settings) -> Throttle:
     """Who is throttled how: passwords per account and address, per account across the
     addresses it is not known from, and per address; device user codes per address;
@@ -491,6 +536,12 @@ def throttle_from(settings: Settings) -> Throttle:
                 Scope.ACCOUNT: ladder(settings.throttle_account_free_attempts),
                 Scope.ADDRESS: ladder(settings.throttle_address_free_attempts),
             },
+            Kind.MAIL_LINK_REQUEST: {
+                Scope.ACCOUNT_ADDRESS: ladder(settings.throttle_free_attempts),
+                Scope.ACCOUNT: ladder(settings.throttle_free_attempts),
+                Scope.ADDRESS: ladder(settings.throttle_address_free_attempts),
+            },
+            Kind.MAIL_LINK: {Scope.ADDRESS: ladder(settings.throttle_free_attempts)},
         },
         counters=Counters(settings.redis_url, settings.issuer),
         remember_address=settings.throttle_remember_address,

@@ -62,7 +62,10 @@ class Section:
 
 
 # The account pages of other features, linked from the hub.
-SECTIONS: tuple[Section, ...] = (Section("/account/passkeys", "Passkeys"),)
+SECTIONS: tuple[Section, ...] = (
+    Section("/account/passkeys", "Passkeys"),
+    Section("/account/password", "Change your password"),
+)
 
 SESSION_STATE: openapi.Responses = {
     200: {

@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 import os
 
-from idp.authn.passwords import HASHER, MAX_PASSWORD_LENGTH, needs_rehash, verify_password
+from idp.authn.passwords import (
+    MAX_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from idp.authn.users import User
 
 
@@ -36,7 +41,12 @@ class PasswordChecks:
         if not user.password_hash or not needs_rehash(user.password_hash):
             return None
         async with self._semaphore():
-            return await asyncio.to_thread(HASHER.hash, password)
+            return await asyncio.to_thread(hash_password, password)
+
+    async def hash(self, password: str) -> str:
+        """A new password's hash, taking a turn like a verification."""
+        async with self._semaphore():
+            return await asyncio.to_thread(hash_password, password)
 
     def _semaphore(self) -> asyncio.Semaphore:
         # Created on first use, inside the event loop that serves the requests.

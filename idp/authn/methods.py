@@ -58,14 +58,21 @@ SYNCED_PASSKEY = AuthenticationMethod("synced_passkey", amr=("swk", "user", "mfa
 PASSKEY_SECOND = AuthenticationMethod("passkey", amr=("hwk", "user"), acr=PHR_ACR)
 SYNCED_PASSKEY_SECOND = AuthenticationMethod("synced_passkey", amr=("swk", "user"), acr=PHR_ACR)
 
-FIRST_FACTORS = {method.name: method for method in (PASSWORD, PASSKEY, SYNCED_PASSKEY)}
-
 
 def passkey_method(*, synced: bool, second_factor: bool) -> AuthenticationMethod:
     """What a verified passkey assertion proves (see PASSKEY above)."""
     if second_factor:
         return SYNCED_PASSKEY_SECOND if synced else PASSKEY_SECOND
     return SYNCED_PASSKEY if synced else PASSKEY
+
+
+# A sign-in link mailed to the account's address (idp.authn.mail_links): a single-use
+# secret sent out of band, so RFC 8176 §2 "otp" (the IANA "Authentication Method
+# Reference Values" registry has no value for email); one factor, the single-factor
+# class, so the MFA policy still asks for the second factor after it.
+MAGIC_LINK = AuthenticationMethod("magic_link", amr=("otp",), acr=PASSWORD_ACR)
+
+FIRST_FACTORS = {method.name: method for method in (PASSWORD, PASSKEY, SYNCED_PASSKEY, MAGIC_LINK)}
 
 
 def first_factor_named(name: str) -> AuthenticationMethod:

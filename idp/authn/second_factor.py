@@ -12,10 +12,11 @@ import binascii
 import json
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from idp.authn.methods import RECOVERY_CODE, TOTP, AuthenticationMethod
 from idp.authn.recovery_codes import code_digest, looks_like_recovery_code, new_codes
-from idp.authn.storage import SecondFactorStore
+from idp.authn.storage import PasskeyStore, SecondFactorStore
 from idp.authn.totp import TotpError, check_secret, matching_step
 from idp.sealing import Sealer, UnsealError
 
@@ -25,6 +26,15 @@ log = logging.getLogger("idp.authn")
 # the security log for operators.
 RECOVERY_CODE_USED = "urn:tessera:event:recovery-code-used"
 ENROLMENT_TTL = 600  # seconds to scan the QR code and type the first code
+
+
+class EnrolledFactors(SecondFactorStore, PasskeyStore, Protocol):
+    """What says whether a user has a second factor."""
+
+
+def has_second_factor(stores: EnrolledFactors, user_id: str) -> bool:
+    """An authenticator app or a passkey (either of which can give the second factor)."""
+    return stores.load_totp_credential(user_id) is not None or stores.has_passkey(user_id)
 
 
 class SecondFactorError(TotpError):

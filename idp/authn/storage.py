@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from idp.authn.risk import RememberedDevice
 from idp.authn.users import User
 from idp.revocation.storage import SecurityEventLog
+
+if TYPE_CHECKING:
+    from idp.authn.mail_links import MailLink
 
 
 class UserStore(Protocol):
@@ -124,4 +127,25 @@ class RememberedDeviceStore(Protocol):
 
     def forget_remembered_devices(self, user_id: str, device_digest: str | None = None) -> int:
         """Forget one device of the user (or all of them); how many were forgotten."""
+        ...
+
+
+class MailLinkStore(UserStore, Protocol):
+    """Password-reset and sign-in links (idp.authn.mail_links)."""
+
+    def load_user_by_email(self, email: str) -> User | None:
+        """The one account with this email address (case-insensitive); None if there is
+        none, or more than one."""
+        ...
+
+    def save_mail_link(self, link: MailLink) -> None: ...
+
+    def load_mail_link(self, token_digest: str) -> MailLink | None: ...
+
+    def use_mail_link(self, token_digest: str, now: int) -> bool:
+        """Mark the link used if it is unused and unexpired (conditional UPDATE)."""
+        ...
+
+    def discard_mail_links(self, user_id: str, purpose: str) -> None:
+        """Delete the user's unused links of this purpose."""
         ...

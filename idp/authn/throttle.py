@@ -37,6 +37,10 @@ class Kind(StrEnum):
     USER_CODE = "user_code"  # RFC 8628 §5.1: user codes are short, guessing is limited
     SECOND_FACTOR = "second_factor"  # RFC 6238 §5.2: a 6-digit code is guessed in time
     PASSKEY = "passkey"  # a WebAuthn assertion that failed (a forgery, a replay, a clone)
+    # Asking for a mailed link (idp.authn.mail_links): every request counts, so nobody
+    # floods an inbox, per account as typed and per address (OWASP Forgot Password).
+    MAIL_LINK_REQUEST = "mail_link_request"
+    MAIL_LINK = "mail_link"  # a mailed link that does not work: per address
 
 
 class Scope(StrEnum):

@@ -501,8 +501,20 @@ def _login_page(
         username=username or "",
         error=error,
         passkey_path=f"/interaction/{sealed}/passkey",
+        **_mail_links(provider, sealed),
     )
     return allow_own_script(page)  # passkeys.js: "Sign in with a passkey"
+
+
+def _mail_links(provider: Provider, sealed: str) -> dict[str, str]:
+    """The login page's links to the mailed sign-in link and the password reset
+    (idp.authn.routes.magic_links and .passwords), where they are on."""
+    settings, links = provider.settings, {}
+    if provider.mail is not None and settings.magic_links:
+        links["magic_link"] = f"/interaction/{sealed}/magic-link"
+    if provider.mail is not None and settings.password_reset:
+        links["forgot_password"] = f"/password-reset?interaction={sealed}"
+    return links
 
 
 def _consent_page(

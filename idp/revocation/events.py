@@ -38,6 +38,7 @@ class Reason(StrEnum):
     REFRESH_TOKEN_REUSE = "refresh_token_reuse"
     AUTHORIZATION_CODE_REUSE = "authorization_code_reuse"
     PASSWORD_CHANGE = "password_change"
+    PASSWORD_RESET = "password_reset"  # by the user, through a mailed link
     ACCOUNT_DISABLED = "account_disabled"
     CLIENT_DELETED = "client_deleted"
     SESSION_LIMIT = "session_limit"

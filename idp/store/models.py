@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, MetaData, String, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -110,6 +120,24 @@ class RememberedDeviceRow(Base):
     created_at: Mapped[int]
     last_used_at: Mapped[int]
     expires_at: Mapped[int] = mapped_column(index=True)
+
+
+class MailLinkRow(Base):
+    """A link mailed to a user (idp.authn.mail_links): a password reset or a sign-in
+    link, stored as the digest of its 256-bit token, single use (``used_at``, set by a
+    conditional UPDATE), short-lived; a sign-in link also holds the digest of the cookie
+    of the browser that asked and the interaction it continues (sealed)."""
+
+    __tablename__ = "mail_links"
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    browser_digest: Mapped[str | None] = mapped_column(String(64))
+    interaction: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int]
+    expires_at: Mapped[int] = mapped_column(index=True)
+    used_at: Mapped[int | None]
 
 
 class ClientRow(Base):

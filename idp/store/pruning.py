@@ -6,7 +6,8 @@ absolute or idle timeout; revocations once the last token they cover has expired
 refresh tokens past their expiry; authorization codes once unused and expired, or used
 and with every token they produced expired (so a replay can still revoke them until
 then); outbox deliveries a week after they were delivered (failed ones stay, listed by
-`idp deliveries list`). Security events are kept for the event stream.
+`idp deliveries list`); mailed links past their expiry. Security events are kept for
+the event stream.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from idp.store.models import (
     ClientAssertionRow,
     DeliveryRow,
     DeviceAuthorizationRow,
+    MailLinkRow,
     PushedRequestRow,
     RefreshTokenRow,
     RememberedDeviceRow,
@@ -86,6 +88,7 @@ def prune(session: Session, now: int, idle_timeout: int, *, leeway: int = 0) -> 
         "webauthn_challenges": delete(WebAuthnChallengeRow).where(
             WebAuthnChallengeRow.expires_at <= now
         ),
+        "mail_links": delete(MailLinkRow).where(MailLinkRow.expires_at <= now),
         "deliveries": delete(DeliveryRow).where(
             DeliveryRow.delivered_at <= now - DELIVERED_KEPT_FOR
         ),

@@ -8,6 +8,7 @@ from idp.store.clients import ClientQueries
 from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
 from idp.store.keys import KeyQueries
+from idp.store.mail_links import MailLinkQueries
 from idp.store.outbox import OutboxQueries
 from idp.store.passkeys import PasskeyQueries
 from idp.store.remembered_devices import RememberedDeviceQueries
@@ -34,6 +35,7 @@ class SqlStore(
     SecondFactorQueries,
     PasskeyQueries,
     RememberedDeviceQueries,
+    MailLinkQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

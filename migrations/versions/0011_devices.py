@@ -1,7 +1,7 @@
 """remembered devices: browsers a user asked to be remembered at the second factor
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 A new table only: nobody has a remembered device yet, and the feature is off until an
 operator sets IDP_REMEMBER_DEVICE_DAYS.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -64,10 +64,10 @@ def test_refusals_exit_non_zero_with_one_error_line_and_change_nothing(created, 
         stdins=["another long password\n", "1234567\n", "", "a long enough one\n", "short\n"],
     )
     assert error_line(duplicate) == "error: user 'alice' already exists"
-    assert error_line(short) == "error: password must be at least 8 characters"
+    assert error_line(short) == "error: The password must be at least 15 characters."
     assert error_line(disable_unknown) == "error: no user 'nobody'"
     assert error_line(reset_unknown) == "error: no user 'nobody'"
-    assert error_line(reset_short) == "error: password must be at least 8 characters"
+    assert error_line(reset_short) == "error: The password must be at least 15 characters."
     for result in (duplicate, short, disable_unknown, reset_unknown, reset_short):
         assert result.returncode == 1
         assert result.stdout == ""
