@@ -13,7 +13,7 @@ from tests.support.assertions import claims_of
 from tests.support.cluster import running_cluster
 from tests.support.databases import database_url
 from tests.support.flows import create_user
-from tests.support.relying_party import refreshed, security_events, web_app
+from tests.support.relying_party import introspection, refreshed, security_events, web_app
 from tests.support.sign_in import sign_in
 
 
@@ -111,3 +111,22 @@ def test_other_clients_tokens_are_untouched(idp_on_each_backend, docs):
     other = web_app(idp, scope=ALL_SCOPES)
     access = claims_of(sign_in(idp, other, docs.user, scope=ALL_SCOPES)["access_token"])
     assert not {"roles", "groups", "permissions", "clearance"} & set(access)
+
+
+def test_introspection_answers_with_what_the_user_holds_now__rfc7662_s2_2(
+    idp_on_each_backend, docs
+):
+    """The token keeps what it was issued with; introspection (served from memory when
+    the node holds the user, else read again off the event loop) tells the present."""
+    idp = idp_on_each_backend
+    tokens = sign_in(idp, docs.app, docs.user, scope=ALL_SCOPES)
+    suffix = docs.app.client_id[:6]
+    with idp.provider.store() as store:
+        authz(idp, store).remove_member(f"writers-{suffix}", docs.user.id)
+    idp.provider.refresh_caches()  # the node now holds no user at all
+    assert not idp.provider.access.holds(docs.user.id)
+    body = introspection(idp, docs.app, tokens["access_token"])
+    assert body["active"] is True
+    assert "permissions" not in body
+    assert body["docs_roles"] == ["owner"]
+    assert claims_of(tokens["access_token"])["permissions"] == ["document:read", "document:write"]
