@@ -33,6 +33,16 @@ from idp.admin.users import (
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.second_factor import has_second_factor
 from idp.authn.users import User
+from idp.authz.claims import ClaimMapping, check_mapping, make_rule
+from idp.authz.management import Authz
+from idp.authz.model import (
+    AttributeType,
+    AuthzError,
+    Role,
+    attribute_json,
+    attribute_type,
+    parse_attribute,
+)
 from idp.config import (
     ConfigError,
     Settings,
@@ -759,6 +769,375 @@ def keys_rotate(
     rows = [{"kid": k.kid, "alg": k.alg.value, "activates_at": k.activates_at} for k in created]
     lines = [f"{k.kid}\t{k.alg.value}\tsigns from {_when(k.activates_at)}" for k in created]
     emit(rows, as_json, "\n".join(lines))
+
+
+roles_app = typer.Typer(
+    help="Roles (realm-wide: NAME; of one client: CLIENT_ID/NAME), composites, permissions.",
+    no_args_is_help=True,
+)
+app.add_typer(roles_app, name="roles")
+groups_app = typer.Typer(help="Groups: nesting, roles, members.", no_args_is_help=True)
+app.add_typer(groups_app, name="groups")
+attributes_app = typer.Typer(help="Users' typed attributes.", no_args_is_help=True)
+users_app.add_typer(attributes_app, name="attributes")
+claims_app = typer.Typer(
+    help="Which roles, groups, permissions and attributes a client's tokens carry.",
+    no_args_is_help=True,
+)
+clients_app.add_typer(claims_app, name="claims")
+DescriptionOption = Annotated[str | None, typer.Option(help="What it is for.")]
+
+
+@contextmanager
+def authz_store() -> Iterator[tuple[Authz, SqlStore]]:
+    """One transaction of RBAC changes by the operator; AuthzError is one line, exit 1."""
+    with provider_store() as (provider, store):
+        try:
+            yield Authz(store, provider.clock.now(), OPERATOR), store
+        except AuthzError as exc:
+            raise CliError(str(exc)) from None
+
+
+def _role_json(role: Role) -> dict[str, Any]:
+    return {
+        "role": str(role.ref),
+        "client_id": role.ref.client_id,
+        "description": role.description,
+        "composites": sorted(str(ref) for ref in role.composites),
+        "permissions": sorted(role.permissions),
+    }
+
+
+def _changed(changed: bool, done: str, already: str) -> None:
+    typer.echo(done if changed else already)
+
+
+@roles_app.command("create")
+def roles_create(role: str, description: DescriptionOption = None) -> None:
+    """Create a realm role (NAME) or a role of a client (CLIENT_ID/NAME)."""
+    with authz_store() as (authz, _store):
+        authz.create_role(role, description)
+    typer.echo(f"created role {role}")
+
+
+@roles_app.command("list")
+def roles_list(
+    client: Annotated[str | None, typer.Option(help="Only this client's roles.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List roles with what they include and grant."""
+    with authz_store() as (_authz, store):
+        model = store.load_authz_model()
+    roles = [
+        _role_json(role)
+        for ref, role in sorted(model.roles.items())
+        if client is None or ref.client_id == client
+    ]
+    lines = [
+        f"{row['role']}\tincludes: {', '.join(row['composites']) or '-'}"
+        f"\tpermissions: {', '.join(row['permissions']) or '-'}"
+        for row in roles
+    ]
+    emit(roles, as_json, "\n".join(lines) or "no roles")
+
+
+@roles_app.command("delete")
+def roles_delete(role: str) -> None:
+    """Delete a role: users and groups given it lose it, composites stop including it."""
+    with authz_store() as (authz, _store):
+        authz.delete_role(role)
+    typer.echo(f"deleted role {role}")
+
+
+@roles_app.command("add-composite")
+def roles_add_composite(role: str, includes: str) -> None:
+    """ROLE includes INCLUDES (and what it includes); a cycle is refused."""
+    with authz_store() as (authz, _store):
+        changed = authz.add_composite(role, includes)
+    _changed(changed, f"{role} includes {includes}", f"{role} already includes {includes}")
+
+
+@roles_app.command("remove-composite")
+def roles_remove_composite(role: str, includes: str) -> None:
+    with authz_store() as (authz, _store):
+        changed = authz.remove_composite(role, includes)
+    _changed(changed, f"{role} no longer includes {includes}", f"{role} did not include it")
+
+
+@roles_app.command("grant")
+def roles_grant(role: str, permission: str) -> None:
+    """Attach a permission (resource:action) to a role."""
+    with authz_store() as (authz, _store):
+        changed = authz.grant_permission(role, permission)
+    _changed(changed, f"{role} grants {permission}", f"{role} already grants {permission}")
+
+
+@roles_app.command("revoke")
+def roles_revoke(role: str, permission: str) -> None:
+    with authz_store() as (authz, _store):
+        changed = authz.revoke_permission(role, permission)
+    _changed(changed, f"{role} no longer grants {permission}", f"{role} did not grant it")
+
+
+@roles_app.command("assign")
+def roles_assign(role: str, username: str) -> None:
+    """Give a user a role directly."""
+    with authz_store() as (authz, store):
+        changed = authz.assign_role(load_user(store, username).id, role)
+    _changed(changed, f"{username} has {role}", f"{username} already had {role}")
+
+
+@roles_app.command("unassign")
+def roles_unassign(role: str, username: str) -> None:
+    with authz_store() as (authz, store):
+        changed = authz.unassign_role(load_user(store, username).id, role)
+    _changed(changed, f"{username} no longer has {role}", f"{username} did not have {role}")
+
+
+@roles_app.command("changes")
+def roles_changes(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50, as_json: JsonOption = False
+) -> None:
+    """The audit trail of roles, groups, assignments and attributes, newest first."""
+    with authz_store() as (_authz, store):
+        rows = store.list_authz_changes(limit)
+    lines = [f"{_when(r['at'])}\t{r['actor']}\t{r['action']}\t{r['target']}" for r in rows]
+    emit(rows, as_json, "\n".join(lines) or "no changes")
+
+
+@groups_app.command("create")
+def groups_create(
+    group: str,
+    description: DescriptionOption = None,
+    parent: Annotated[str | None, typer.Option(help="Nest it in this group.")] = None,
+) -> None:
+    with authz_store() as (authz, _store):
+        authz.create_group(group, description, parent)
+    typer.echo(f"created group {group}")
+
+
+@groups_app.command("list")
+def groups_list(as_json: JsonOption = False) -> None:
+    """List groups with their parent and roles."""
+    with authz_store() as (_authz, store):
+        model = store.load_authz_model()
+    groups: list[dict[str, Any]] = [
+        {
+            "group": name,
+            "description": group.description,
+            "parent": group.parent,
+            "roles": sorted(str(ref) for ref in group.roles),
+        }
+        for name, group in sorted(model.groups.items())
+    ]
+    lines = [
+        f"{row['group']}\tparent: {row['parent'] or '-'}\troles: {', '.join(row['roles']) or '-'}"
+        for row in groups
+    ]
+    emit(groups, as_json, "\n".join(lines) or "no groups")
+
+
+@groups_app.command("delete")
+def groups_delete(group: str) -> None:
+    """Delete a group: its subgroups become top-level, its members leave it."""
+    with authz_store() as (authz, _store):
+        authz.delete_group(group)
+    typer.echo(f"deleted group {group}")
+
+
+@groups_app.command("set-parent")
+def groups_set_parent(group: str, parent: str) -> None:
+    """Nest GROUP in PARENT (its members inherit PARENT's roles); a cycle is refused."""
+    with authz_store() as (authz, _store):
+        changed = authz.set_parent(group, parent)
+    _changed(changed, f"{group} is in {parent}", f"{group} was in {parent} already")
+
+
+@groups_app.command("unset-parent")
+def groups_unset_parent(group: str) -> None:
+    """Make GROUP a top-level group."""
+    with authz_store() as (authz, _store):
+        changed = authz.set_parent(group, None)
+    _changed(changed, f"{group} is top-level", f"{group} was top-level already")
+
+
+@groups_app.command("add-role")
+def groups_add_role(group: str, role: str) -> None:
+    """Members of GROUP and of the groups nested in it hold ROLE."""
+    with authz_store() as (authz, _store):
+        changed = authz.add_group_role(group, role)
+    _changed(changed, f"{group} gives {role}", f"{group} already gave {role}")
+
+
+@groups_app.command("remove-role")
+def groups_remove_role(group: str, role: str) -> None:
+    with authz_store() as (authz, _store):
+        changed = authz.remove_group_role(group, role)
+    _changed(changed, f"{group} no longer gives {role}", f"{group} did not give {role}")
+
+
+@groups_app.command("add-member")
+def groups_add_member(group: str, username: str) -> None:
+    with authz_store() as (authz, store):
+        changed = authz.add_member(group, load_user(store, username).id)
+    _changed(changed, f"{username} is in {group}", f"{username} was in {group} already")
+
+
+@groups_app.command("remove-member")
+def groups_remove_member(group: str, username: str) -> None:
+    with authz_store() as (authz, store):
+        changed = authz.remove_member(group, load_user(store, username).id)
+    _changed(changed, f"{username} left {group}", f"{username} was not in {group}")
+
+
+@groups_app.command("members")
+def groups_members(group: str, as_json: JsonOption = False) -> None:
+    """The users in GROUP itself (not in the groups nested in it)."""
+    with authz_store() as (authz, store):
+        del authz
+        if group not in store.load_authz_model().groups:
+            raise AuthzError(f"no group {group!r}")
+        members = store.list_members(group)
+    emit(members, as_json, "\n".join(members) or "no members")
+
+
+@users_app.command("access")
+def users_access(username: str, as_json: JsonOption = False) -> None:
+    """What a user holds in effect: roles (through groups and composites), groups
+    (with their ancestors), permissions."""
+    with authz_store() as (authz, store):
+        held = authz.effective(load_user(store, username).id)
+    data = {
+        "roles": [str(ref) for ref in held.roles],
+        "groups": list(held.groups),
+        "permissions": list(held.permissions),
+    }
+    emit(
+        data, as_json, "\n".join(f"{key}: {', '.join(value) or '-'}" for key, value in data.items())
+    )
+
+
+@attributes_app.command("set")
+def users_attributes_set(
+    username: str,
+    name: str,
+    value: Annotated[list[str], typer.Argument(help="The value (several for string_list).")],
+    type_: Annotated[
+        AttributeType, typer.Option("--type", help="The value's type.")
+    ] = AttributeType.STRING,
+) -> None:
+    """Set a typed attribute of a user (string, number, boolean, string_list)."""
+    with authz_store() as (authz, store):
+        user = load_user(store, username)
+        if type_ is not AttributeType.STRING_LIST and len(value) != 1:
+            raise AuthzError(f"attribute {name}: one value expected for type {type_}")
+        parsed = parse_attribute(name, type_, value if len(value) > 1 else value[0])
+        authz.set_attribute(user.id, name, parsed)
+    typer.echo(f"set {name} of {username}")
+
+
+@attributes_app.command("unset")
+def users_attributes_unset(username: str, name: str) -> None:
+    with authz_store() as (authz, store):
+        changed = authz.unset_attribute(load_user(store, username).id, name)
+    _changed(changed, f"unset {name} of {username}", f"{username} had no {name}")
+
+
+@attributes_app.command("list")
+def users_attributes_list(username: str, as_json: JsonOption = False) -> None:
+    with authz_store() as (_authz, store):
+        attributes = store.load_user_attributes(load_user(store, username).id)
+    data = {
+        name: {"type": attribute_type(value).value, "value": attribute_json(value)}
+        for name, value in attributes.items()
+    }
+    lines = [f"{name}\t{row['type']}\t{json.dumps(row['value'])}" for name, row in data.items()]
+    emit(data, as_json, "\n".join(lines) or "no attributes")
+
+
+def _save_mapping(authz: Authz, store: SqlStore, client: Client, mapping: ClaimMapping) -> None:
+    store.set_claim_mapping(client.client_id, mapping)
+    store.record_authz_change(
+        actor=authz.actor,
+        action="client.claims.set",
+        target=client.client_id,
+        detail=mapping.to_json(),
+        now=authz.now,
+    )
+
+
+@claims_app.command("set")
+def clients_claims_set(
+    client_id: str,
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="roles, client_roles, resource_access, groups, permissions, attribute."
+        ),
+    ],
+    claim: Annotated[str | None, typer.Option(help="Claim name [default: the source's].")] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="access_token, id_token, introspection, userinfo (repeatable) [all]."),
+    ] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="Scope that releases it [default: the source's].")
+    ] = None,
+    attribute: Annotated[str | None, typer.Option(help="For source attribute.")] = None,
+) -> None:
+    """Map a source to a claim of this client's tokens (replaces a rule for that claim)."""
+    with authz_store() as (authz, store):
+        client = _existing_client(store, client_id)
+        rule = make_rule(source, claim=claim, targets=target, scope=scope, attribute=attribute)
+        _save_mapping(
+            authz, store, client, (client.claim_mapping or ClaimMapping()).with_rule(rule)
+        )
+    typer.echo(f"{client_id}: {rule.claim} from {rule.source} when {rule.scope} is granted")
+
+
+@claims_app.command("unset")
+def clients_claims_unset(client_id: str, claim: str) -> None:
+    """Stop releasing a claim."""
+    with authz_store() as (authz, store):
+        client = _existing_client(store, client_id)
+        _save_mapping(
+            authz, store, client, (client.claim_mapping or ClaimMapping()).without_claim(claim)
+        )
+    typer.echo(f"{client_id}: {claim} no longer released")
+
+
+@claims_app.command("limits")
+def clients_claims_limits(
+    client_id: str,
+    max_values: Annotated[int | None, typer.Option(help="Values per claim.")] = None,
+    max_bytes: Annotated[int | None, typer.Option(help="JSON bytes of all mapped claims.")] = None,
+) -> None:
+    """Bound the mapped claims: beyond, values are cut and named in truncated_claims."""
+    with authz_store() as (authz, store):
+        client = _existing_client(store, client_id)
+        current = client.claim_mapping or ClaimMapping()
+        mapping = check_mapping(
+            ClaimMapping(
+                current.rules,
+                current.max_values if max_values is None else max_values,
+                current.max_bytes if max_bytes is None else max_bytes,
+            )
+        )
+        _save_mapping(authz, store, client, mapping)
+    typer.echo(f"{client_id}: at most {mapping.max_values} values, {mapping.max_bytes} bytes")
+
+
+@claims_app.command("list")
+def clients_claims_list(client_id: str, as_json: JsonOption = False) -> None:
+    with authz_store() as (_authz, store):
+        mapping = _existing_client(store, client_id).claim_mapping or ClaimMapping()
+    data = mapping.to_json()
+    lines = [
+        f"{rule['claim']}\t{rule['source']}{':' + rule['attribute'] if 'attribute' in rule else ''}"
+        f"\tscope {rule['scope']}\tin {', '.join(rule['targets'])}"
+        for rule in data["rules"]
+    ]
+    emit(data, as_json, "\n".join(lines) or "no claims mapped")
 
 
 @config_app.command("docs")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -19,6 +19,8 @@ from idp.authn.risk import DeviceCookies
 from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
+from idp.authz.cache import AccessCache, TokenClaims
+from idp.authz.model import Assignments, AttributeValue, Model
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
 from idp.demo.example_app import EXAMPLE_BACKCHANNEL_LOGOUT_URI
@@ -54,6 +56,7 @@ from idp.oidc.id_token import IdTokens
 from idp.outbound import OutboundClient
 from idp.outbox.worker import DeliveryWorker
 from idp.revocation.bus import (
+    AUTHZ_CHANGED,
     CLIENTS_CHANGED,
     SECURITY_EVENTS,
     SUSPENSIONS_CHANGED,
@@ -82,7 +85,7 @@ from idp.ssf.push import KIND as SSF_PUSH
 from idp.ssf.push import PushSender
 from idp.ssf.push_credentials import PushCredentials
 from idp.ssf.sets import SecurityEventTokens
-from idp.store.cache_versions import CLIENTS_CACHE
+from idp.store.cache_versions import AUTHZ_CACHE, CLIENTS_CACHE
 from idp.store.database import Database, unavailable_when_unreachable
 from idp.store.pruning import prune
 from idp.store.repository import SqlStore
@@ -110,6 +113,8 @@ class Provider:
     tokens: TokenIssuer
     id_tokens: IdTokens
     clients: ClientCache
+    access: AccessCache
+    user_claims: TokenClaims
     revocations: RevocationCache
     csrf_key: bytes
     key_encryption_key: bytes
@@ -154,6 +159,19 @@ class Provider:
             with database.reading() as session:
                 return SqlStore(session).cache_version(CLIENTS_CACHE)
 
+        def load_authz_model() -> Model:
+            with database.reading() as session:
+                return SqlStore(session).load_authz_model()
+
+        def load_user_access(user_id: str) -> tuple[Assignments, Mapping[str, AttributeValue]]:
+            with database.reading() as session:
+                store = SqlStore(session)
+                return store.load_assignments(user_id), store.load_user_attributes(user_id)
+
+        def load_authz_version() -> int:
+            with database.reading() as session:
+                return SqlStore(session).cache_version(AUTHZ_CACHE)
+
         def load_revocations(position: int) -> tuple[list[RevocationRecord], int]:
             with database.reading() as session:
                 return SqlStore(session).revocations_after(position, clock.now())
@@ -163,6 +181,9 @@ class Provider:
         )
         database.cache_listeners.append(
             lambda name: bus.publish(CLIENTS_CHANGED) if name == CLIENTS_CACHE else None
+        )
+        database.cache_listeners.append(
+            lambda name: bus.publish(AUTHZ_CHANGED) if name == AUTHZ_CACHE else None
         )
         notifier = EventNotifier()
         keyring = KeyRing(load_keys, key_encryption_key, clock)
@@ -174,6 +195,10 @@ class Provider:
             settings.offline_access_max_lifetime,
         )
         clients = ClientCache(load_client, load_client_version, settings.cache_max_staleness)
+        access = AccessCache(
+            load_authz_model, load_user_access, load_authz_version, settings.cache_max_staleness
+        )
+        user_claims = TokenClaims(access)
 
         @contextmanager
         def transaction() -> Iterator[SqlStore]:
@@ -260,8 +285,10 @@ class Provider:
                 statuses=status_indexes,
                 suspensions=suspensions,
             ),
-            id_tokens=IdTokens(signer, settings.issuer, lifetimes),
+            id_tokens=IdTokens(signer, settings.issuer, lifetimes, user_claims),
             clients=clients,
+            access=access,
+            user_claims=user_claims,
             revocations=revocations,
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
@@ -367,6 +394,8 @@ class Provider:
             leeway=self.settings.clock_leeway,
             response_extensions=(self.id_tokens,),
             session_listeners=self.session_listeners,
+            user_claims=self.user_claims,
+            in_memory=stores is NO_STORAGE,
         )
 
     def revoker(self, stores: RevocationStore, actor: str = SYSTEM) -> Revoker:
@@ -401,6 +430,7 @@ class Provider:
         with unavailable_when_unreachable():
             self.revocations.refresh(self.clock.now())
             self.clients.refresh()
+            self.access.refresh()
         # Events another node wrote, should the bus have lost the word of them.
         self.notifier.notify()
 
@@ -411,6 +441,9 @@ class Provider:
         elif message == CLIENTS_CHANGED:
             with unavailable_when_unreachable():
                 self.clients.refresh()
+        elif message == AUTHZ_CHANGED:
+            with unavailable_when_unreachable():
+                self.access.refresh()
         elif message == SECURITY_EVENTS:
             self.notifier.notify()
         elif message == SUSPENSIONS_CHANGED:

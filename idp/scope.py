@@ -22,9 +22,16 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "profile": ("name", "given_name", "family_name", "preferred_username"),
     "email": ("email", "email_verified"),
 }
+# What a client's claim mapping may release for each (idp.authz.claims): the user's
+# roles, groups, permissions and named attributes.
+ROLES = "roles"
+GROUPS = "groups"
+PERMISSIONS = "permissions"
+ATTRIBUTES = "attributes"
+AUTHZ_SCOPES = (ROLES, GROUPS, PERMISSIONS, ATTRIBUTES)
 # Scopes that only mean something when a user is involved; clients may also register
 # their own API scopes.
-USER_SCOPES = frozenset({OPENID, OFFLINE_ACCESS, *SCOPE_CLAIMS})
+USER_SCOPES = frozenset({OPENID, OFFLINE_ACCESS, *SCOPE_CLAIMS, *AUTHZ_SCOPES})
 
 
 @dataclass(frozen=True)

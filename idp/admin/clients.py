@@ -282,4 +282,5 @@ def describe_client(client: Client) -> dict[str, Any]:
         "frontchannel_logout_uri": client.frontchannel_logout_uri,
         "frontchannel_logout_session_required": client.frontchannel_logout_session_required,
         "require_mfa": client.require_mfa,
+        "claim_mapping": client.claim_mapping.to_json() if client.claim_mapping else None,
     }

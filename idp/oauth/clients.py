@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from idp.authz.claims import ClaimMapping
 from idp.oauth.uris import is_loopback_host, origin_of, without_loopback_port
 from idp.scope import Scope
 
@@ -67,6 +68,8 @@ class Client:
     frontchannel_logout_session_required: bool = False
     # Every user signing in to this client uses a second factor (idp.authn.mfa_policy).
     require_mfa: bool = False
+    # Which roles, groups, permissions and attributes its tokens carry (idp.authz.claims).
+    claim_mapping: ClaimMapping | None = None
 
     @property
     def is_public(self) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from idp.authz.cache import NotInMemory
+from idp.authz.claims import Target
 from idp.errors import InvalidClientError, InvalidTokenError
 from idp.keys.jws import JwtSigner
 from idp.keys.signing import Algorithm
@@ -17,6 +19,7 @@ from idp.oauth.bearer import verify_access_token
 from idp.oauth.clients import Client
 from idp.oauth.parameters import require
 from idp.oauth.token_context import TokenContext
+from idp.scope import Scope
 from idp.secret import digest
 from idp.sessions.sso import load_live_session
 
@@ -75,7 +78,34 @@ def introspect_access_token(token: str, client: Client, ctx: TokenContext) -> di
         return INACTIVE
     body = {"active": True, "token_type": "Bearer"}
     body.update({name: claims[name] for name in INTROSPECTED_CLAIMS if name in claims})
+    for name, value in mapped_claims(claims, client, ctx).items():
+        body.setdefault(name, value)
     return body
+
+
+def mapped_claims(claims: dict[str, Any], client: Client, ctx: TokenContext) -> dict[str, Any]:
+    """What the claim mapping of the token's client releases into introspection
+    (idp.authz.claims), for a token issued to a user: the user's current roles, from
+    the node's cache."""
+    token_client_id = str(claims.get("client_id"))
+    if claims.get("sub") == token_client_id:
+        return {}  # client credentials: no user
+    if token_client_id == client.client_id:
+        token_client: Client | None = client
+    elif ctx.in_memory:
+        raise NotInMemory(token_client_id)  # another client's metadata: read it off the loop
+    else:
+        token_client = ctx.clients.load_client(token_client_id)
+    if token_client is None or token_client.claim_mapping is None:
+        return {}
+    return ctx.user_claims.release(
+        str(claims["sub"]),
+        token_client_id,
+        token_client.claim_mapping,
+        Scope.parse(str(claims.get("scope", ""))),
+        Target.INTROSPECTION,
+        in_memory=ctx.in_memory,
+    )
 
 
 def introspect_refresh_token(token: str, client: Client, ctx: TokenContext) -> dict[str, Any]:

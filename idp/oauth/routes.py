@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
+from idp.authz.cache import NotInMemory
 from idp.http import openapi
 from idp.http.client_address import client_address
 from idp.http.cors import allow_origins_of
@@ -221,13 +222,20 @@ async def introspection(request: Request) -> Response:
         check_may_introspect(client)
         return client, introspect(form, client, ctx)
 
-    def run() -> tuple[Client, dict[str, Any]]:
-        if in_memory:
-            return answer(provider.token_context(NO_STORAGE))
+    def from_memory() -> tuple[Client, dict[str, Any]]:
+        return answer(provider.token_context(NO_STORAGE))
+
+    def from_storage() -> tuple[Client, dict[str, Any]]:
         with provider.store() as store:
             return answer(provider.token_context(store))
 
-    client, body = await on_loop_or_thread(run, in_memory=in_memory)
+    try:
+        client, body = await on_loop_or_thread(
+            from_memory if in_memory else from_storage, in_memory=in_memory
+        )
+    except NotInMemory:
+        # The claim mapping needs a user (or client) this node does not hold in memory.
+        client, body = await on_loop_or_thread(from_storage, in_memory=False)
     if f"application/{JWT_RESPONSE_TYPE}" in request.headers.get("accept", ""):
         now = provider.clock.now()
         jwt_body = introspection_jwt(body, client, provider.signer, settings.issuer, now)

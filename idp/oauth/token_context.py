@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from idp.authn.storage import UserStore
+from idp.authz.claims import ClaimMapping, Target
 from idp.oauth.client_auth import AssertionAudience
 from idp.oauth.clients import Client
 from idp.oauth.storage import (
@@ -23,6 +24,7 @@ from idp.revocation.cache import RevocationCache
 from idp.revocation.events import SYSTEM
 from idp.revocation.revoker import Revoker, SessionEndListener
 from idp.revocation.storage import RevocationStore
+from idp.scope import Scope
 from idp.sealing import Sealer
 from idp.sessions.sso import SessionPolicy
 from idp.sessions.storage import SessionStore
@@ -56,6 +58,41 @@ class TokenResponseExtension(Protocol):
     ) -> None: ...
 
 
+class UserClaims(Protocol):
+    """Adds the roles, groups, permissions and attributes a client's claim mapping
+    releases for a user (idp.authz.cache.TokenClaims, from the node's cache). With
+    ``in_memory``, a user the node does not hold raises idp.authz.cache.NotInMemory."""
+
+    def release(
+        self,
+        subject: str,
+        client_id: str,
+        mapping: ClaimMapping | None,
+        scope: Scope,
+        target: Target,
+        *,
+        in_memory: bool = False,
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class NoUserClaims:
+    def release(
+        self,
+        subject: str,
+        client_id: str,
+        mapping: ClaimMapping | None,
+        scope: Scope,
+        target: Target,
+        *,
+        in_memory: bool = False,
+    ) -> dict[str, Any]:
+        return {}
+
+
+NO_USER_CLAIMS = NoUserClaims()
+
+
 @dataclass(frozen=True)
 class TokenContext:
     stores: TokenStores
@@ -69,6 +106,8 @@ class TokenContext:
     leeway: int = 0  # clock skew tolerated on expiry (IDP_CLOCK_LEEWAY)
     response_extensions: Sequence[TokenResponseExtension] = ()
     session_listeners: Sequence[SessionEndListener] = ()
+    user_claims: UserClaims = NO_USER_CLAIMS
+    in_memory: bool = False  # the stores are NO_STORAGE: nothing may read the database
 
     def revoker(self, actor: str = SYSTEM) -> Revoker:
         return Revoker(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from idp.authz.claims import Target
 from idp.errors import InvalidRequestError, InvalidTargetError, InvalidTokenError
 from idp.oauth.bearer import verify_access_token
 from idp.oauth.clients import Client
@@ -43,7 +44,15 @@ def exchange_token(params: Mapping[str, str], client: Client, ctx: TokenContext)
         audience=targets,
         actor=actor_claim(client, subject, actor),
     )
-    access = ctx.tokens.issue_access_token(grant, client, ctx.now)
+    # A user's token: what the exchanging client's claim mapping releases (idp.authz).
+    mapped = (
+        ctx.user_claims.release(
+            grant.subject, client.client_id, client.claim_mapping, scope, Target.ACCESS_TOKEN
+        )
+        if subject.get("sub") != subject.get("client_id")
+        else {}
+    )
+    access = ctx.tokens.issue_access_token(grant, client, ctx.now, mapped)
     # RFC 8693 §2.2.1
     return {**bearer_response(access, scope, ctx.now), "issued_token_type": ACCESS_TOKEN_TYPE}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.authn.users import is_active_user
+from idp.authz.claims import Target
 from idp.errors import InvalidGrantError
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.token_context import TokenContext
@@ -52,7 +53,11 @@ def user_token_response(
     token, for scope openid).
 
     Returns the response, the access token and the refresh family id."""
-    access = ctx.tokens.issue_access_token(grant, client, ctx.now)
+    # Computed once per issuance, from the node's cache (idp.authz.cache).
+    mapped = ctx.user_claims.release(
+        grant.subject, client.client_id, client.claim_mapping, grant.scope, Target.ACCESS_TOKEN
+    )
+    access = ctx.tokens.issue_access_token(grant, client, ctx.now, mapped)
     response = bearer_response(access, grant.scope, ctx.now)
     family_id = None
     if GrantType.REFRESH_TOKEN in client.grant_types:

@@ -3,6 +3,7 @@ with per-client lifetimes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,12 +98,19 @@ class TokenIssuer:
         self.suspensions = suspensions
         self.access_token_alg = access_token_alg
 
-    def issue_access_token(self, grant: Grant, client: Client, now: int) -> AccessToken:
+    def issue_access_token(
+        self,
+        grant: Grant,
+        client: Client,
+        now: int,
+        extra_claims: Mapping[str, Any] | None = None,
+    ) -> AccessToken:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and, for
         user grants, sid, auth_time, acr and amr (as OIDC Core §2 defines them for ID
         tokens, so a resource server can ask for a second factor, RFC 9470); ``act``
         for delegation (RFC 8693 §4.1); ``status``, its place in a token status list
-        (draft-ietf-oauth-status-list-20 §6.2)."""
+        (draft-ietf-oauth-status-list-20 §6.2); ``extra_claims``, what the client's claim
+        mapping releases (idp.authz.claims), never in place of a claim above."""
         self.check_not_suspended(grant.subject, grant.client_id)
         jti = new_token(16)
         expires_at = now + self.lifetimes.for_client(client).access_token
@@ -125,6 +133,8 @@ class TokenIssuer:
             "act": grant.actor,
         }
         claims.update({name: value for name, value in optional.items() if value is not None})
+        for name, value in (extra_claims or {}).items():
+            claims.setdefault(name, value)
         list_id, idx = self.statuses.allocate(
             jti=jti,
             sid=grant.sid,

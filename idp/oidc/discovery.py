@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.authn.methods import ACR_VALUES_SUPPORTED
+from idp.authz.claims import DEFAULT_CLAIMS, TRUNCATED_CLAIM
 from idp.keys.signing import Algorithm
 from idp.oauth.authorization import SUPPORTED_PROMPTS
 from idp.oauth.client_auth import ASSERTION_ALGORITHMS
@@ -55,7 +56,12 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": [method.value for method in AuthMethod],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": sorted(SUPPORTED_PROMPTS),
-        "claims_supported": list(ID_TOKEN_CLAIMS) + profile_claims,
+        # With the authz claims under their default names (idp.authz.claims; a client's
+        # mapping may rename them and add attributes).
+        "claims_supported": list(ID_TOKEN_CLAIMS)
+        + profile_claims
+        + list(DEFAULT_CLAIMS.values())
+        + [TRUNCATED_CLAIM],
         "acr_values_supported": list(ACR_VALUES_SUPPORTED),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,

@@ -4,14 +4,16 @@ user with scope openid. The OAuth core knows only the extension point
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.oidc.core.util import create_half_hash
 
+from idp.authz.claims import Target
 from idp.keys.jws import JwtSigner
 from idp.keys.signing import Algorithm
 from idp.oauth.clients import Client
+from idp.oauth.token_context import NoUserClaims, UserClaims
 from idp.oauth.tokens import AccessToken, Grant, Lifetimes
 from idp.scope import OPENID
 
@@ -21,6 +23,7 @@ class IdTokens:
     signer: JwtSigner
     issuer: str
     lifetimes: Lifetimes
+    user_claims: UserClaims = field(default_factory=NoUserClaims)
 
     def extend(
         self,
@@ -55,4 +58,9 @@ class IdTokens:
         }
         if nonce is not None:
             claims["nonce"] = nonce  # OIDC Core §3.1.3.7 step 11
+        mapped = self.user_claims.release(
+            grant.subject, client.client_id, client.claim_mapping, grant.scope, Target.ID_TOKEN
+        )
+        for name, value in mapped.items():
+            claims.setdefault(name, value)
         return self.signer.sign(claims, alg)

@@ -116,7 +116,9 @@ def _userinfo(request: Request, provider: Provider, token: str) -> JSONResponse:
     allow_origins_of(request, provider.clients.load_client(str(claims.get("client_id"))))
     check_access_token_live(claims, provider.signer, provider.revocations, provider.clock.now())
     with provider.store() as store:
-        body: dict[str, Any] = userinfo_claims(claims, provider.clients, store)
+        body: dict[str, Any] = userinfo_claims(
+            claims, provider.clients, store, provider.user_claims
+        )
     return JSONResponse(body, headers=NO_STORE)
 
 

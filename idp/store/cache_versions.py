@@ -13,6 +13,7 @@ from idp.store.models import CacheVersionRow
 from idp.store.revocations import AFTER_COMMIT
 
 CLIENTS_CACHE = "clients"
+AUTHZ_CACHE = "authz"  # roles, groups, assignments, user attributes (idp.authz.cache)
 
 
 class CacheVersionQueries:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from idp.authz.claims import ClaimMapping
+from idp.authz.model import AuthzError
 from idp.oauth.clients import AuthMethod, Client, GrantType
 from idp.scope import Scope
-from idp.store.cache_versions import CLIENTS_CACHE, CacheVersionQueries
+from idp.store.cache_versions import AUTHZ_CACHE, CLIENTS_CACHE, CacheVersionQueries
 from idp.store.database import affected_rows
 from idp.store.models import ClientRow
 
@@ -39,7 +41,19 @@ def _to_client(row: ClientRow) -> Client:
         frontchannel_logout_uri=row.frontchannel_logout_uri,
         frontchannel_logout_session_required=row.frontchannel_logout_session_required,
         require_mfa=row.require_mfa,
+        claim_mapping=_claim_mapping(row.claim_mapping),
     )
+
+
+def _claim_mapping(stored: object) -> ClaimMapping | None:
+    """As stored; a mapping that no longer passes the checks releases nothing (fail
+    closed) rather than failing every token of the client."""
+    if not isinstance(stored, dict) or not stored.get("rules"):
+        return None
+    try:
+        return ClaimMapping.from_json(stored)
+    except (AuthzError, TypeError, ValueError):
+        return None
 
 
 class ClientQueries(CacheVersionQueries):
@@ -78,6 +92,7 @@ class ClientQueries(CacheVersionQueries):
                 frontchannel_logout_uri=client.frontchannel_logout_uri,
                 frontchannel_logout_session_required=client.frontchannel_logout_session_required,
                 require_mfa=client.require_mfa,
+                claim_mapping=client.claim_mapping.to_json() if client.claim_mapping else None,
             )
         )
         self.session.flush()
@@ -87,7 +102,17 @@ class ClientQueries(CacheVersionQueries):
         rows = self.session.scalars(select(ClientRow).order_by(ClientRow.created_at))
         return [_to_client(row) for row in rows]
 
+    def set_claim_mapping(self, client_id: str, mapping: ClaimMapping | None) -> bool:
+        row = self.session.get(ClientRow, client_id)
+        if row is None:
+            return False
+        row.claim_mapping = mapping.to_json() if mapping and mapping.rules else None
+        self.session.flush()
+        self.bump_cache_version(CLIENTS_CACHE)
+        return True
+
     def delete_client(self, client_id: str) -> bool:
         result = self.session.execute(delete(ClientRow).where(ClientRow.client_id == client_id))
         self.bump_cache_version(CLIENTS_CACHE)
+        self.bump_cache_version(AUTHZ_CACHE)  # its roles went with it
         return affected_rows(result) > 0

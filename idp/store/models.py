@@ -171,6 +171,8 @@ class ClientRow(Base):
     frontchannel_logout_session_required: Mapped[bool] = mapped_column(server_default=false())
     # Every user signing in to this client uses a second factor (idp.authn.mfa_policy).
     require_mfa: Mapped[bool] = mapped_column(server_default=false())
+    # Which roles, groups, permissions and attributes its tokens carry (idp.authz.claims).
+    claim_mapping: Mapped[dict[str, Any] | None]
 
 
 class SigningKeyRow(Base):
@@ -475,3 +477,117 @@ class StreamAckRow(Base):
         ForeignKey("streams.stream_id", ondelete="CASCADE"), primary_key=True
     )
     event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class RoleRow(Base):
+    """A role (idp.authz.model): realm-wide (``client_id`` NULL) or of one client,
+    named by ``ref`` (``name`` or ``client_id/name``)."""
+
+    __tablename__ = "roles"
+
+    ref: Mapped[str] = mapped_column(String(129), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(
+        ForeignKey("clients.client_id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[int]
+
+
+class RoleCompositeRow(Base):
+    """``role`` includes ``includes`` (acyclic: idp.authz.roles.check_composite)."""
+
+    __tablename__ = "role_composites"
+
+    role: Mapped[str] = mapped_column(ForeignKey("roles.ref", ondelete="CASCADE"), primary_key=True)
+    includes: Mapped[str] = mapped_column(
+        ForeignKey("roles.ref", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class RolePermissionRow(Base):
+    __tablename__ = "role_permissions"
+
+    role: Mapped[str] = mapped_column(ForeignKey("roles.ref", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(127), primary_key=True)
+
+
+class AuthzGroupRow(Base):
+    __tablename__ = "authz_groups"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[int]
+
+
+class GroupParentRow(Base):
+    """A group nested in ``parent`` (one parent at most; acyclic). Deleting the parent
+    makes the group top-level."""
+
+    __tablename__ = "group_parents"
+
+    group_name: Mapped[str] = mapped_column(
+        ForeignKey("authz_groups.name", ondelete="CASCADE"), primary_key=True
+    )
+    parent: Mapped[str] = mapped_column(
+        ForeignKey("authz_groups.name", ondelete="CASCADE"), index=True
+    )
+
+
+class GroupRoleRow(Base):
+    __tablename__ = "group_roles"
+
+    group_name: Mapped[str] = mapped_column(
+        ForeignKey("authz_groups.name", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(
+        ForeignKey("roles.ref", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class GroupMemberRow(Base):
+    __tablename__ = "group_members"
+
+    group_name: Mapped[str] = mapped_column(
+        ForeignKey("authz_groups.name", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class UserRoleRow(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(
+        ForeignKey("roles.ref", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class UserAttributeRow(Base):
+    """A typed user attribute (idp.authz.model.AttributeType); the value as JSON."""
+
+    __tablename__ = "user_attributes"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class AuthzChangeRow(Base):
+    """The audit trail of the RBAC model: who changed what, when."""
+
+    __tablename__ = "authz_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    created_at: Mapped[int] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from idp.store.authz import AuthzQueries
 from idp.store.clients import ClientQueries
 from idp.store.flows import DeviceQueries, PushedRequestQueries
 from idp.store.grants import GrantQueries
@@ -36,6 +37,7 @@ class SqlStore(
     PasskeyQueries,
     RememberedDeviceQueries,
     MailLinkQueries,
+    AuthzQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

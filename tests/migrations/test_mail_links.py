@@ -27,7 +27,7 @@ def database(request, tmp_path):
 
 
 def test_existing_users_are_kept_and_have_no_links(database):
-    upgrade(database, "0008")
+    upgrade(database, "0009")
     engine = create_engine(database)
     with engine.begin() as connection:
         connection.execute(text(USER))
@@ -60,7 +60,7 @@ def test_downgrade_keeps_users(database):
     with engine.begin() as connection:
         connection.execute(text(USER))
         connection.execute(text(LINK))
-    command.downgrade(alembic_config(database), "0008")
+    command.downgrade(alembic_config(database), "0009")
     with engine.connect() as connection:
         user = connection.execute(text("SELECT username FROM users")).one()
     engine.dispose()

@@ -29,7 +29,7 @@ def database(request, tmp_path):
 
 
 def test_upgrade_keeps_users_and_their_app_and_remembers_no_device(database):
-    upgrade(database, "0008")
+    upgrade(database, "0010")
     engine = create_engine(database)
     with engine.begin() as connection:
         connection.execute(text(USER))
@@ -50,7 +50,7 @@ def test_downgrade_forgets_the_devices_and_keeps_the_rest(database):
         connection.execute(text(USER))
         connection.execute(text(TOTP), {"s": b"sealed"})
         connection.execute(text(DEVICE))
-    command.downgrade(alembic_config(database), "0008")
+    command.downgrade(alembic_config(database), "0010")
     with engine.connect() as connection:
         users = connection.execute(text("SELECT username FROM users")).scalars().all()
         totp = connection.execute(text("SELECT count(*) FROM totp_credentials")).scalar()
