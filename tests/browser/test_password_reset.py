@@ -82,7 +82,7 @@ def test_reset_by_mail_then_sign_in_with_the_second_factor(
         page.get_by_role("link", name="Sign in").click()
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(NEW_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         assert page.get_by_role("heading", name="Two-step verification").is_visible()
         page.get_by_label(re.compile("Code from your authenticator app")).fill(
             pyotp.TOTP(enrolled.secret).at(idp.clock.now())

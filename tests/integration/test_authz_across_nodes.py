@@ -52,11 +52,11 @@ def test_a_role_given_on_one_node_is_in_the_next_token_of_the_other(tmp_path):
         tokens = sign_in(a, app, user, scope=SCOPE)
         before = refreshed(b, app, tokens["refresh_token"])  # b now holds the user
         assert "roles" not in claims_of(before["access_token"])
+        assert b.provider.access.holds(user.id)  # (checked before the change: the bus is fast)
         with a.provider.store() as store:
             admin = Authz(store, a.provider.clock.now(), OPERATOR)
             admin.create_role("approver")
             admin.assign_role(user.id, "approver")
-        assert b.provider.access.holds(user.id)
         deadline = time.monotonic() + 2
         while b.provider.access.holds(user.id):  # until the bus has b drop its copy
             assert time.monotonic() < deadline, "node b did not hear of the change in 2 s"
