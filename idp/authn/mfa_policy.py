@@ -71,3 +71,15 @@ def remembered_device_may_skip(
 def satisfies_mfa(acr: str | None) -> bool:
     """The MFA class or the phishing-resistant one (every passkey sign-in is multi-factor)."""
     return satisfies(acr, MFA_ACR)
+
+
+def asserted_acr(session_acr: str, acr_values: Sequence[str], *, essential: bool) -> str | None:
+    """The ``acr`` the tokens of this request say. For an essential ``acr`` (OIDC Core
+    §5.5.1.1) it must be one of the requested values: the session's own if listed, else
+    the strongest listed class the session satisfies (a phishing-resistant session
+    meets a request for ``urn:tessera:acr:mfa`` and is asserted as that); None when none
+    is met. Otherwise the session's, whatever was asked (§3.1.2.1: voluntary)."""
+    if not essential or session_acr in acr_values:
+        return session_acr
+    met = [value for value in acr_values if value in _STRENGTH and satisfies(session_acr, value)]
+    return max(met, key=_STRENGTH.__getitem__, default=None)

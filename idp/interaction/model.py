@@ -47,6 +47,7 @@ class Requirements:
     max_age: int | None = None
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()  # OIDC Core §3.1.2.1, in order of preference
+    acr_essential: bool = False  # the claims parameter's essential acr (§5.5.1.1)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Interaction:
                 "max_age": requirements.max_age,
                 "login_hint": requirements.login_hint,
                 "acr_values": list(requirements.acr_values),
+                "acr_essential": requirements.acr_essential,
             },
             "authentication": {
                 "methods": list(authentication.methods),
@@ -139,6 +141,7 @@ class Interaction:
                 max_age=requirements["max_age"],
                 login_hint=requirements["login_hint"],
                 acr_values=tuple(requirements.get("acr_values", ())),
+                acr_essential=bool(requirements.get("acr_essential", False)),
             ),
             authentication=Authentication(
                 methods=tuple(authentication["methods"]),

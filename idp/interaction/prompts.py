@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from idp.authn.methods import MFA_ACR, PHR_ACR
-from idp.authn.mfa_policy import satisfies
+from idp.authn.mfa_policy import requested_acr, satisfies
 from idp.authn.risk import Assessment
 from idp.errors import (
     ConsentRequiredError,
@@ -69,6 +69,11 @@ def next_prompt(
     """The page the user needs next, or None when the request can be answered.
     With ``prompt=none``, what would have been asked is an error instead."""
     requirements = interaction.requirements
+    if requirements.acr_essential and requested_acr(requirements.acr_values) is None:
+        # OIDC Core §5.5.1.1: an essential acr that cannot be met fails the sign-in.
+        raise UnmetAuthenticationRequirementsError(
+            "none of the essential acr values requested is one this provider supports"
+        )
     if interaction.authentication.pending_user is not None:
         second_factor.check_can_be_met()
         return second_factor.prompt  # the password is done, the second factor is owed

@@ -20,6 +20,7 @@ from idp.errors import (
     UnsupportedResponseTypeError,
 )
 from idp.interaction.model import REQUESTED_PROMPTS
+from idp.oauth.claims_request import check_claims
 from idp.oauth.clients import Client, GrantType
 from idp.oauth.grants import AuthorizationCode
 from idp.oauth.parameters import check_not_repeated, require
@@ -48,6 +49,7 @@ class AuthorizationRequest:
     code_challenge: str | None = None
     resources: tuple[str, ...] = ()
     acr_values: tuple[str, ...] = ()
+    acr_essential: bool = False  # OIDC Core §5.5.1.1, from the claims parameter
 
     @property
     def is_openid(self) -> bool:
@@ -95,6 +97,7 @@ def validate_authorization_request(
         prompt = check_prompt(params)
         max_age = check_max_age(params)
         resources = check_resources(params, client)
+        acr_values, acr_essential = check_acr(params)
         check_code_challenge(
             params.get("code_challenge"),
             params.get("code_challenge_method"),
@@ -115,7 +118,8 @@ def validate_authorization_request(
         login_hint=params.get("login_hint"),
         code_challenge=params.get("code_challenge"),
         resources=resources,
-        acr_values=check_acr_values(params),
+        acr_values=acr_values,
+        acr_essential=acr_essential,
     )
     return request, client
 
@@ -194,10 +198,17 @@ def check_prompt(params: Mapping[str, str]) -> tuple[str, ...]:
     return prompt
 
 
-def check_acr_values(params: Mapping[str, str]) -> tuple[str, ...]:
-    """OIDC Core §3.1.2.1: space-separated, in order of preference; values we do not
-    support are kept (and ignored by idp.authn.mfa_policy), as the request is voluntary."""
-    return tuple(dict.fromkeys(params.get("acr_values", "").split()))
+def check_acr(params: Mapping[str, str]) -> tuple[tuple[str, ...], bool]:
+    """The classes asked for, in order of preference, and whether they are essential.
+    ``acr_values`` (OIDC Core §3.1.2.1) is voluntary: values we do not support are kept
+    and ignored by idp.authn.mfa_policy. An essential ``acr`` of the ``claims``
+    parameter (§5.5.1.1) takes its place: the tokens' ``acr`` must then be one of its
+    values; a voluntary one counts where ``acr_values`` is absent."""
+    acr_values = tuple(dict.fromkeys(params.get("acr_values", "").split()))
+    asked = check_claims(params)
+    if asked is not None and (asked.essential or not acr_values):
+        return asked.values, asked.essential
+    return acr_values, False
 
 
 def check_max_age(params: Mapping[str, str]) -> int | None:
@@ -210,9 +221,15 @@ def check_max_age(params: Mapping[str, str]) -> int | None:
 
 
 def issue_authorization_code(
-    codes: CodeStore, request: AuthorizationRequest, session: SsoSession, now: int, ttl: int
+    codes: CodeStore,
+    request: AuthorizationRequest,
+    session: SsoSession,
+    now: int,
+    ttl: int,
+    acr: str | None = None,
 ) -> str:
-    """A single-use 256-bit code bound to client, redirect URI, PKCE challenge and nonce."""
+    """A single-use 256-bit code bound to client, redirect URI, PKCE challenge and nonce;
+    ``acr``: what its tokens say, when not the session's (idp.authn.mfa_policy)."""
     code = new_token()
     codes.save_code(
         digest(code),
@@ -226,6 +243,7 @@ def issue_authorization_code(
             resources=request.resources,
             sid=session.sid,
             expires_at=now + ttl,
+            acr=acr if acr != session.acr else None,
         ),
     )
     return code

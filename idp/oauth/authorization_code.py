@@ -33,7 +33,7 @@ def exchange_authorization_code(
         take_back(code_digest, code, ctx)  # lost a race with another use of the same code
         raise InvalidGrantError("authorization code was already used")
 
-    grant = session_grant(session, client.client_id, code.scope, resources)
+    grant = session_grant(session, client.client_id, code.scope, resources, acr=code.acr)
     response, access, family_id = user_token_response(
         grant, client, ctx, nonce=code.nonce, session_expires_at=session.expires_at
     )

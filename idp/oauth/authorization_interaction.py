@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idp.errors import AccessDeniedError, InvalidRequestError, ProtocolError
+from idp.authn.mfa_policy import asserted_acr
+from idp.errors import (
+    AccessDeniedError,
+    InvalidRequestError,
+    ProtocolError,
+    UnmetAuthenticationRequirementsError,
+)
 from idp.interaction.model import Interaction, InteractionKind, Prompt, Requirements
 from idp.interaction.registry import Completion, Party, Redirect
 from idp.oauth.authorization import (
@@ -29,6 +35,7 @@ def authorization_interaction(request: AuthorizationRequest) -> Interaction:
             max_age=request.max_age,
             login_hint=request.login_hint,
             acr_values=request.acr_values,
+            acr_essential=request.acr_essential,
         ),
     )
 
@@ -56,7 +63,14 @@ class AuthorizationRequests:
         self, stores: CodeStore, interaction: Interaction, session: SsoSession, now: int
     ) -> Completion:
         request = AuthorizationRequest.from_record(interaction.payload)
-        code = issue_authorization_code(stores, request, session, now, self.code_ttl)
+        acr = asserted_acr(session.acr, request.acr_values, essential=request.acr_essential)
+        if acr is None:
+            # OIDC Core §5.5.1.1: an essential acr not met is a failed authentication.
+            error = UnmetAuthenticationRequirementsError(
+                "the sign-in did not reach any of the essential acr values requested"
+            )
+            raise self.refusal(interaction, error)
+        code = issue_authorization_code(stores, request, session, now, self.code_ttl, acr)
         return Redirect(authorization_response_uri(request, {"code": code}, self.issuer))
 
     def deny(self, stores: CodeStore, interaction: Interaction) -> Completion:

@@ -18,7 +18,7 @@ from typing import Any
 from idp.errors import InvalidRequestError
 
 MEMBERS = ("id_token", "userinfo")  # §5.5: the members Tessera reads; others are ignored
-MAX_CLAIMS_LENGTH = 4096  # characters of JSON: ample for any real request
+MAX_CLAIMS_LENGTH = 2048  # characters of JSON: ample; its acr values travel in the interaction URL
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class AuthorizationCode:
     expires_at: int
     used_at: int | None = None
     resources: tuple[str, ...] = ()
+    acr: str | None = None  # the tokens' acr where it is not the session's (an essential acr)
 
 
 @dataclass(frozen=True)

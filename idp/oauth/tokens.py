@@ -63,16 +63,22 @@ class Grant:
 
 
 def session_grant(
-    session: SsoSession, client_id: str, scope: Scope, audience: tuple[str, ...]
+    session: SsoSession,
+    client_id: str,
+    scope: Scope,
+    audience: tuple[str, ...],
+    *,
+    acr: str | None = None,
 ) -> Grant:
-    """A grant made by the user of a live SSO session, carrying its authentication."""
+    """A grant made by the user of a live SSO session, carrying its authentication
+    (``acr``: the class the request's essential acr named, where not the session's)."""
     return Grant(
         client_id=client_id,
         subject=session.user_id,
         scope=scope,
         sid=session.sid,
         auth_time=session.auth_time,
-        acr=session.acr,
+        acr=acr or session.acr,
         amr=tuple(session.amr),
         audience=audience,
     )

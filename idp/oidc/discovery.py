@@ -63,7 +63,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         + list(DEFAULT_CLAIMS.values())
         + [TRUNCATED_CLAIM],
         "acr_values_supported": list(ACR_VALUES_SUPPORTED),
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,  # OIDC Core §5.5; see idp.oauth.claims_request
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,

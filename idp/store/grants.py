@@ -45,6 +45,7 @@ class GrantQueries:
             expires_at=row.expires_at,
             used_at=row.used_at,
             resources=tuple(row.resources),
+            acr=row.acr,
         )
 
     def mark_code_used(self, code_digest: str, now: int) -> bool:

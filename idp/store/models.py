@@ -251,6 +251,9 @@ class AuthorizationCodeRow(Base):
     access_token_expires_at: Mapped[int | None]
     refresh_family_id: Mapped[str | None] = mapped_column(String(64))
     resources: Mapped[list[str]] = mapped_column(server_default="[]")
+    # The tokens' acr where an essential acr request named another class than the
+    # session's (OIDC Core §5.5.1.1); NULL: the session's.
+    acr: Mapped[str | None] = mapped_column(String(64))
 
 
 class RefreshTokenRow(Base):

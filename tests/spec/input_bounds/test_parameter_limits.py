@@ -9,6 +9,7 @@ bounded."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -20,8 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import get_default_algorithms
 from sqlalchemy import String, create_engine, inspect
 
+from idp.authn import passkeys
+from idp.authz import model as authz
 from idp.oauth.clients import Client
 from idp.oauth.parameters import MAX_PARAMETER_LENGTH, PARAMETER_LIMITS
+from idp.sessions.sso import MAX_USER_AGENT
 from idp.ssf import streams
 from idp.store.models import Base
 from tests.spec.input_bounds.inputs import (
@@ -78,6 +82,47 @@ ADMINISTERED = {
     "clients.frontchannel_logout_uri": "idp clients create --frontchannel-logout-uri (2048)",
     "suspensions.reason": "idp users|clients suspend --reason (255)",
 }
+# Columns filled from other requests (the passkey pages' JSON, the account pages) and
+# from the CLI's role and group commands, each bounded where it is read: the bound, and
+# where it is.
+BOUNDED_WHERE_READ = {
+    "passkeys.name": (passkeys.MAX_NAME_LENGTH, "idp.authn.passkeys.MAX_NAME_LENGTH"),
+    # WebAuthn L3 §5.1.3: at most 1023 bytes, stored base64url without padding.
+    "passkeys.credential_id": (
+        math.ceil(passkeys.MAX_CREDENTIAL_ID_BYTES * 4 / 3),
+        "idp.authn.passkeys.MAX_CREDENTIAL_ID_BYTES",
+    ),
+    "remembered_devices.user_agent": (MAX_USER_AGENT, "idp.sessions.sso.MAX_USER_AGENT"),
+    **{
+        column: (authz.MAX_NAME, "idp.authz.model.MAX_NAME")
+        for column in (
+            "authz_groups.name",
+            "group_members.group_name",
+            "group_parents.group_name",
+            "group_parents.parent",
+            "group_roles.group_name",
+            "roles.name",
+            "user_attributes.name",
+        )
+    },
+    **{
+        column: (authz.MAX_ROLE_REF, "idp.authz.model.MAX_ROLE_REF")
+        for column in (
+            "roles.ref",
+            "role_composites.role",
+            "role_composites.includes",
+            "role_permissions.role",
+            "group_roles.role",
+            "user_roles.role",
+        )
+    },
+    "roles.client_id": (authz.MAX_NAME, "a client id of ours (idp.authz.model.MAX_NAME)"),
+    "roles.description": (authz.MAX_DESCRIPTION, "idp.authz.model.MAX_DESCRIPTION"),
+    "authz_groups.description": (authz.MAX_DESCRIPTION, "idp.authz.model.MAX_DESCRIPTION"),
+    "role_permissions.permission": (authz.MAX_PERMISSION, "idp.authz.model.MAX_PERMISSION"),
+    # What a change names: a role, group, user or client reference, at most a role ref.
+    "authz_changes.target": (authz.MAX_ROLE_REF, "idp.authz.model.MAX_ROLE_REF"),
+}
 # Columns filled from the JSON bodies of Shared Signals stream management, each bounded
 # where the body is read (idp.ssf.streams) to no more than its column holds.
 SSF_REQUEST_VALUES = {
@@ -88,6 +133,18 @@ SSF_REQUEST_VALUES = {
 }
 # Columns whose values the server makes: ids, digests, sids, enum-like names.
 SERVER_GENERATED = {
+    "authorization_codes.acr": "one of ACR_VALUES_SUPPORTED (idp.authn.mfa_policy)",
+    "authz_changes.action": "the name of a management step (idp.authz.management)",
+    "authz_changes.actor": "operator, or user:<uuid4> / client:<client id>",
+    "group_members.user_id": "uuid4",
+    "passkeys.user_id": "uuid4",
+    "passkeys.aaguid": "a UUID, from the authenticator data (16 bytes)",
+    "remembered_devices.user_id": "uuid4",
+    "remembered_devices.device_digest": "SHA-256 digest",
+    "user_attributes.user_id": "uuid4",
+    "user_attributes.kind": "AttributeType",
+    "user_roles.user_id": "uuid4",
+    "webauthn_challenges.challenge_digest": "SHA-256 digest",
     "cache_versions.name": "a cache's name (idp.store.cache_versions)",
     "clients.secret_digest": "SHA-256 digest",
     "clients.token_endpoint_auth_method": "AuthMethod",
@@ -153,7 +210,13 @@ SERVER_GENERATED = {
     "streams.method": "DeliveryMethod",
     "streams.status": "StreamStatus",
 }
-CLASSIFIED = {**REQUEST_VALUES, **ADMINISTERED, **SERVER_GENERATED, **SSF_REQUEST_VALUES}
+CLASSIFIED = {
+    **REQUEST_VALUES,
+    **ADMINISTERED,
+    **SERVER_GENERATED,
+    **SSF_REQUEST_VALUES,
+    **BOUNDED_WHERE_READ,
+}
 
 
 def string_columns() -> dict[str, int | None]:
@@ -185,6 +248,12 @@ def test_the_classification_names_only_real_columns():
         SERVER_GENERATED
     )
     assert not overlapping | set(ADMINISTERED) & set(SERVER_GENERATED)
+
+
+@pytest.mark.parametrize("column", sorted(BOUNDED_WHERE_READ))
+def test_a_value_bounded_where_it_is_read_fits_its_column(column):
+    bound, where = BOUNDED_WHERE_READ[column]
+    assert bound <= string_columns()[column], f"{where} lets through more than {column} holds"
 
 
 @pytest.mark.parametrize("column", sorted(SSF_REQUEST_VALUES))
