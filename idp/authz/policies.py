@@ -101,7 +101,8 @@ class PolicySet:
     policies: Mapping[str, CompiledPolicy]
     whole: cedarpy.PolicySet = field(repr=False)
     slices: Mapping[tuple[str, str], cedarpy.PolicySet] = field(repr=False)
-    slice_sizes: Mapping[tuple[str, str], int] = field(repr=False)
+    # the ids of the policies in each slice
+    slice_members: Mapping[tuple[str, str], tuple[str, ...]] = field(repr=False)
     empty: cedarpy.PolicySet = field(repr=False)
     digest: str = ""
 
@@ -281,7 +282,7 @@ def _assemble(
         policies=dict(compiled),
         whole=_cedar_set({policy.id: policy.est for policy in compiled.values()}),
         slices=slices,
-        slice_sizes={pair: len(policies) for pair, policies in members.items()},
+        slice_members={pair: tuple(sorted(policies)) for pair, policies in members.items()},
         empty=_cedar_set({}),
         digest=digest,
     )
