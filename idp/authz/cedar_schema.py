@@ -269,7 +269,7 @@ def check_resource_types(declared: tuple[ResourceTypeDecl, ...]) -> frozenset[st
         check_attributes(decl.name, decl.attributes)
     for decl in declared:
         for parent in decl.member_of:
-            if parent not in names and parent not in (GROUP, ROLE):
+            if parent not in names:
                 raise SchemaDeclarationError(
                     f"resource type {decl.name!r} is in unknown type {parent!r}"
                 )

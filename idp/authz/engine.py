@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +34,8 @@ from idp.authz.entities import (
     Hierarchy,
     Principal,
     Resource,
-    build_entities,
     cedar_record,
+    entities_json,
 )
 from idp.authz.policies import PolicySet
 
@@ -123,11 +122,11 @@ class Authorizer:
         if request.ip is not None:
             context["ip"] = request.ip
         context.update(request.context)
-        entities = build_entities(request.principal, request.resource, self.hierarchy)
+        entities = entities_json(request.principal, request.resource, self.hierarchy)
         cedar_request = {
             "principal": request.principal.uid.cedar(),
             "action": {"type": ACTION, "id": request.action},
             "resource": request.resource.uid.cedar(),
             "context": cedar_record(context, "context"),
         }
-        return cedar_request, json.dumps(entities, separators=(",", ":"))
+        return cedar_request, entities

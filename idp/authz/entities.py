@@ -4,7 +4,8 @@ Cedar entities, JSON format: https://docs.cedarpolicy.com/auth/entities-syntax.h
 A request hands Cedar only what it can touch: the principal with the ancestor closure
 of its groups and roles (each ancestor with its own direct parents, so Cedar sees
 Tessera's hierarchy `User in Group in Role` as it is), the resource with its attributes
-and its parents, and the context. Values become Cedar's: `str`, `int` (a 64-bit Long),
+and its parents (and the closure of any group or role its attributes name), and the
+context. Values become Cedar's: `str`, `int` (a 64-bit Long),
 `bool`, :class:`EntityUid`, sets, records (mappings), and the extension types
 `decimal.Decimal` (decimal), `ipaddress` addresses and networks (ipaddr), aware
 `datetime` (datetime) and `timedelta` (duration).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,14 +91,15 @@ class Resource:
 class Hierarchy:
     """Tessera's groups and roles as a graph of direct edges (`Group in Group`,
     `Group in Role`, `Role in Role`), read once per model version; each node's ancestor
-    closure is computed once and kept. A cycle (refused by the RBAC model) cannot loop
-    here: the walk keeps what it has seen."""
+    closure, and the Cedar JSON of each node, is computed once and kept. A cycle
+    (refused by the RBAC model) cannot loop here: the walk keeps what it has seen."""
 
     def __init__(self, parents: Mapping[EntityUid, Iterable[EntityUid]]) -> None:
         self._parents: dict[EntityUid, tuple[EntityUid, ...]] = {
-            node: tuple(sorted(set(edges))) for node, edges in parents.items()
+            node: tuple(dict.fromkeys(edges)) for node, edges in parents.items()
         }
         self._ancestors: dict[EntityUid, frozenset[EntityUid]] = {}
+        self._json: dict[EntityUid, str] = {}
 
     def parents_of(self, node: EntityUid) -> tuple[EntityUid, ...]:
         return self._parents.get(node, ())
@@ -130,43 +133,64 @@ class Hierarchy:
             result |= self.ancestors(node)
         return frozenset(result)
 
+    def entity_json(self, node: EntityUid) -> str:
+        """The Cedar JSON of a group or role: no attributes, its direct parents."""
+        known = self._json.get(node)
+        if known is None:
+            known = _json(
+                {
+                    "uid": node.cedar(),
+                    "attrs": {},
+                    "parents": [parent.cedar() for parent in self.parents_of(node)],
+                }
+            )
+            self._json[node] = known
+        return known
+
 
 EMPTY_HIERARCHY = Hierarchy({})
 
 
-def build_entities(
-    principal: Principal, resource: Resource, hierarchy: Hierarchy
-) -> list[dict[str, Any]]:
-    """The Cedar entity list of one request (JSON entity format)."""
-    entities: dict[EntityUid, dict[str, Any]] = {}
-    principal_parents = tuple(sorted(set(principal.parents)))
-    entities[principal.uid] = {
-        "uid": principal.uid.cedar(),
-        "attrs": cedar_record(principal.attributes, f"principal {principal.uid}"),
-        "parents": [parent.cedar() for parent in principal_parents],
-    }
-    for ancestor in sorted(hierarchy.closure(principal_parents)):
-        if ancestor in entities:  # a principal cannot be its own ancestor
-            raise EntityDataError(f"{ancestor} is both the principal and one of its groups")
-        entities[ancestor] = {
-            "uid": ancestor.cedar(),
-            "attrs": {},
-            "parents": [parent.cedar() for parent in hierarchy.parents_of(ancestor)],
-        }
-    _add_resource(entities, resource, depth=0)
-    if len(entities) > MAX_ENTITIES:
+def entities_json(principal: Principal, resource: Resource, hierarchy: Hierarchy) -> str:
+    """The Cedar entity document (JSON) of one request: the principal, every group and
+    role above it, the resource and its parents, and the groups and roles (with theirs)
+    that the resource's attributes name."""
+    resources: dict[EntityUid, dict[str, Any]] = {}
+    named: set[EntityUid] = set()
+    _add_resource(resources, resource, 0, named)
+    principal_parents = tuple(dict.fromkeys(principal.parents))
+    ancestors = hierarchy.closure(principal_parents) | hierarchy.closure(named)
+    if principal.uid in ancestors or principal.uid in resources:
+        raise EntityDataError(f"{principal.uid} is the principal and also one of its groups")
+    clash = ancestors & resources.keys()
+    if clash:
+        raise EntityDataError(f"{min(clash)} is a group or role and also the resource")
+    if len(ancestors) + len(resources) >= MAX_ENTITIES:
         raise EntityDataError(f"the request needs more than {MAX_ENTITIES} entities")
-    return list(entities.values())
+    parts = [
+        _json(
+            {
+                "uid": principal.uid.cedar(),
+                "attrs": cedar_record(principal.attributes, f"principal {principal.uid}"),
+                "parents": [parent.cedar() for parent in principal_parents],
+            }
+        )
+    ]
+    parts.extend(hierarchy.entity_json(node) for node in ancestors)
+    parts.extend(_json(entry) for entry in resources.values())
+    return "[" + ",".join(parts) + "]"
 
 
 def _add_resource(
-    entities: dict[EntityUid, dict[str, Any]], resource: Resource, depth: int
+    entities: dict[EntityUid, dict[str, Any]], resource: Resource, depth: int, named: set[EntityUid]
 ) -> None:
     if depth > MAX_RESOURCE_PARENT_DEPTH:
         raise EntityDataError(f"resource parents nest deeper than {MAX_RESOURCE_PARENT_DEPTH}")
+    if resource.uid.type in (USER, CLIENT, GROUP, ROLE):
+        raise EntityDataError(f"{resource.uid}: a resource is of an application's own type")
     entry = {
         "uid": resource.uid.cedar(),
-        "attrs": cedar_record(resource.attributes, f"resource {resource.uid}"),
+        "attrs": cedar_record(resource.attributes, f"resource {resource.uid}", named),
         "parents": [parent.uid.cedar() for parent in resource.parents],
     }
     existing = entities.get(resource.uid)
@@ -175,22 +199,29 @@ def _add_resource(
             raise EntityDataError(f"{resource.uid} is given twice, with different data")
         return
     entities[resource.uid] = entry
+    if len(entities) > MAX_ENTITIES:
+        raise EntityDataError(f"the request needs more than {MAX_ENTITIES} entities")
     for parent in resource.parents:
-        _add_resource(entities, parent, depth + 1)
-        if len(entities) > MAX_ENTITIES:
-            raise EntityDataError(f"the request needs more than {MAX_ENTITIES} entities")
+        _add_resource(entities, parent, depth + 1, named)
 
 
-def cedar_record(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def cedar_record(
+    values: Mapping[str, Any], where: str, named: set[EntityUid] | None = None
+) -> dict[str, Any]:
+    """`values` as a Cedar record; the groups and roles it names are added to `named`."""
     if not isinstance(values, Mapping):
         raise EntityDataError(f"{where}: attributes must be a mapping")
     return {
-        _key(name, where): cedar_value(value, f"{where}.{name}", 1)
+        _key(name, where): cedar_value(value, f"{where}.{name}", 1, named)
         for name, value in values.items()
     }
 
 
-def cedar_value(value: Any, where: str, depth: int = 0) -> Any:
+def cedar_value(value: Any, where: str, depth: int = 0, named: set[EntityUid] | None = None) -> Any:
     """`value` in Cedar's JSON value format (with `__entity` and `__extn` escapes)."""
     if depth > MAX_VALUE_DEPTH:
         raise EntityDataError(f"{where}: values nest deeper than {MAX_VALUE_DEPTH}")
@@ -205,6 +236,8 @@ def cedar_value(value: Any, where: str, depth: int = 0) -> Any:
             raise EntityDataError(f"{where}: a string longer than {MAX_STRING} characters")
         return value
     if isinstance(value, EntityUid):
+        if named is not None and value.type in (GROUP, ROLE):
+            named.add(value)
         return {"__entity": value.cedar()}
     if isinstance(value, decimal.Decimal):
         return _extension("decimal", _decimal(value, where))
@@ -220,14 +253,13 @@ def cedar_value(value: Any, where: str, depth: int = 0) -> Any:
         return _extension("duration", f"{round(value.total_seconds() * 1000)}ms")
     if isinstance(value, Mapping):
         return {
-            _key(name, where): cedar_value(item, f"{where}.{name}", depth + 1)
+            _key(name, where): cedar_value(item, f"{where}.{name}", depth + 1, named)
             for name, item in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
         if len(value) > MAX_SET_SIZE:
             raise EntityDataError(f"{where}: a set of more than {MAX_SET_SIZE} elements")
-        items = [cedar_value(item, f"{where}[]", depth + 1) for item in value]
-        return items
+        return [cedar_value(item, f"{where}[]", depth + 1, named) for item in value]
     if isinstance(value, float):
         raise EntityDataError(f"{where}: Cedar has no floats; use decimal.Decimal")
     if value is None:
@@ -260,8 +292,7 @@ def _decimal(value: decimal.Decimal, where: str) -> str:
 
 def _datetime(value: dt.datetime) -> str:
     # Cedar's datetime accepts `YYYY-MM-DDThh:mm:ss.SSSZ` (and offsets); UTC keeps one form
-    utc = value.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def _quote(text: str) -> str:

@@ -327,3 +327,45 @@ def test_entity_errors_do_not_repeat_the_entity_data():
     assert not decision.allowed
     assert "department" in decision.errors[0].message
     assert '"clearance":1' not in decision.errors[0].message
+
+
+def test_a_group_named_by_a_resource_attribute_brings_its_hierarchy():
+    schema = generate_schema(
+        (),
+        Application(
+            resource_types=(
+                ResourceTypeDecl(
+                    "Space", (AttributeDecl("team", AttributeType.ENTITY, entity_type="Group"),)
+                ),
+            ),
+            actions=(ActionDecl("enter", ("Space",)),),
+        ),
+    )
+    engine = Authorizer(
+        policies(
+            schema,
+            (
+                "staff-spaces",
+                'permit(principal, action, resource) when { resource.team in Role::"viewer" };',
+            ),
+        ),
+        HIERARCHY,
+    )
+
+    def enter(team: str) -> bool:
+        space = Resource(EntityUid("Space", "s"), {"team": group(team)})
+        return engine.decide(AccessRequest(Principal(user("a")), "enter", space, time=NOON)).allowed
+
+    assert enter("backend")  # backend in engineering in editor in viewer
+    assert not enter("sales")
+
+
+def test_a_cycle_in_the_hierarchy_does_not_loop_and_is_a_deny():
+    # the RBAC model refuses cycles; should one reach the engine, Cedar refuses the
+    # entities (it checks the hierarchy is acyclic) and the decision is a deny
+    cyclic = Hierarchy({group("a"): [group("b")], group("b"): [group("a"), role("editor")]})
+    assert cyclic.ancestors(group("a")) == {group("a"), group("b"), role("editor")}
+    engine = Authorizer(RBAC.policies, cyclic)
+    decision = engine.decide(asking(person("p", 1, group("a")), "edit", document("d")))
+    assert not decision.allowed
+    assert "cycle" in decision.errors[0].message
