@@ -6,14 +6,15 @@
 Builds a generated application (25 resource types, 8 actions, 200 (action, resource
 type) slices), 1,000 policies over it (role grants, owner and sharing grants, clearance
 forbids, step-up forbids, and policies with no action or resource constraint, which go
-into every slice), a hierarchy of 4,000 composite roles and 6,000 nested groups in tiers, and
-100,000 users in one to three teams each (and some with a role of their own). The same requests, in the same order, are
-then decided three ways, one after another:
+into every slice), a hierarchy of 4,000 composite roles and 6,000 nested groups in
+tiers, and 100,000 users in one to three teams each (some with a role of their own).
+The same requests, in the same order, are then decided four ways, one after another:
 
   * sliced: ``Authorizer.decide``: the slice for the request's (action, resource
     type), and only the request's entities (the principal's ancestor closure, the
     resource and its parent);
   * unsliced: ``Authorizer.decide_unsliced``: the same, every policy handed to Cedar;
+  * the unsliced cedarpy call alone (the request's entities built beforehand);
   * text: the unsliced call with the policy text instead of the parsed handle, which
     cedarpy parses on every call (a few hundred requests only; it is slow).
 
