@@ -180,6 +180,20 @@ def check_policy(source: PolicySource, schema: CedarSchema) -> CompiledPolicy | 
     )
 
 
+def format_policy(source: PolicySource, line_width: int = 80) -> str:
+    """The policy in Cedar's own layout (cedarpy.format_policies), for an author to
+    read back; the text is checked first (steps 1 and 2) like any other."""
+    problems = check_text(source)
+    if problems:
+        raise InvalidPolicies(problems)
+    try:
+        return cedarpy.format_policies(source.text, line_width, 2)
+    except ValueError as error:
+        raise InvalidPolicies(
+            [PolicyProblem(source.id, f"syntax error: {_one_line(error)}")]
+        ) from None
+
+
 def check_text(source: PolicySource) -> list[PolicyProblem]:
     """Steps 1 and 2: what can be said of the text before Cedar reads it."""
     if not isinstance(source.id, str) or not POLICY_ID.match(source.id):

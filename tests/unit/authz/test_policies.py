@@ -16,6 +16,7 @@ from idp.authz.policies import (
     PolicySource,
     check_text,
     compile_policies,
+    format_policy,
 )
 from tests.support.cedar_apps import documents_schema
 
@@ -187,3 +188,15 @@ def test_the_digest_follows_the_policies():
     same = compile_policies([PolicySource("a", GOOD)], SCHEMA, "2")
     other = compile_policies([PolicySource("b", GOOD)], SCHEMA, "3")
     assert one.digest == same.digest != other.digest
+
+
+def test_a_policy_is_formatted_in_cedars_layout():
+    text = 'permit(principal in Role::"editor",action==Action::"edit",resource is Document)\n;'
+    assert format_policy(PolicySource("p", text)) == (
+        'permit (\n  principal in Role::"editor",\n  action == Action::"edit",\n'
+        "  resource is Document\n);\n"
+    )
+    with pytest.raises(InvalidPolicies, match="syntax error"):
+        format_policy(PolicySource("p", "permit(principal"))
+    with pytest.raises(InvalidPolicies, match="brackets nest deeper"):
+        format_policy(PolicySource("p", "permit(principal, action, resource) when {" + "(" * 999))
