@@ -10,7 +10,10 @@ What is checked, in this order, so that Cedar only ever parses bounded text:
   1. the id, the size of the text, no control characters;
   2. the nesting of brackets, before Cedar parses anything: Cedar's parser recurses on
      nesting, and (cedarpy 4.12) about a thousand nested brackets overflow its stack and
-     kill the process, so the limit here is far below that;
+     kill the process, so the limit here is far below that. Long chains without
+     brackets (`context.a.a.a...`, `1 + 1 + ...`) recurse too: within the size limit
+     they parse on an 8 MiB stack but not on 2 MiB, so Cedar parses and validates in a
+     thread of its own with a 64 MiB stack, whatever thread compiles;
   3. Cedar's parse (exactly one static policy; templates are refused);
   4. the depth of the parsed condition (Cedar's JSON form, the EST);
   5. Cedar's validation against the generated schema (unknown entity types, actions or
@@ -36,9 +39,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import cedarpy
 
@@ -51,6 +55,9 @@ MAX_EST_DEPTH = 200  # JSON levels of the parsed policy; about two per nested ex
 POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _POSITIONAL = re.compile(r"`policy0`")
+PARSER_STACK = 64 * 1024 * 1024
+_STACK_SIZE_LOCK = threading.Lock()
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +130,14 @@ def compile_policies(
         raise InvalidPolicies([PolicyProblem("*", f"more than {MAX_POLICIES} policies")])
     compiled: dict[str, CompiledPolicy] = {}
     seen: set[str] = set()
+    unique: list[PolicySource] = []
     for source in sources:
         if source.id in seen:
             problems.append(PolicyProblem(source.id, "the id is used by another policy"))
             continue
         seen.add(source.id)
-        found = check_policy(source, schema)
+        unique.append(source)
+    for found in _on_a_deep_stack(lambda: [check_policy(source, schema) for source in unique]):
         if isinstance(found, CompiledPolicy):
             compiled[found.id] = found
         else:
@@ -307,6 +316,30 @@ def _cedar_set(policies: Mapping[str, Any]) -> cedarpy.PolicySet:
     # the author's ids (the text form would number them policy0, policy1, ...).
     document = {"staticPolicies": dict(policies), "templates": {}, "templateLinks": []}
     return cedarpy.PolicySet.from_json_str(json.dumps(document))
+
+
+def _on_a_deep_stack(work: Callable[[], _T]) -> _T:
+    """`work()` run in a thread with a stack of PARSER_STACK bytes (see step 2)."""
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # handed back to the caller's thread
+            failure.append(error)
+
+    with _STACK_SIZE_LOCK:
+        previous = threading.stack_size(PARSER_STACK)
+        try:
+            worker = threading.Thread(target=run, name="cedar-parse", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _bracket_overflow(text: str) -> int | None:

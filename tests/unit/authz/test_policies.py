@@ -200,3 +200,35 @@ def test_a_policy_is_formatted_in_cedars_layout():
         format_policy(PolicySource("p", "permit(principal"))
     with pytest.raises(InvalidPolicies, match="brackets nest deeper"):
         format_policy(PolicySource("p", "permit(principal, action, resource) when {" + "(" * 999))
+
+
+def test_long_chains_compile_safely_from_a_thread_with_a_small_stack():
+    # `context.a.a.a...` and `1 + 1 + ...` within the size limit need more than a 2 MiB
+    # stack to parse (cedarpy 4.12 crashed with SIGSEGV); Cedar parses on a stack of its
+    # own, so a caller's small thread stack does not matter. In a child process, so a
+    # regression fails this test instead of killing the run.
+    code = (
+        "import threading\n"
+        "from idp.authz.policies import PolicySource, compile_policies, InvalidPolicies\n"
+        "from tests.support.cedar_apps import documents_schema\n"
+        "schema = documents_schema()\n"
+        "head = 'permit(principal, action, resource) when { '\n"
+        "texts = [head + 'context' + '.a' * 8150 + ' == 1 };',\n"
+        "         head + '+'.join(['1'] * 8150) + ' == 1 };']\n"
+        "def run():\n"
+        "    for text in texts:\n"
+        "        assert len(text) <= 16384\n"
+        "        try:\n"
+        "            compile_policies([PolicySource('long', text)], schema, '1')\n"
+        "        except InvalidPolicies as error:\n"
+        "            print(error)\n"
+        "threading.stack_size(2 * 1024 * 1024)\n"
+        "worker = threading.Thread(target=run)\n"
+        "worker.start()\n"
+        "worker.join()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["policy long: the condition is nested too deeply"] * 2
