@@ -31,6 +31,7 @@ from idp.authz.cedar_schema import CLIENT, GROUP, ROLE, USER
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 MAX_VALUE_DEPTH = 8  # records and sets inside records and sets
 MAX_SET_SIZE = 1000
+MAX_RECORD_SIZE = 256  # attributes of an entity, fields of a record
 MAX_STRING = 4096
 MAX_RESOURCE_PARENT_DEPTH = 16
 MAX_ENTITIES = 2048  # per request: principal closure + resource and its parents
@@ -215,6 +216,8 @@ def cedar_record(
     """`values` as a Cedar record; the groups and roles it names are added to `named`."""
     if not isinstance(values, Mapping):
         raise EntityDataError(f"{where}: attributes must be a mapping")
+    if len(values) > MAX_RECORD_SIZE:
+        raise EntityDataError(f"{where}: more than {MAX_RECORD_SIZE} attributes")
     return {
         _key(name, where): cedar_value(value, f"{where}.{name}", 1, named)
         for name, value in values.items()
@@ -252,6 +255,8 @@ def cedar_value(value: Any, where: str, depth: int = 0, named: set[EntityUid] | 
     if isinstance(value, dt.timedelta):
         return _extension("duration", f"{round(value.total_seconds() * 1000)}ms")
     if isinstance(value, Mapping):
+        if len(value) > MAX_RECORD_SIZE:
+            raise EntityDataError(f"{where}: a record of more than {MAX_RECORD_SIZE} fields")
         return {
             _key(name, where): cedar_value(item, f"{where}.{name}", depth + 1, named)
             for name, item in value.items()

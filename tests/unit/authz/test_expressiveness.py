@@ -309,6 +309,20 @@ def test_requests_that_cannot_be_decided_are_denied_naming_the_problem(request_,
     assert named in " ".join(error.message for error in decision.errors)
 
 
+@pytest.mark.parametrize(
+    ("attributes", "named"),
+    [
+        ({"clearance": 1, **{f"a{i}": 1 for i in range(300)}}, "more than 256 attributes"),
+        ({"clearance": 1, "tags": ["t"] * 1001}, "more than 1000 elements"),
+        ({"clearance": 1, "bio": "x" * 5000}, "longer than 4096"),
+    ],
+)
+def test_oversized_request_data_is_refused(attributes, named):
+    decision = RBAC.decide(asking(Principal(user("a"), attributes), "read", document("d")))
+    assert not decision.allowed
+    assert named in decision.errors[0].message
+
+
 def test_deeply_nested_context_is_refused():
     nested: dict = {"v": 1}
     for _ in range(20):
