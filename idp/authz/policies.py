@@ -286,12 +286,12 @@ def _assemble(
         for resource_type in resource_types
     ]
     members: dict[tuple[str, str], dict[str, Any]] = {pair: {} for pair in pairs}
-    for policy in compiled.values():
-        for action, resource_type in pairs:
-            if (policy.actions is None or action in policy.actions) and (
-                policy.resource_types is None or resource_type in policy.resource_types
-            ):
-                members[(action, resource_type)][policy.id] = policy.est
+    for policy in compiled.values():  # each policy into the slices its scope can match
+        actions = schema.action_resources if policy.actions is None else policy.actions
+        for action in actions:
+            for resource_type in schema.action_resources.get(action, ()):
+                if policy.resource_types is None or resource_type in policy.resource_types:
+                    members[(action, resource_type)][policy.id] = policy.est
     slices = {pair: _cedar_set(estimates) for pair, estimates in members.items()}
     digest = hashlib.sha256(
         json.dumps(
