@@ -137,7 +137,7 @@ def compile_policies(
             continue
         seen.add(source.id)
         unique.append(source)
-    for found in _on_a_deep_stack(lambda: [check_policy(source, schema) for source in unique]):
+    for found in _on_a_deep_stack(lambda: [_compile_one(source, schema) for source in unique]):
         if isinstance(found, CompiledPolicy):
             compiled[found.id] = found
         else:
@@ -149,6 +149,10 @@ def compile_policies(
 
 def check_policy(source: PolicySource, schema: CedarSchema) -> CompiledPolicy | list[PolicyProblem]:
     """One policy through steps 1 to 5: the compiled policy, or its problems."""
+    return _on_a_deep_stack(lambda: _compile_one(source, schema))
+
+
+def _compile_one(source: PolicySource, schema: CedarSchema) -> CompiledPolicy | list[PolicyProblem]:
     problems = check_text(source)
     if problems:
         return problems
@@ -196,7 +200,7 @@ def format_policy(source: PolicySource, line_width: int = 80) -> str:
     if problems:
         raise InvalidPolicies(problems)
     try:
-        return cedarpy.format_policies(source.text, line_width, 2)
+        return _on_a_deep_stack(lambda: cedarpy.format_policies(source.text, line_width, 2))
     except ValueError as error:
         raise InvalidPolicies(
             [PolicyProblem(source.id, f"syntax error: {_one_line(error)}")]
