@@ -228,6 +228,15 @@ def cedar_value(value: Any, where: str, depth: int = 0, named: set[EntityUid] | 
     """`value` in Cedar's JSON value format (with `__entity` and `__extn` escapes)."""
     if depth > MAX_VALUE_DEPTH:
         raise EntityDataError(f"{where}: values nest deeper than {MAX_VALUE_DEPTH}")
+    kind = type(value)  # the common exact types first: this runs for every value
+    if kind is str and len(value) <= MAX_STRING:
+        return value
+    if kind is int and LONG_MIN <= value <= LONG_MAX:
+        return value
+    if kind is EntityUid:
+        if named is not None and value.type in (GROUP, ROLE):
+            named.add(value)
+        return {"__entity": {"type": value.type, "id": value.id}}
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
