@@ -85,6 +85,8 @@ class Authorizer:
             cedar_request, entities = self.cedar_call(request)
         except EntityDataError as error:
             return deny(str(error))
+        except Exception as error:  # not the shape of a request at all: still a deny
+            return deny(f"the request could not be read: {type(error).__name__}: {error}")
         if sliced:
             policy_set = self.policies.slice_for(request.action, request.resource.uid.type)
         else:

@@ -323,6 +323,22 @@ def test_oversized_request_data_is_refused(attributes, named):
     assert named in decision.errors[0].message
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        AccessRequest(None, "read", document("d"), time=NOON),  # type: ignore[arg-type]
+        AccessRequest(person("a"), "read", None, time=NOON),  # type: ignore[arg-type]
+        AccessRequest(person("a"), "read", document("d"), time="noon"),  # type: ignore[arg-type]
+        AccessRequest(person("a"), 7, document("d"), time=NOON),  # type: ignore[arg-type]
+        AccessRequest(person("a"), "read", document("d"), time=NOON, context=[1]),  # type: ignore[arg-type]
+    ],
+)
+def test_a_request_of_the_wrong_shape_is_a_deny_not_an_exception(garbage):
+    decision = RBAC.decide(garbage)
+    assert not decision.allowed
+    assert decision.errors
+
+
 def test_deeply_nested_context_is_refused():
     nested: dict = {"v": 1}
     for _ in range(20):
