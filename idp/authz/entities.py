@@ -210,8 +210,7 @@ def _add_resource(
         _add_resource(entities, parent, depth + 1, named)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # built once
 
 
 def cedar_record(
