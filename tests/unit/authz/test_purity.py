@@ -1,0 +1,47 @@
+"""The policy engine's modules import nothing of the server, so the SDK can decide with
+the same code (issue 11, item 5); the import-linter contract holds the same statically.
+Here they are imported, and a decision made, with every server package blocked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BLOCKED = [
+    "fastapi", "starlette", "sqlalchemy", "alembic", "pydantic", "pydantic_settings",
+    "authlib", "jinja2", "typer", "uvicorn", "argon2",
+    "idp.store", "idp.provider", "idp.http", "idp.config", "idp.oauth", "idp.authn",
+]  # fmt: skip
+
+CODE = f"""
+import sys, importlib.abc
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if any(name == b or name.startswith(b + ".") for b in {BLOCKED!r}):
+            raise ImportError("blocked: " + name)
+sys.meta_path.insert(0, Block())
+import datetime as dt
+from idp.authz.cedar_schema import Application, ActionDecl, ResourceTypeDecl, generate_schema
+from idp.authz.engine import AccessRequest, Authorizer
+from idp.authz.entities import EntityUid, Principal, Resource, role, user
+from idp.authz.policies import PolicySource, compile_policies
+app = Application((ResourceTypeDecl("Doc"),), (ActionDecl("read", ("Doc",)),))
+schema = generate_schema((), app)
+policies = compile_policies(
+    [PolicySource("p", 'permit(principal in Role::"reader", action, resource);')], schema, "1"
+)
+request = AccessRequest(
+    Principal(user("a"), {{}}, (role("reader"),)), "read", Resource(EntityUid("Doc", "d")),
+    time=dt.datetime.now(dt.UTC),
+)
+print(Authorizer(policies).decide(request).explain())
+print(sorted(m for m in sys.modules if m.split(".")[0] in {BLOCKED!r}))
+"""
+
+
+def test_the_engine_decides_with_every_server_package_blocked():
+    result = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["allow by p", "[]"]
