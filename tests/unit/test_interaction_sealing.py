@@ -194,7 +194,9 @@ def test_random_strings_are_refused_with_interaction_not_found_only():
         )
         assert_not_found(text)
         cut = rng.randrange(len(base))
-        assert_not_found(base[:cut] + text[:3] + base[cut + 1 :] if text[:3] else base[:cut])
+        changed = base[:cut] + text[:3] + base[cut + 1 :] if text[:3] else base[:cut]
+        if changed != base:  # one random character can be the one it replaces
+            assert_not_found(changed)
 
 
 def test_not_found_is_a_lookup_error():
