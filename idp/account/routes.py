@@ -15,7 +15,6 @@ from markupsafe import Markup
 from idp.account.factors import enrol_app, remove_app
 from idp.account.interaction import (
     SESSIONS_PAGE,
-    account_interaction,
     signed_in_recently,
 )
 from idp.admin.sessions import SessionDirectory, SessionView, list_user_sessions
@@ -25,6 +24,7 @@ from idp.authn.totp import TotpError, new_secret, provisioning_uri, qr_code_svg
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
 from idp.http import openapi
+from idp.http.account_sign_in import sign_in_to_account
 from idp.http.csrf import CsrfCheckFailedError
 from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import html_surface, redirect_to
@@ -134,7 +134,7 @@ def account_page(request: Request, provider: ProviderDep) -> Response:
             codes_left = store.count_unused_recovery_codes(session.user_id)
             devices = store.list_remembered_devices(session.user_id, now)
     if session is None or user is None:
-        return _sign_in_first(request, provider, ACCOUNT_PAGE)
+        return sign_in_to_account(request, provider, ACCOUNT_PAGE)
     policy = provider.session_policy
     response = form_protection(provider).render_form_page(
         request,
@@ -213,7 +213,7 @@ def devices_page(request: Request, provider: ProviderDep) -> Response:
         if session is not None:
             devices = store.list_remembered_devices(session.user_id, now)
     if session is None:
-        return _sign_in_first(request, provider, DEVICES_PAGE)
+        return sign_in_to_account(request, provider, DEVICES_PAGE)
     return form_protection(provider).render_form_page(
         request, "account_devices.html", purpose=PURPOSE, devices=devices
     )
@@ -257,7 +257,7 @@ def app_enrolment_page(request: Request, provider: ProviderDep) -> Response:
         user = store.load_user(session.user_id) if session else None
         enrolled = user is not None and store.load_totp_credential(user.id) is not None
     if session is None or user is None or not signed_in_recently(session, now):
-        return _sign_in_first(request, provider, APP_PAGE, fresh=True)
+        return sign_in_to_account(request, provider, APP_PAGE, fresh=True)
     if enrolled:  # one app at a time: remove it first to replace it
         return redirect_to(ACCOUNT_PAGE, request.method)
     return _enrolment_page(request, provider, user)
@@ -309,7 +309,7 @@ def remove_app_page(request: Request, provider: ProviderDep) -> Response:
         user = store.load_user(session.user_id) if session else None
         enrolled = user is not None and store.load_totp_credential(user.id) is not None
     if session is None or user is None or not _recent_with_app(session, now):
-        return _sign_in_first(request, provider, REMOVE_APP_PAGE, fresh=True)
+        return sign_in_to_account(request, provider, REMOVE_APP_PAGE, fresh=True)
     if not enrolled:
         return redirect_to(ACCOUNT_PAGE, request.method)
     return form_protection(provider).render_form_page(
@@ -356,8 +356,7 @@ def sessions_page(request: Request, provider: ProviderDep) -> Response:
             names = {view.session.sid: _client_names(provider, view) for view in views}
             enrolled = store.load_totp_credential(session.user_id) is not None
     if session is None:
-        sealed = provider.interaction_seal.seal(account_interaction(), provider.clock.now())
-        return redirect_to(f"/interaction/{sealed}", request.method)
+        return sign_in_to_account(request, provider, SESSIONS_PAGE)
     return form_protection(provider).render_form_page(
         request,
         "account_sessions.html",
@@ -445,14 +444,6 @@ def _signed_in(
             redirectable=False,
         )
     return session
-
-
-def _sign_in_first(
-    request: Request, provider: Provider, next_page: str, *, fresh: bool = False
-) -> Response:
-    interaction = account_interaction(next_page, fresh=fresh)
-    sealed = provider.interaction_seal.seal(interaction, provider.clock.now())
-    return redirect_to(f"/interaction/{sealed}", request.method)
 
 
 def _not_signed_in() -> Response:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from idp.account.interaction import account_interaction, signed_in_recently
+from idp.account.interaction import signed_in_recently
 from idp.account.passkeys import (
     PASSKEYS_PAGE,
     check_recent_sign_in,
@@ -33,6 +33,7 @@ from idp.authn.routes.passkeys import (
 )
 from idp.errors import AccessDeniedError, InvalidRequestError
 from idp.http import openapi
+from idp.http.account_sign_in import sign_in_to_account
 from idp.http.deps import FormDep, ProviderDep, form_protection
 from idp.http.errors import NO_STORE, html_surface, redirect_to
 from idp.http.forms import json_object
@@ -116,7 +117,7 @@ def passkeys_page(request: Request, provider: ProviderDep) -> Response:
     responses=openapi.redirect(302, "To the login page of a new account sign-in"),
 )
 def confirm(request: Request, provider: ProviderDep) -> Response:
-    return _sign_in(request, provider, fresh=True)
+    return sign_in_to_account(request, provider, PASSKEYS_PAGE, fresh=True)
 
 
 @pages.post(
@@ -151,7 +152,7 @@ def remove(request: Request, provider: ProviderDep, form: FormDep) -> Response:
     with provider.store() as store:
         session = _session(request, provider, store)
         if not signed_in_recently(session, now):
-            return _sign_in(request, provider, fresh=True)
+            return sign_in_to_account(request, provider, PASSKEYS_PAGE, fresh=True)
         remove_passkey(store, session, form.get("credential_id", ""), now)
     return redirect_to(PASSKEYS_PAGE, request.method)
 
@@ -221,7 +222,7 @@ def _page(request: Request, provider: Provider) -> Response:
         session = current_session(request, provider, store)
         passkeys = store.list_passkeys(session.user_id) if session else []
     if session is None:
-        return _sign_in(request, provider, fresh=False)
+        return sign_in_to_account(request, provider, PASSKEYS_PAGE, fresh=False)
     page = form_protection(provider).render_form_page(
         request,
         "account_passkeys.html",
@@ -231,12 +232,6 @@ def _page(request: Request, provider: Provider) -> Response:
         max_name_length=MAX_NAME_LENGTH,
     )
     return allow_own_script(page)
-
-
-def _sign_in(request: Request, provider: Provider, *, fresh: bool) -> Response:
-    interaction = account_interaction(PASSKEYS_PAGE, fresh=fresh)
-    sealed = provider.interaction_seal.seal(interaction, provider.clock.now())
-    return redirect_to(f"/interaction/{sealed}", request.method)
 
 
 def _session(request: Request, provider: Provider, store: Any, *, json: bool = False) -> SsoSession:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from idp.account.interaction import account_interaction, signed_in_recently
+from idp.account.interaction import signed_in_recently
 from idp.authn.mail_links import (
     UNUSABLE,
     LinkPurpose,
@@ -35,9 +35,10 @@ from idp.authn.throttle import Attempt, Kind, TooManyAttemptsError
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
 from idp.http import openapi
+from idp.http.account_sign_in import sign_in_to_account
 from idp.http.client_address import client_address
 from idp.http.deps import FormDep, ProviderDep, form_protection
-from idp.http.errors import html_surface, redirect_to
+from idp.http.errors import html_surface
 from idp.http.pages import render_page
 from idp.http.session_cookie import current_session, session_cookie_value, set_session_cookie
 from idp.interaction.sealing import InteractionNotFoundError
@@ -320,10 +321,10 @@ def change_page(request: Request, provider: ProviderDep) -> Response:
     with provider.store() as store:
         session = current_session(request, provider, store)
         if session is None or not signed_in_recently(session, now):
-            return _sign_in_again(request, provider)
+            return sign_in_to_account(request, provider, CHANGE_PAGE, fresh=True)
         user = store.load_user(session.user_id)
         if user is None:
-            return _sign_in_again(request, provider)
+            return sign_in_to_account(request, provider, CHANGE_PAGE, fresh=True)
         min_length = _min_length(provider, store, user)
     return _new_password_page(request, provider, CHANGE_PURPOSE, CHANGE_PAGE, user, min_length)
 
@@ -346,7 +347,7 @@ async def change_password(request: Request, provider: ProviderDep, form: FormDep
     form_protection(provider).check(request, form, CHANGE_PURPOSE)
     found = await run_in_threadpool(_recent_user, request, provider)
     if found is None:
-        return _sign_in_again(request, provider)
+        return sign_in_to_account(request, provider, CHANGE_PAGE, fresh=True)
     user, session_method, min_length = found
     page = _ChangePage(request, provider, user, min_length)
     attempt = Attempt(Kind.PASSWORD, _address(request, provider), account=user.username)
@@ -448,13 +449,6 @@ def _complete_change(
             device=Device.described(request.headers.get("user-agent"), _address(request, provider)),
         )
     return cookie_value
-
-
-def _sign_in_again(request: Request, provider: Provider) -> Response:
-    """A sign-in within the last RECENT_SIGN_IN seconds first, then back here."""
-    interaction = account_interaction(CHANGE_PAGE, fresh=True)
-    sealed = provider.interaction_seal.seal(interaction, provider.clock.now())
-    return redirect_to(f"/interaction/{sealed}", request.method)
 
 
 # -- what the mailed-link pages share (idp.authn.routes.magic_links too) ----------------
