@@ -41,9 +41,13 @@ class ConsoleSender:
     stream: TextIO = field(default_factory=lambda: sys.stderr)
 
     def send(self, message: MailMessage) -> None:
+        # The headers, then the text as written: not its transfer encoding (quoted-
+        # printable would break a long link across lines and spell "=" as "=3D").
+        email = message.email(self.sender)
+        headers = "".join(f"{name}: {value}\n" for name, value in email.items())
         self.stream.write(
             f"--- mail (IDP_MAIL_SENDER=console: development only) ---\n"
-            f"{message.email(self.sender).as_string()}\n--- end of mail ---\n"
+            f"{headers}\n{message.text}\n--- end of mail ---\n"
         )
         self.stream.flush()
 

@@ -136,6 +136,18 @@ def test_the_console_sender_prints_the_whole_message_for_development():
     assert "https://idp.example/x?token=abc" in printed
 
 
+def test_the_console_sender_prints_a_long_link_as_it_is_to_be_opened():
+    """Not quoted-printable: a link a developer copies from the log must work."""
+    link = "http://127.0.0.1:8000/password-reset/confirm?token=" + "A=b_" * 30
+    stream = io.StringIO()
+    ConsoleSender("Tessera <dev@localhost>", stream).send(
+        MailMessage("ada@example.com", "Reset", f"Open this link:\n{link}\n")
+    )
+    printed = stream.getvalue()
+    assert link in printed.splitlines()
+    assert "Subject: Reset" in printed
+
+
 @pytest.mark.parametrize(
     ("settings", "chosen"),
     [
