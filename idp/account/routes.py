@@ -308,12 +308,17 @@ def remove_app_page(request: Request, provider: ProviderDep) -> Response:
         session = current_session(request, provider, store)
         user = store.load_user(session.user_id) if session else None
         enrolled = user is not None and store.load_totp_credential(user.id) is not None
+        passkey = user is not None and store.has_passkey(user.id)
     if session is None or user is None or not _recent_with_app(session, now):
         return sign_in_to_account(request, provider, REMOVE_APP_PAGE, fresh=True)
     if not enrolled:
         return redirect_to(ACCOUNT_PAGE, request.method)
     return form_protection(provider).render_form_page(
-        request, "account_remove_app.html", purpose=PURPOSE, mfa_required=user.mfa_required
+        request,
+        "account_remove_app.html",
+        purpose=PURPOSE,
+        mfa_required=user.mfa_required,
+        passkey=passkey,
     )
 
 

@@ -10,6 +10,7 @@ import re
 
 import pyotp
 
+from idp.authn.storage import Passkey
 from idp.authn.totp import STEP
 from idp.ssf.model import SecurityEvent
 from idp.ssf.sets import SecurityEventTokens
@@ -74,6 +75,8 @@ def test_the_account_page_signs_in_first_then_shows_who_the_user_is(idp):
         assert 'href="/account/sessions"' in page.text
         assert "Authenticator app: <strong>off</strong>" in page.text
         assert 'href="/account/mfa/totp"' in page.text
+        for path in ("/account/passkeys", "/account/password", "/logout"):
+            assert f'href="{path}"' in page.text
 
 
 def test_the_app_is_set_up_from_the_account_page__rfc6238(idp):
@@ -140,6 +143,7 @@ def test_the_app_is_removed_after_a_recent_sign_in_with_it(idp):
         sign_in_to_account(browser, enrolled.user, enrolled.code(idp))
         page = browser.http.get("/account/mfa/totp/remove")
         assert page.status_code == 200, page.text
+        assert "password only" in page.text
         removed = browser.http.post(
             "/account/mfa/totp/remove", data={"csrf_token": csrf_token(page.text), "remove": "1"}
         )
@@ -154,6 +158,31 @@ def test_the_app_is_removed_after_a_recent_sign_in_with_it(idp):
         "app",
         "delete",
     )
+
+
+def test_removing_the_app_says_a_passkey_then_stands_in_for_it(idp):
+    enrolled = enrol(idp, create_user(idp))
+    with idp.provider.store() as store:
+        store.add_passkey(
+            Passkey(
+                credential_id="AAAA",
+                user_id=enrolled.user.id,
+                public_key=b"cose",
+                sign_count=0,
+                transports=(),
+                name="laptop",
+                aaguid=None,
+                synced=False,
+                created_at=idp.clock.now(),
+                last_used_at=None,
+            )
+        )
+    with Browser(idp) as browser:
+        sign_in_to_account(browser, enrolled.user, enrolled.code(idp))
+        page = browser.http.get("/account/mfa/totp/remove")
+    assert page.status_code == 200, page.text
+    assert "ask for your passkey instead" in page.text
+    assert "password only" not in page.text
 
 
 def test_removing_the_app_without_a_recent_sign_in_is_refused__nist_800_63b_s4_2_3(idp):
