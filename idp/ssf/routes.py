@@ -15,8 +15,6 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from idp.errors import (
-    InsufficientScopeError,
-    InvalidTokenError,
     NotAcceptableError,
     NotFoundError,
     ProtocolError,
@@ -26,7 +24,8 @@ from idp.http.deps import ProviderDep
 from idp.http.errors import NO_STORE
 from idp.http.forms import json_object
 from idp.http.negotiation import accepts
-from idp.oauth.bearer import check_access_token_live, read_bearer_token, verify_access_token
+from idp.http.service_callers import service_claims, service_client
+from idp.oauth.bearer import check_access_token_live
 from idp.provider import Provider
 from idp.ssf.delivery import StreamGoneError
 from idp.ssf.metadata import SSF_MANAGE, SSF_READ, transmitter_metadata
@@ -62,39 +61,10 @@ async def ssf_configuration(provider: ProviderDep) -> JSONResponse:
     )
 
 
-def receiver(request: Request, provider: Provider, scopes: frozenset[str]) -> str:
-    """The client a client-credentials access token was issued to, if it carries one
-    of ``scopes``."""
-    return str(receiver_claims(request, provider, scopes)["client_id"])
-
-
-def receiver_claims(request: Request, provider: Provider, scopes: frozenset[str]) -> dict[str, Any]:
-    """The claims of the caller's client-credentials access token, if it carries one
-    of ``scopes``."""
-    token = read_bearer_token(request.headers.get("authorization"), None)
-    settings = provider.settings
-    claims = verify_access_token(
-        token,
-        provider.signer,
-        issuer=settings.issuer,
-        audience=settings.audience,
-        revocations=provider.revocations,
-        now=provider.clock.now(),
-    )
-    client_id = claims.get("client_id")
-    if claims.get("sub") != client_id:  # RFC 9068 §2.2: sub is the client itself
-        raise InvalidTokenError("a client credentials access token is required")
-    if not scopes & set(str(claims.get("scope", "")).split()):
-        raise InsufficientScopeError(
-            f"the access token lacks the {' or '.join(sorted(scopes))} scope"
-        )
-    return claims
-
-
 def streams_of(
     request: Request, provider: Provider, store: StreamStore, scopes: frozenset[str]
 ) -> Streams:
-    return _streams(provider, store, receiver(request, provider, scopes))
+    return _streams(provider, store, service_client(request, provider, scopes))
 
 
 def _streams(provider: Provider, store: StreamStore, client_id: str) -> Streams:
@@ -109,7 +79,7 @@ def _streams(provider: Provider, store: StreamStore, client_id: str) -> Streams:
 
 async def _managing(request: Request, provider: Provider) -> tuple[str, dict[str, Any]]:
     """The receiver (checked first: no token is 401 whatever the body) and its body."""
-    client_id = receiver(request, provider, MANAGE)
+    client_id = service_client(request, provider, MANAGE)
     return client_id, await json_object(request, provider.settings.max_body_bytes)
 
 
@@ -271,7 +241,7 @@ def _stream_for(
     responses=ERRORS,
 )
 async def poll(request: Request, provider: ProviderDep, stream_id: StreamIdPath) -> JSONResponse:
-    client_id = receiver(request, provider, READ)
+    client_id = service_client(request, provider, READ)
     body = await json_object(request, provider.settings.max_body_bytes)
     stream = await run_in_threadpool(
         _stream_for, provider, client_id, stream_id, DeliveryMethod.POLL
@@ -291,7 +261,7 @@ async def poll(request: Request, provider: ProviderDep, stream_id: StreamIdPath)
     responses=SSE_RESPONSE | ERRORS | openapi.oauth_errors(406, 429),
 )
 async def sse(request: Request, provider: ProviderDep, stream_id: StreamIdPath) -> Response:
-    claims = receiver_claims(request, provider, READ)
+    claims = service_claims(request, provider, READ)
     stream = await run_in_threadpool(
         _stream_for, provider, str(claims["client_id"]), stream_id, DeliveryMethod.SSE
     )
