@@ -96,28 +96,48 @@ async def login(sealed: str, request: Request, provider: ProviderDep, form: Form
         return await run_in_threadpool(_deny, request, provider, interaction)
     username, password = form.get("username", "").strip(), form.get("password", "")
     attempt = Attempt(Kind.PASSWORD, _address(request, provider), account=username)
+    # Three steps, so that no transaction (and, on SQLite, no write lock) is held while a
+    # password is hashed: the throttle and the user, the password, then the outcome.
     try:
-        await run_in_threadpool(provider.throttle.check, attempt)
+        found = await run_in_threadpool(_admitted_user, provider, attempt, username)
     except TooManyAttemptsError as refused:
         party = await run_in_threadpool(_party, provider, interaction)
         return _too_many_attempts(request, provider, sealed, party, refused, username)
-    # Three steps, so that no transaction (and, on SQLite, no write lock) is held while a
-    # password is hashed: look the user up, verify, then start the session.
-    found = await run_in_threadpool(_load_user, provider, username)
     user = await provider.password_checks.verify(found, password)
     if user is None:
-        await run_in_threadpool(provider.throttle.record_failure, attempt)
-        party = await run_in_threadpool(_party, provider, interaction)
+        party = await run_in_threadpool(_login_failed, provider, attempt, interaction)
         return _login_page(
             request, provider, sealed, party, error=LOGIN_FAILED, status=401, username=username
         )
-    await run_in_threadpool(provider.throttle.record_success, attempt)
     new_hash = await provider.password_checks.rehash(user, password)
-    if new_hash:
-        await run_in_threadpool(_save_password_hash, provider, user, new_hash)
     return await run_in_threadpool(
-        first_factor_done, request, provider, interaction, user, PASSWORD
+        _password_accepted, request, provider, attempt, interaction, user, new_hash
     )
+
+
+def _admitted_user(provider: Provider, attempt: Attempt, username: str) -> User | None:
+    """The account the form names, once the throttle lets the attempt through."""
+    provider.throttle.check(attempt)
+    return _load_user(provider, username)
+
+
+def _login_failed(provider: Provider, attempt: Attempt, interaction: Interaction) -> Party:
+    provider.throttle.record_failure(attempt)
+    return _party(provider, interaction)
+
+
+def _password_accepted(
+    request: Request,
+    provider: Provider,
+    attempt: Attempt,
+    interaction: Interaction,
+    user: User,
+    new_hash: str | None,
+) -> Response:
+    provider.throttle.record_success(attempt)
+    if new_hash:
+        _save_password_hash(provider, user, new_hash)
+    return first_factor_done(request, provider, interaction, user, PASSWORD)
 
 
 @router.post(
