@@ -33,12 +33,13 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from statistics import quantiles
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from idp.authn.passwords import HASHER
 from tests.benchmarks.bench import run_idp, serving
+from tests.benchmarks.lean_browser import LeanBrowser
 from tests.support.databases import postgres_database
 from tests.support.server import free_port
 
@@ -92,7 +93,7 @@ def prepare(env: dict[str, str], users: int) -> str:
     return str(client["client_id"])
 
 
-async def login_page(browser: httpx.AsyncClient, client_id: str) -> tuple[str, str]:
+async def login_page(browser: LeanBrowser, client_id: str) -> tuple[str, str]:
     """The authorization request and its login page: where the form posts, its token."""
     query = urlencode(
         {
@@ -104,32 +105,33 @@ async def login_page(browser: httpx.AsyncClient, client_id: str) -> tuple[str, s
         }
     )
     authorize = await browser.get(f"/authorize?{query}")
-    page = await browser.get(authorize.headers["location"])
+    login_path = urlsplit(authorize.location).path
+    page = await browser.get(login_path)
     csrf = CSRF_FIELD.search(page.text)
-    if page.status_code != 200 or csrf is None:
-        raise RuntimeError(f"no login page: {page.status_code}")
-    return f"{page.url.path}/login", csrf.group(1)
+    if page.status != 200 or csrf is None:
+        raise RuntimeError(f"no login page: {page.status}")
+    return f"{login_path}/login", csrf.group(1)
 
 
-async def log_in(browser: httpx.AsyncClient, action: str, csrf: str, username: str) -> str:
+async def log_in(browser: LeanBrowser, action: str, csrf: str, username: str) -> str:
     """The login form's POST; where it sends the browser on."""
     form = {"csrf_token": csrf, "username": username, "password": PASSWORD}
-    logged_in = await browser.post(action, data=form)
-    if logged_in.status_code != 303:
-        raise RuntimeError(f"login answered {logged_in.status_code}")
-    return logged_in.headers["location"]
+    logged_in = await browser.post(action, form)
+    if logged_in.status != 303:
+        raise RuntimeError(f"login answered {logged_in.status}")
+    return urlsplit(logged_in.location).path
 
 
-async def sign_in(browser: httpx.AsyncClient, client_id: str, username: str) -> None:
+async def sign_in(browser: LeanBrowser, client_id: str, username: str) -> None:
     """A whole sign-in, from the authorization request to the code."""
     action, csrf = await login_page(browser, client_id)
     answered = await browser.get(await log_in(browser, action, csrf, username))
-    if not answered.headers.get("location", "").startswith(f"{REDIRECT_URI}?code="):
-        raise RuntimeError(f"no code: {answered.status_code}")
+    if not answered.location.startswith(f"{REDIRECT_URI}?code="):
+        raise RuntimeError(f"no code: {answered.status}")
 
 
 async def form_posts(
-    browser: httpx.AsyncClient, client_id: str, username: str
+    browser: LeanBrowser, client_id: str, username: str
 ) -> Callable[[], Awaitable[object]]:
     """The login form's POST again and again, from one login page (each one a login:
     a password verified and a new session)."""
@@ -143,7 +145,7 @@ async def browser_loop(
     """What one browser completed between ``start`` and ``stop`` (monotonic): whole
     sign-ins, or login form posts."""
     done = 0
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as browser:
+    async with LeanBrowser(base_url) as browser:
         if whole:
             step = partial(sign_in, browser, client_id, username)
         else:
