@@ -15,6 +15,7 @@ from typing import Protocol
 from idp.authn.second_factor import SecondFactors
 from idp.authn.storage import RememberedDeviceStore, SecondFactorStore
 from idp.revocation.events import SecurityEventType, user_actor
+from idp.revocation.storage import SecurityEventLog
 
 APP = "app"  # CAEP 1.0 §3.3 credential_type of an authenticator app (TOTP)
 CREATE = "create"  # CAEP 1.0 §3.3 change_type
@@ -36,7 +37,7 @@ def enrol_app(
     """Keep the app once its first code proves it has the secret; the new recovery
     codes (shown once). Raises idp.authn.totp.TotpError with the user's message."""
     codes = factors.enrol(stores, user_id, secret, code, now)
-    _credential_changed(stores, user_id, CREATE, now)
+    record_app_change(stores, user_id, CREATE, user_actor(user_id), now)
     return codes
 
 
@@ -45,19 +46,21 @@ def remove_app(stores: AccountFactorStores, user_id: str, now: int) -> bool:
     was no app."""
     if not stores.delete_second_factors(user_id):
         return False
-    _credential_changed(stores, user_id, DELETE, now)
+    record_app_change(stores, user_id, DELETE, user_actor(user_id), now)
     return True
 
 
-def _credential_changed(
-    stores: AccountFactorStores, user_id: str, change_type: str, now: int
+def record_app_change(
+    stores: SecurityEventLog, user_id: str, change_type: str, actor: str, now: int
 ) -> None:
+    """The CAEP credential-change of an authenticator app added or removed by ``actor``
+    (the user, or an operator's reset)."""
     stores.record_security_event(
         SecurityEventType.CREDENTIAL_CHANGE,
         subject=user_id,
         now=now,
         detail={
-            "actor": user_actor(user_id),
+            "actor": actor,
             "reason": f"authenticator app {'added' if change_type == CREATE else 'removed'}",
             "credential_type": APP,
             "change_type": change_type,

@@ -6,14 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from idp.account.factors import DELETE, record_app_change
 from idp.admin.users import load_user
 from idp.authn.storage import SecondFactorStore, UserStore
 from idp.revocation.events import OPERATOR
 
 log = logging.getLogger("idp.admin")
-
-# Tessera's own type, not streamed to Shared Signals receivers (idp.ssf.model).
-SECOND_FACTORS_RESET = "urn:tessera:event:second-factors-reset"
 
 
 class MfaDirectory(UserStore, SecondFactorStore, Protocol):
@@ -32,14 +30,15 @@ def require_mfa(directory: MfaDirectory, username: str, required: bool, now: int
 
 def reset_second_factors(directory: MfaDirectory, username: str, now: int) -> bool:
     """Remove the user's authenticator app and recovery codes: their next sign-in asks
-    for a password only, or enrols a new app if MFA is required. False if there was none.
+    for a password only, or enrols a new app if MFA is required; relying parties hear
+    of it as the user's own removal (a CAEP credential-change, the operator its actor).
+    Passkeys stay (they need the device's own unlock; the user removes a lost one on
+    the account page). False if there was no app.
     Live sessions are kept; end them with `idp sessions revoke --all` if the phone was
     stolen rather than lost."""
     user = load_user(directory, username)
     if not directory.delete_second_factors(user.id):
         return False
-    directory.record_security_event(
-        SECOND_FACTORS_RESET, subject=user.id, now=now, detail={"actor": OPERATOR}
-    )
+    record_app_change(directory, user.id, DELETE, OPERATOR, now)
     log.info("second factors of user %s reset by an operator", user.id)
     return True

@@ -35,7 +35,7 @@ def test_mfa_require_sets_and_clears_the_users_flag(env, cli_dir):
     assert not mfa_required(cli_dir, "grace")
 
 
-def test_mfa_reset_removes_the_second_factors_and_records_it(env, cli_dir):
+def test_mfa_reset_removes_the_second_factors_and_tells_relying_parties(env, cli_dir):
     create(env, "heidi")
     [(user_id,)] = query(cli_dir, "SELECT id FROM users WHERE username = 'heidi'")
     nothing = run_idp(env, "users", "mfa", "reset", "heidi")
@@ -49,8 +49,15 @@ def test_mfa_reset_removes_the_second_factors_and_records_it(env, cli_dir):
     assert reset.returncode == 0, reset.stderr
     assert reset.stdout.strip() == "second factors of heidi removed"
     assert query(cli_dir, "SELECT * FROM totp_credentials WHERE user_id = ?", user_id) == []
-    events = query(cli_dir, "SELECT event_type FROM security_events WHERE subject = ?", user_id)
-    assert events == [("urn:tessera:event:second-factors-reset",)]
+    events = query(
+        cli_dir, "SELECT event_type, detail FROM security_events WHERE subject = ?", user_id
+    )
+    [(event_type, detail)] = events
+    assert event_type == "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+    change = json.loads(detail)
+    assert (change["actor"], change["credential_type"], change["change_type"]) == (
+        "operator", "app", "delete",
+    )  # fmt: skip
 
 
 def test_mfa_commands_refuse_an_unknown_user(env):
