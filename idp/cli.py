@@ -786,6 +786,13 @@ claims_app = typer.Typer(
 )
 clients_app.add_typer(claims_app, name="claims")
 DescriptionOption = Annotated[str | None, typer.Option(help="What it is for.")]
+RequireMfaOption = Annotated[
+    bool,
+    typer.Option(
+        "--require/--off",
+        help="Require a second factor (enrolled at the next sign-in), or stop requiring it.",
+    ),
+]
 
 
 @contextmanager
@@ -805,11 +812,21 @@ def _role_json(role: Role) -> dict[str, Any]:
         "description": role.description,
         "composites": sorted(str(ref) for ref in role.composites),
         "permissions": sorted(role.permissions),
+        "mfa_required": role.mfa_required,
     }
 
 
 def _changed(changed: bool, done: str, already: str) -> None:
     typer.echo(done if changed else already)
+
+
+def _mfa_changed(changed: bool, whom: str, required: bool) -> None:
+    state = "required" if required else "no longer required"
+    _changed(changed, f"MFA {state} for {whom}", f"no change for {whom}")
+
+
+def _mfa_column(row: dict[str, Any]) -> str:
+    return "\tMFA required" if row["mfa_required"] else ""
 
 
 @roles_app.command("create")
@@ -835,7 +852,7 @@ def roles_list(
     ]
     lines = [
         f"{row['role']}\tincludes: {', '.join(row['composites']) or '-'}"
-        f"\tpermissions: {', '.join(row['permissions']) or '-'}"
+        f"\tpermissions: {', '.join(row['permissions']) or '-'}{_mfa_column(row)}"
         for row in roles
     ]
     emit(roles, as_json, "\n".join(lines) or "no roles")
@@ -877,6 +894,15 @@ def roles_revoke(role: str, permission: str) -> None:
     with authz_store() as (authz, _store):
         changed = authz.revoke_permission(role, permission)
     _changed(changed, f"{role} no longer grants {permission}", f"{role} did not grant it")
+
+
+@roles_app.command("mfa")
+def roles_mfa(role: str, required: RequireMfaOption) -> None:
+    """Require a second factor of everyone holding ROLE (directly, through a group or a
+    composite role), or stop requiring it."""
+    with authz_store() as (authz, _store):
+        changed = authz.require_mfa_of_role(role, required)
+    _mfa_changed(changed, f"holders of {role}", required)
 
 
 @roles_app.command("assign")
@@ -927,11 +953,13 @@ def groups_list(as_json: JsonOption = False) -> None:
             "description": group.description,
             "parent": group.parent,
             "roles": sorted(str(ref) for ref in group.roles),
+            "mfa_required": group.mfa_required,
         }
         for name, group in sorted(model.groups.items())
     ]
     lines = [
-        f"{row['group']}\tparent: {row['parent'] or '-'}\troles: {', '.join(row['roles']) or '-'}"
+        f"{row['group']}\tparent: {row['parent'] or '-'}"
+        f"\troles: {', '.join(row['roles']) or '-'}{_mfa_column(row)}"
         for row in groups
     ]
     emit(groups, as_json, "\n".join(lines) or "no groups")
@@ -959,6 +987,15 @@ def groups_unset_parent(group: str) -> None:
     with authz_store() as (authz, _store):
         changed = authz.set_parent(group, None)
     _changed(changed, f"{group} is top-level", f"{group} was top-level already")
+
+
+@groups_app.command("mfa")
+def groups_mfa(group: str, required: RequireMfaOption) -> None:
+    """Require a second factor of the members of GROUP and of the groups nested in it,
+    or stop requiring it."""
+    with authz_store() as (authz, _store):
+        changed = authz.require_mfa_of_group(group, required)
+    _mfa_changed(changed, f"members of {group}", required)
 
 
 @groups_app.command("add-role")
@@ -1004,17 +1041,17 @@ def groups_members(group: str, as_json: JsonOption = False) -> None:
 @users_app.command("access")
 def users_access(username: str, as_json: JsonOption = False) -> None:
     """What a user holds in effect: roles (through groups and composites), groups
-    (with their ancestors), permissions."""
+    (with their ancestors), permissions, and whether one of them requires MFA."""
     with authz_store() as (authz, store):
         held = authz.effective(load_user(store, username).id)
-    data = {
+    lists = {
         "roles": [str(ref) for ref in held.roles],
         "groups": list(held.groups),
         "permissions": list(held.permissions),
     }
-    emit(
-        data, as_json, "\n".join(f"{key}: {', '.join(value) or '-'}" for key, value in data.items())
-    )
+    lines = [f"{key}: {', '.join(value) or '-'}" for key, value in lists.items()]
+    lines.append(f"mfa_required: {'yes' if held.mfa_required else 'no'}")
+    emit({**lists, "mfa_required": held.mfa_required}, as_json, "\n".join(lines))
 
 
 @attributes_app.command("set")

@@ -19,7 +19,7 @@ from idp.account.interaction import (
 )
 from idp.admin.sessions import SessionDirectory, SessionView, list_user_sessions
 from idp.authn.devices import forget_devices
-from idp.authn.mfa_policy import satisfies_mfa
+from idp.authn.mfa_policy import satisfies_mfa, user_requires_mfa
 from idp.authn.totp import TotpError, new_secret, provisioning_uri, qr_code_svg
 from idp.authn.users import User
 from idp.errors import InvalidRequestError
@@ -146,7 +146,7 @@ def account_page(request: Request, provider: ProviderDep) -> Response:
         enrolled=enrolled,
         recovery_codes_left=codes_left,
         can_renew_codes=enrolled and satisfies_mfa(session.acr),
-        mfa_required=user.mfa_required,
+        mfa_required=user_requires_mfa(user, provider.access),
         remember_device_days=provider.device_cookies.days,
         device_count=len(devices),
         sections=SECTIONS,
@@ -317,7 +317,7 @@ def remove_app_page(request: Request, provider: ProviderDep) -> Response:
         request,
         "account_remove_app.html",
         purpose=PURPOSE,
-        mfa_required=user.mfa_required,
+        mfa_required=user_requires_mfa(user, provider.access),
         passkey=passkey,
     )
 

@@ -1,13 +1,29 @@
-"""When a sign-in needs a second factor: the user must use one (their flag), the party
-asks for every user (a client's ``require_mfa``), the request asks for the MFA class
-(``acr_values``, OIDC Core §3.1.2.1), or the user has enrolled one (then it is always
-asked for: a factor the user set up protects their account everywhere)."""
+"""When a sign-in needs a second factor: the user must use one (their flag, or a role
+or group of theirs requires it), the party asks for every user (a client's
+``require_mfa``), the request asks for the MFA class (``acr_values``, OIDC Core
+§3.1.2.1), or the user has enrolled one (then it is always asked for: a factor the user
+set up protects their account everywhere)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from idp.authn.methods import ACR_VALUES_SUPPORTED, MFA_ACR, PHR_ACR
+from idp.authn.users import User
+
+
+class MfaByAccess(Protocol):
+    """Whether what a user holds requires a second factor: one of their effective roles
+    or groups (idp.authz.roles.Effective), read from the node's access cache."""
+
+    def requires_mfa(self, user_id: str) -> bool: ...
+
+
+def user_requires_mfa(user: User, access: MfaByAccess) -> bool:
+    """The operator requires a second factor of this user: by their own flag, or by a
+    role or group of theirs. Every rule below that takes ``user_requires`` takes this."""
+    return user.mfa_required or access.requires_mfa(user.id)
 
 
 def requested_acr(acr_values: Sequence[str], *, has_passkey: bool = True) -> str | None:

@@ -67,6 +67,11 @@ class AccessCache:
             self._users.put(user_id, computed)
         return computed
 
+    def requires_mfa(self, user_id: str) -> bool:
+        """One of the user's effective roles or groups requires a second factor
+        (idp.authn.mfa_policy.MfaByAccess)."""
+        return self.access(user_id).effective.mfa_required
+
     def refresh(self) -> None:
         version = self._load_version()
         if version != self._version:

@@ -126,6 +126,16 @@ class Authz:
         )
         return True
 
+    def require_mfa_of_role(self, ref: str, required: bool) -> bool:
+        """Its holders (directly, through a group or a composite) sign in with a second
+        factor, enrolled at the next sign-in if they have none. False if unchanged."""
+        role = self._role(ref)
+        if role.mfa_required == required:
+            return False
+        self.store.set_role_mfa_required(role.ref, required)
+        self._audit("role.mfa.set", ref, {"mfa_required": required})
+        return True
+
     def assign_role(self, user_id: str, ref: str) -> bool:
         role = self._role(ref)
         self._user(user_id)
@@ -180,6 +190,16 @@ class Authz:
             "group.delete",
             name,
         )
+
+    def require_mfa_of_group(self, name: str, required: bool) -> bool:
+        """Its members and the members of the groups nested in it sign in with a second
+        factor, enrolled at the next sign-in if they have none. False if unchanged."""
+        group = self._group(name)
+        if group.mfa_required == required:
+            return False
+        self.store.set_group_mfa_required(name, required)
+        self._audit("group.mfa.set", name, {"mfa_required": required})
+        return True
 
     def set_parent(self, name: str, parent: str | None) -> bool:
         group = self._group(name)

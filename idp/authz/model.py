@@ -1,7 +1,8 @@
 """The RBAC model (after NIST RBAC, ANSI INCITS 359-2004: core RBAC with a role
 hierarchy): roles realm-wide or of one client, composite roles (a role includes others),
 nested groups (members inherit the roles of their group and its ancestors), permissions
-``resource:action`` attached to roles, and typed user attributes.
+``resource:action`` attached to roles, typed user attributes, and a second factor
+required of the holders of a role or the members of a group (idp.authn.mfa_policy).
 
 Pure: names are checked here, cycles are refused here (idp.authz.roles), storage is
 idp.authz.storage. A role is named by a ``RoleRef``: ``name`` for a realm role,
@@ -96,6 +97,7 @@ class Role:
     description: str | None = None
     composites: frozenset[RoleRef] = frozenset()  # the roles this one includes
     permissions: frozenset[str] = frozenset()
+    mfa_required: bool = False  # its holders sign in with a second factor
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Group:
     description: str | None = None
     parent: str | None = None
     roles: frozenset[RoleRef] = frozenset()
+    mfa_required: bool = False  # its members, and those of its subgroups, use a second factor
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A user's effective roles are the roles given to them and to each group they belong to
 and its ancestors, closed under composition (a composite role brings every role it
-includes, transitively); their permissions are those of the effective roles. Both the
+includes, transitively); their permissions are those of the effective roles; a second
+factor is required of them when one of the effective roles or groups requires it. Both the
 composite graph and the group tree must stay acyclic (NIST RBAC, ANSI INCITS 359-2004
 §6.2: the role hierarchy is a partial order), so a change that would close a cycle is
 refused, naming the cycle."""
@@ -22,6 +23,7 @@ class Effective:
     roles: tuple[RoleRef, ...] = ()  # sorted, realm and client roles
     groups: tuple[str, ...] = ()  # sorted, with the ancestors of the user's groups
     permissions: tuple[str, ...] = ()  # sorted
+    mfa_required: bool = False  # by one of the roles or groups (idp.authn.mfa_policy)
 
     def realm_roles(self) -> list[str]:
         return [ref.name for ref in self.roles if ref.client_id is None]
@@ -71,7 +73,12 @@ def effective(model: Model, assignments: Assignments) -> Effective:
         given.update(model.groups[name].roles)
     roles = role_closure(model, given)
     permissions = {permission for ref in roles for permission in model.roles[ref].permissions}
-    return Effective(tuple(sorted(roles)), tuple(sorted(groups)), tuple(sorted(permissions)))
+    mfa_required = any(model.roles[ref].mfa_required for ref in roles) or any(
+        model.groups[name].mfa_required for name in groups
+    )
+    return Effective(
+        tuple(sorted(roles)), tuple(sorted(groups)), tuple(sorted(permissions)), mfa_required
+    )
 
 
 def check_composite(model: Model, role: RoleRef, includes: RoleRef) -> None:

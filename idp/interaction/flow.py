@@ -7,10 +7,12 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from idp.authn.mfa_policy import (
+    MfaByAccess,
     phishing_resistant_required,
     remembered_device_may_skip,
     second_factor_required,
     unmet_acr,
+    user_requires_mfa,
 )
 from idp.authn.risk import NO_EVIDENCE, DeviceEvidence, Signal, assess
 from idp.authn.storage import PasskeyStore, RememberedDeviceStore, SecondFactorStore, UserStore
@@ -57,10 +59,12 @@ def advance(
     interaction: Interaction,
     session: SsoSession | None,
     now: int,
+    access: MfaByAccess,
     device: DeviceEvidence = NO_EVIDENCE,
 ) -> Completion | Ask:
     """Answer the request if nothing stands in the way; else name the page the user
     needs. A refusal (``prompt=none``) goes where the handler sends its errors.
+    ``access``: whether the user's roles or groups require a second factor;
     ``device``: what the browser says of itself (idp.authn.risk)."""
     party = handler.load_party(stores, interaction)
     if session is not None and not is_active_user(stores, session.user_id):
@@ -69,7 +73,7 @@ def advance(
     if interaction.authentication.pending_user is not None and user is None:
         return Ask(Prompt.LOGIN, party)  # disabled since the password: start again
     consented = stores.load_consented_scope(session.user_id, party.id) if session else Scope()
-    factor = second_factor(stores, interaction, party, user, device, now)
+    factor = second_factor(stores, interaction, party, user, access, device, now)
     try:
         prompt = next_prompt(interaction, party, session, consented, now, factor)
     except ProtocolError as error:
@@ -102,6 +106,7 @@ def second_factor(
     interaction: Interaction,
     party: Party,
     user: User | None,
+    access: MfaByAccess,
     device: DeviceEvidence = NO_EVIDENCE,
     now: int = 0,
 ) -> SecondFactor:
@@ -115,8 +120,9 @@ def second_factor(
     totp = stores.load_totp_credential(user.id) is not None
     passkey = stores.has_passkey(user.id)
     acr_values = interaction.requirements.acr_values
+    user_requires = user_requires_mfa(user, access)
     required = second_factor_required(
-        user_requires=user.mfa_required,
+        user_requires=user_requires,
         enrolled=totp or passkey,
         party_requires=party.require_mfa,
         acr_values=acr_values,
@@ -137,7 +143,7 @@ def second_factor(
     stored = stores.load_remembered_device(user.id, cookie.device_digest) if cookie else None
     assessment = assess(device, user.id, stored, now)
     skipped = assessment.signal is Signal.KNOWN and remembered_device_may_skip(
-        user_requires=user.mfa_required,
+        user_requires=user_requires,
         party_requires=party.require_mfa,
         acr_values=acr_values,
         reauthenticating=reauthentication_asked(interaction),

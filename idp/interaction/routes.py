@@ -72,7 +72,13 @@ def show(sealed: str, request: Request, provider: ProviderDep) -> Response:
     with provider.store() as store:
         session = current_session(request, provider, store)
         outcome = advance(
-            store, handler, interaction, session, now, device_evidence(request, provider)
+            store,
+            handler,
+            interaction,
+            session,
+            now,
+            provider.access,
+            device_evidence(request, provider),
         )
     return render_outcome(request, provider, sealed, interaction, outcome)
 
@@ -189,7 +195,7 @@ def second_factor_code(
         user = _signing_in(request, provider, store, interaction)
         if user is None:  # nobody to verify: the interaction page says what is next
             return redirect_to(f"/interaction/{sealed}", request.method)
-        factor = second_factor(store, interaction, party, user)
+        factor = second_factor(store, interaction, party, user, provider.access)
         if factor.phishing_resistant:  # a code cannot reach urn:tessera:acr:phr
             return _second_factor_page(
                 request, provider, sealed, party, error=PASSKEY_NEEDED, factor=factor
@@ -336,7 +342,13 @@ def first_factor_done(
     with provider.store() as store:
         party = provider.interactions.handler(interaction).load_party(store, interaction)
         factor = second_factor(
-            store, interaction, party, user, device_evidence(request, provider), now
+            store,
+            interaction,
+            party,
+            user,
+            provider.access,
+            device_evidence(request, provider),
+            now,
         )
         if factor.assessment is not None and not satisfies_mfa(method.acr):
             record_assessment(store, user.id, factor.assessment, skipped=factor.skipped, now=now)

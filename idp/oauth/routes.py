@@ -131,7 +131,7 @@ def _authorize(request: Request, provider: Provider, pairs: list[tuple[str, str]
         interaction = authorization_interaction(authz_request)
         handler = provider.interactions.handler(interaction)
         session = current_session(request, provider, store)
-        outcome = advance(store, handler, interaction, session, now)
+        outcome = advance(store, handler, interaction, session, now, provider.access)
     if isinstance(outcome, Redirect):
         return redirect_to(outcome.location, request.method)
     # Nothing is stored until the user acts: the request travels sealed in the URL.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from idp.authz.model import (
@@ -56,6 +56,7 @@ class AuthzQueries(CacheVersionQueries):
                 row.description,
                 frozenset(composites.get(row.ref, ())),
                 frozenset(permissions.get(row.ref, ())),
+                row.mfa_required,
             )
         parents = {
             row.group_name: row.parent for row in self.session.scalars(select(GroupParentRow))
@@ -69,6 +70,7 @@ class AuthzQueries(CacheVersionQueries):
                 row.description,
                 parents.get(row.name),
                 frozenset(group_roles.get(row.name, ())),
+                row.mfa_required,
             )
             for row in self.session.scalars(select(AuthzGroupRow))
         }
@@ -103,7 +105,14 @@ class AuthzQueries(CacheVersionQueries):
                 client_id=role.ref.client_id,
                 description=role.description,
                 created_at=now,
+                mfa_required=role.mfa_required,
             )
+        )
+        self._changed()
+
+    def set_role_mfa_required(self, ref: RoleRef, required: bool) -> None:
+        self.session.execute(
+            update(RoleRow).where(RoleRow.ref == str(ref)).values(mfa_required=required)
         )
         self._changed()
 
@@ -136,7 +145,12 @@ class AuthzQueries(CacheVersionQueries):
 
     def create_group(self, group: Group, now: int) -> None:
         self.session.add(
-            AuthzGroupRow(name=group.name, description=group.description, created_at=now)
+            AuthzGroupRow(
+                name=group.name,
+                description=group.description,
+                created_at=now,
+                mfa_required=group.mfa_required,
+            )
         )
         self.session.flush()
         if group.parent is not None:
@@ -149,6 +163,12 @@ class AuthzQueries(CacheVersionQueries):
             self.session.execute(delete(table).where(table.group_name == name))
         self.session.execute(delete(GroupParentRow).where(GroupParentRow.parent == name))
         return self._deleted(delete(AuthzGroupRow).where(AuthzGroupRow.name == name))
+
+    def set_group_mfa_required(self, name: str, required: bool) -> None:
+        self.session.execute(
+            update(AuthzGroupRow).where(AuthzGroupRow.name == name).values(mfa_required=required)
+        )
+        self._changed()
 
     def set_group_parent(self, name: str, parent: str | None) -> None:
         self.session.execute(delete(GroupParentRow).where(GroupParentRow.group_name == name))

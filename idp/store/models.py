@@ -495,6 +495,7 @@ class RoleRow(Base):
     )
     description: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[int]
+    mfa_required: Mapped[bool] = mapped_column(server_default=false())
 
 
 class RoleCompositeRow(Base):
@@ -521,6 +522,7 @@ class AuthzGroupRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     description: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[int]
+    mfa_required: Mapped[bool] = mapped_column(server_default=false())
 
 
 class GroupParentRow(Base):

@@ -57,6 +57,7 @@ def test_effective_access_comes_through_groups_and_composites(env, model):
         "roles": ["editor", "viewer"],
         "groups": ["staff", "writers"],
         "permissions": ["document:read", "document:write"],
+        "mfa_required": False,
     }
 
 
@@ -70,6 +71,7 @@ def test_roles_and_groups_list(env, model):
         "description": None,
         "parent": "staff",
         "roles": ["editor"],
+        "mfa_required": False,
     }
     assert json.loads(ok(env, "groups", "members", "writers", "--json")) == ["rae"]
 
@@ -89,6 +91,8 @@ def test_roles_and_groups_list(env, model):
         (("roles", "assign", "ghost", "rae"), "no role 'ghost'"),
         (("roles", "assign", "viewer", "nobody"), "no user 'nobody'"),
         (("groups", "add-member", "nowhere", "rae"), "no group 'nowhere'"),
+        (("roles", "mfa", "ghost", "--require"), "no role 'ghost'"),
+        (("groups", "mfa", "nowhere", "--off"), "no group 'nowhere'"),
         (
             ("users", "attributes", "set", "rae", "level", "high", "--type", "number"),
             "not a number",
@@ -209,3 +213,69 @@ def test_deleting_a_group_and_a_role(env, model):
     ok(env, "roles", "assign", "short-lived", "rae")
     ok(env, "roles", "delete", "short-lived")
     assert "short-lived" not in json.loads(ok(env, "users", "access", "rae", "--json"))["roles"]
+
+
+def test_mfa_required_by_a_role_and_by_a_group_is_set_listed_held_and_audited(env, cli_dir, model):
+    """`idp roles mfa ROLE --require/--off`, `idp groups mfa GROUP --require/--off`:
+    listed, held in effect through a composite role and a parent group, audited."""
+    created = run_idp(env, "users", "create", "sam", "--password-stdin", stdin=PASSWORD)
+    assert created.returncode == 0, created.stderr
+    ok(env, "roles", "create", "auditor")
+    ok(env, "roles", "create", "lead")
+    ok(env, "roles", "add-composite", "lead", "auditor")
+    ok(env, "roles", "assign", "lead", "sam")
+    ok(env, "groups", "create", "ops")
+    ok(env, "groups", "create", "oncall", "--parent", "ops")
+    ok(env, "groups", "add-member", "oncall", "sam")
+
+    def held() -> bool:
+        return json.loads(ok(env, "users", "access", "sam", "--json"))["mfa_required"]
+
+    assert not held()
+    assert ok(env, "roles", "mfa", "auditor", "--require").strip() == (
+        "MFA required for holders of auditor"
+    )
+    assert ok(env, "roles", "mfa", "auditor", "--require").strip() == (
+        "no change for holders of auditor"
+    )
+    roles = {row["role"]: row for row in json.loads(ok(env, "roles", "list", "--json"))}
+    assert roles["auditor"]["mfa_required"]
+    assert not roles["lead"]["mfa_required"]
+    assert "auditor\tincludes: -\tpermissions: -\tMFA required" in ok(env, "roles", "list")
+    assert held()  # through the composite role lead
+    assert "mfa_required: yes" in ok(env, "users", "access", "sam")
+    assert ok(env, "roles", "mfa", "auditor", "--off").strip() == (
+        "MFA no longer required for holders of auditor"
+    )
+    assert not held()
+
+    assert ok(env, "groups", "mfa", "ops", "--require").strip() == "MFA required for members of ops"
+    groups = {row["group"]: row for row in json.loads(ok(env, "groups", "list", "--json"))}
+    assert groups["ops"]["mfa_required"]
+    assert not groups["oncall"]["mfa_required"]
+    assert "ops\tparent: -\troles: -\tMFA required" in ok(env, "groups", "list")
+    assert held()  # through the parent group ops
+    ok(env, "groups", "mfa", "ops", "--off")
+    assert not held()
+
+    changes = query(
+        cli_dir,
+        "SELECT actor, action, target, detail FROM authz_changes"
+        " WHERE action LIKE '%.mfa.set' ORDER BY id",
+    )
+    assert [
+        (actor, action, target, json.loads(detail)) for actor, action, target, detail in changes
+    ] == [
+        ("operator", "role.mfa.set", "auditor", {"mfa_required": True}),
+        ("operator", "role.mfa.set", "auditor", {"mfa_required": False}),
+        ("operator", "group.mfa.set", "ops", {"mfa_required": True}),
+        ("operator", "group.mfa.set", "ops", {"mfa_required": False}),
+    ]
+
+
+def test_mfa_commands_name_the_choice(env, model):
+    """Neither --require nor --off: refused, nothing assumed."""
+    for command in (("roles", "mfa", "viewer"), ("groups", "mfa", "staff")):
+        result = run_idp(env, *command)
+        assert result.returncode != 0
+        assert "--require" in result.stderr

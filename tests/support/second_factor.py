@@ -1,5 +1,6 @@
 """A user's second factor in tests: enrol one directly, compute its codes with pyotp on
-the server's movable clock, and walk the second-factor pages in a Browser."""
+the server's movable clock, and walk the second-factor pages (the code, enrolment at
+sign-in) in a Browser."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import pyotp
 from idp.authn.totp import STEP, new_secret
 from idp.authn.users import User
 from idp.oauth.clients import Client
+from tests.support.assertions import verify_access_token, verify_id_token
 from tests.support.client_requests import redeem
 from tests.support.flows import PASSWORD, Browser, csrf_token, pkce_pair, query_of
 from tests.support.pages import form_action, is_consent_page
+from tests.support.relying_party import App
 from tests.support.server import RunningIdp
 
 SECRET_TEXT = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
@@ -134,3 +137,35 @@ def tokens_for(
     assert response.status_code == 200, response.text
     tokens: dict[str, Any] = response.json()
     return tokens
+
+
+def token_claims(
+    idp: RunningIdp, app: App, query: dict[str, str], verifier: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``app`` redeems the code of ``query``: the verified ID token's and access token's
+    claims."""
+    tokens = tokens_for(idp, app.client, query, verifier, app.secret)
+    return (
+        verify_id_token(idp, tokens["id_token"], app.client),
+        verify_access_token(idp, tokens["access_token"]),
+    )
+
+
+def enrol_in_browser(
+    idp: RunningIdp, browser: Browser, page: httpx.Response
+) -> tuple[dict[str, str], list[str]]:
+    """From the enrolment page: a wrong code first, then the right one, the recovery
+    codes page, and on to the client; the client redirect's query and the codes."""
+    assert is_enrolment_page(page), page.text
+    assert "<svg" in page.text  # the QR code, inline
+    secret = enrolment_secret(page)
+    wrong = submit_enrolment(browser, page, "000000")
+    assert wrong.status_code == 401
+    assert "wrong or has expired" in wrong.text
+    assert enrolment_secret(wrong) == secret  # the app that scanned it keeps working
+    shown = submit_enrolment(browser, wrong, pyotp.TOTP(secret).at(idp.clock.now()))
+    assert shown.status_code == 200, shown.text
+    codes = [line.split("<code>")[1].split("</code>")[0] for line in shown.text.split("<li>")[1:]]
+    assert len(codes) == 10
+    continue_to = shown.text.split('id="continue"')[0].rsplit('href="', 1)[1].split('"')[0]
+    return to_client(browser, browser.http.get(continue_to.replace("&amp;", "&"))), codes

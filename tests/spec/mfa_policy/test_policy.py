@@ -6,53 +6,23 @@ SSO session that only has a password; ``prompt=login`` and ``max_age`` still wor
 from __future__ import annotations
 
 import httpx
-import pyotp
 
 from idp.authn.methods import ACR_VALUES_SUPPORTED, MFA_ACR, PASSWORD_ACR
-from tests.support.assertions import verify_access_token, verify_id_token
 from tests.support.authorization import assert_redirected_error
 from tests.support.flows import PASSWORD, create_user
 from tests.support.pages import is_login_page
-from tests.support.relying_party import App, web_app
+from tests.support.relying_party import web_app
 from tests.support.second_factor import (
     Enrolled,
     authorization_request,
     enrol,
-    enrolment_secret,
-    is_enrolment_page,
+    enrol_in_browser,
     is_second_factor_page,
     password_step,
     submit_code,
-    submit_enrolment,
     to_client,
-    tokens_for,
+    token_claims,
 )
-
-
-def claims(idp, app: App, query, verifier) -> tuple[dict, dict]:
-    tokens = tokens_for(idp, app.client, query, verifier, app.secret)
-    return (
-        verify_id_token(idp, tokens["id_token"], app.client),
-        verify_access_token(idp, tokens["access_token"]),
-    )
-
-
-def enrol_in_browser(idp, browser, page: httpx.Response) -> tuple[dict[str, str], list[str]]:
-    """From the enrolment page: a wrong code first, then the right one, the recovery
-    codes page, and on to the client."""
-    assert is_enrolment_page(page), page.text
-    assert "<svg" in page.text  # the QR code, inline
-    secret = enrolment_secret(page)
-    wrong = submit_enrolment(browser, page, "000000")
-    assert wrong.status_code == 401
-    assert "wrong or has expired" in wrong.text
-    assert enrolment_secret(wrong) == secret  # the app that scanned it keeps working
-    shown = submit_enrolment(browser, wrong, pyotp.TOTP(secret).at(idp.clock.now()))
-    assert shown.status_code == 200, shown.text
-    codes = [line.split("<code>")[1].split("</code>")[0] for line in shown.text.split("<li>")[1:]]
-    assert len(codes) == 10
-    continue_to = shown.text.split('id="continue"')[0].rsplit('href="', 1)[1].split('"')[0]
-    return to_client(browser, browser.http.get(continue_to.replace("&amp;", "&"))), codes
 
 
 def test_discovery_lists_the_acr_values__oidc_discovery_s3(idp):
@@ -64,7 +34,7 @@ def test_a_user_without_mfa_signs_in_with_a_password_only__rfc8176_s2(idp, brows
     app = web_app(idp, first_party=True)
     request, verifier = authorization_request(app.client)
     query = to_client(browser, password_step(browser, user, request))
-    id_token, access_token = claims(idp, app, query, verifier)
+    id_token, access_token = token_claims(idp, app, query, verifier)
     for token in (id_token, access_token):
         assert token["acr"] == PASSWORD_ACR
         assert token["amr"] == ["pwd"]
@@ -77,7 +47,7 @@ def test_a_user_required_to_use_mfa_enrols_at_the_next_sign_in(idp, browser):
     page = password_step(browser, user, request)
     assert not any("session" in c for c in browser.http.cookies)  # not signed in yet
     query, _codes = enrol_in_browser(idp, browser, page)
-    id_token, access_token = claims(idp, app, query, verifier)
+    id_token, access_token = token_claims(idp, app, query, verifier)
     for token in (id_token, access_token):
         assert token["acr"] == MFA_ACR
         assert set(token["amr"]) == {"pwd", "otp", "mfa"}
@@ -87,7 +57,7 @@ def test_a_client_requiring_mfa_forces_enrolment_for_every_user(idp, browser, us
     app = web_app(idp, first_party=True, require_mfa=True)
     request, verifier = authorization_request(app.client)
     query, codes = enrol_in_browser(idp, browser, password_step(browser, user, request))
-    assert claims(idp, app, query, verifier)[0]["acr"] == MFA_ACR
+    assert token_claims(idp, app, query, verifier)[0]["acr"] == MFA_ACR
     with type(browser)(idp) as later:  # enrolled now: the code is asked everywhere
         page = password_step(later, user, authorization_request(web_app(idp).client)[0])
         assert is_second_factor_page(page)
@@ -104,7 +74,7 @@ def test_an_sso_session_with_only_a_password_steps_up_for_acr_values__oidc_core_
     page = browser.follow(browser.authorize(**request))
     assert is_second_factor_page(page), page.text  # no password asked again
     query = to_client(browser, submit_code(browser, page, enrolled.code(idp)))
-    id_token, access_token = claims(idp, app, query, verifier)
+    id_token, access_token = token_claims(idp, app, query, verifier)
     for token in (id_token, access_token):
         assert token["acr"] == MFA_ACR
         assert set(token["amr"]) == {"pwd", "otp", "mfa"}
@@ -115,7 +85,7 @@ def test_step_up_without_a_second_factor_enrols_one(idp, browser, user):
     to_client(browser, password_step(browser, user, authorization_request(app.client)[0]))
     request, verifier = authorization_request(app.client, acr_values=f"urn:x:unknown {MFA_ACR}")
     query, _ = enrol_in_browser(idp, browser, browser.follow(browser.authorize(**request)))
-    assert claims(idp, app, query, verifier)[0]["acr"] == MFA_ACR
+    assert token_claims(idp, app, query, verifier)[0]["acr"] == MFA_ACR
 
 
 def test_step_up_with_prompt_none_is_login_required__oidc_core_s3_1_2_6(idp, browser, user):
@@ -139,6 +109,6 @@ def test_prompt_login_asks_both_factors_again__oidc_core_s3_1_2_1(idp, browser, 
         assert is_second_factor_page(page)
         idp.clock.advance(30)  # the next code: each is accepted once
         query = to_client(browser, submit_code(browser, page, enrolled.code(idp)))
-        id_token, _ = claims(idp, app, query, verifier)
+        id_token, _ = token_claims(idp, app, query, verifier)
         assert id_token["acr"] == MFA_ACR
         assert id_token["auth_time"] >= idp.clock.now() - 1

@@ -1,9 +1,11 @@
 """The RBAC model's rules, in process (idp.authz): composite roles, nested groups, the
 cycles they refuse (NIST RBAC, ANSI INCITS 359-2004 §6.2: the role hierarchy is a
-partial order), names and permissions, typed attributes, and the claim mapping's
-checks and bounds."""
+partial order), names and permissions, typed attributes, the second factor the
+effective roles and groups require, and the claim mapping's checks and bounds."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -109,6 +111,37 @@ def test_allowed_nesting_and_composition_pass():
 def test_who_a_change_reaches():
     assert groups_below(model(), ["docs-team"]) == {"docs-team", "reviewers"}
     assert roles_including(model(), ref("viewer")) == {ref("viewer"), ref("editor"), ref("owner")}
+
+
+def requiring_mfa(role: str | None = None, group: str | None = None) -> Model:
+    """The model with ``role`` or ``group`` requiring a second factor."""
+    base = model()
+    roles = dict(base.roles)
+    groups = dict(base.groups)
+    if role is not None:
+        roles[ref(role)] = replace(roles[ref(role)], mfa_required=True)
+    if group is not None:
+        groups[group] = replace(groups[group], mfa_required=True)
+    return Model(roles, groups)
+
+
+@pytest.mark.parametrize(
+    ("required_model", "assignments", "required"),
+    [
+        (model(), Assignments(roles=frozenset({ref("owner")})), False),
+        # A role included by a composite the user holds, at any depth.
+        (requiring_mfa(role="viewer"), Assignments(roles=frozenset({ref("owner")})), True),
+        # A role given by an ancestor of the user's group.
+        (requiring_mfa(role="viewer"), Assignments(groups=frozenset({"reviewers"})), True),
+        # An ancestor group of the user's group.
+        (requiring_mfa(group="company"), Assignments(groups=frozenset({"reviewers"})), True),
+        # Not a role the user's roles do not include, nor a group below theirs.
+        (requiring_mfa(role="owner"), Assignments(roles=frozenset({ref("editor")})), False),
+        (requiring_mfa(group="reviewers"), Assignments(groups=frozenset({"docs-team"})), False),
+    ],
+)
+def test_mfa_is_required_by_any_effective_role_or_group(required_model, assignments, required):
+    assert effective(required_model, assignments).mfa_required is required
 
 
 def test_unknown_roles_given_are_ignored():

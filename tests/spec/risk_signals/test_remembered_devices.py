@@ -1,6 +1,7 @@
 """Remembered devices (docs/authentication.md, "Risk signals"): a browser where the user
 gave the code and asked to be remembered skips the code at their later sign-ins from a
-network it signed in from, when their own enrolment is the only reason for the code;
+network it signed in from, when their own enrolment is the only reason for the code
+(never when the operator requires it: of the user, by a role or group, or of a client);
 a new device or a new network is asked for it; forged, expired, another user's or a
 forgotten device's cookies are ignored; each decision is a row of the security log."""
 
@@ -13,6 +14,7 @@ import pytest
 
 from idp.authn.methods import MFA_ACR, PASSWORD_ACR
 from idp.authn.totp import STEP
+from idp.authz.management import Authz
 from tests.spec.risk_signals.conftest import REMEMBER_DAYS
 from tests.support.assertions import verify_id_token
 from tests.support.flows import PASSWORD, Browser, create_user, csrf_token, register
@@ -171,6 +173,18 @@ def test_the_code_is_asked_when_the_operator_requires_it_of_the_user(idp, browse
     remember_here(idp, browser, app, enrolled)
     with idp.provider.store() as store:
         store.set_mfa_required(enrolled.user.id, True, idp.clock.now())
+    assert sign_in(idp, browser, app, enrolled)[1]
+
+
+def test_the_code_is_asked_when_a_group_of_the_user_requires_it(idp, browser, app, enrolled):
+    remember_here(idp, browser, app, enrolled)
+    group = f"vault-{enrolled.user.id[:8]}"
+    with idp.provider.store() as store:
+        authz = Authz(store, idp.clock.now())
+        authz.create_group(group)
+        authz.add_member(group, enrolled.user.id)
+        authz.require_mfa_of_group(group, True)
+    idp.provider.refresh_caches()
     assert sign_in(idp, browser, app, enrolled)[1]
 
 
