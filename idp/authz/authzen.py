@@ -63,6 +63,7 @@ from idp.authz.entities import (
     Resource,
 )
 
+ACCESS_EVALUATE = "access.evaluate"  # the scope a PEP's client-credentials token carries
 MAX_EVALUATIONS = 100  # per Access Evaluations request
 MAX_NAME = 256  # a type, an id, an action name
 MAX_AMR = 16
@@ -140,6 +141,17 @@ class ActionSearch:
     context: Mapping[str, Any]
     offset: int = 0
     limit: int | None = None
+
+
+def pdp_metadata(issuer: str) -> dict[str, str]:
+    """§9.1: the endpoints Tessera serves (no subject or resource search: see
+    docs/authorization.md); the PDP's identifier is the issuer."""
+    return {
+        "policy_decision_point": issuer,
+        "access_evaluation_endpoint": f"{issuer}/access/v1/evaluation",
+        "access_evaluations_endpoint": f"{issuer}/access/v1/evaluations",
+        "search_action_endpoint": f"{issuer}/access/v1/search/action",
+    }
 
 
 # -- parsing ---------------------------------------------------------------------------
