@@ -8,6 +8,7 @@ cannot be decided is ``"decision": false`` saying why, never an error. The PEP's
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from idp.authz.authzen import (
     ACCESS_EVALUATE,
     AuthZenRequestError,
     Decide,
+    PrincipalLookup,
     decider,
     parse_action_search,
     parse_evaluation,
@@ -30,6 +32,7 @@ from idp.authz.authzen import (
     search_actions,
 )
 from idp.authz.cedar_schema import USER
+from idp.authz.decision_point import DecisionPoint, UnknownPrincipal
 from idp.authz.entities import EntityUid, Principal
 from idp.errors import InvalidRequestError
 from idp.http import openapi
@@ -120,7 +123,7 @@ _REQUEST_ID = {
         }
     ]
 }
-_DECISION = {
+_DECISION: dict[str, Any] = {
     "type": "object",
     "required": ["decision"],
     "properties": {"decision": {"type": "boolean"}, "context": {"type": "object"}},
@@ -238,17 +241,22 @@ async def _deciding(provider: Provider, work: Callable[[Decide], Answer]) -> Ans
     return await run_in_threadpool(run)
 
 
-def _principals(point: Any, store: SqlStore) -> Callable[[EntityUid], Principal | None]:
+def _principals(point: DecisionPoint, store: SqlStore) -> PrincipalLookup:
+    """The user or client a subject names, from storage; None when there is none."""
+
     def lookup(uid: EntityUid) -> Principal | None:
-        if uid.type == USER:
-            return point.user_principal(store, uid.id)  # type: ignore[no-any-return]
-        return point.client_principal(store, uid.id)  # type: ignore[no-any-return]
+        try:
+            if uid.type == USER:
+                return point.user_principal(store, uid.id)
+            return point.client_principal(store, uid.id)
+        except UnknownPrincipal:
+            return None
 
     return lookup
 
 
-def _now(provider: Provider) -> Any:
-    return provider.clock.now()
+def _now(provider: Provider) -> dt.datetime:
+    return dt.datetime.fromtimestamp(provider.clock.now(), dt.UTC)
 
 
 def _json(body: dict[str, Any]) -> JSONResponse:
