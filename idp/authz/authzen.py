@@ -165,9 +165,9 @@ def parse_evaluation(body: Mapping[str, Any]) -> Evaluation:
 def parse_evaluations(body: Mapping[str, Any]) -> Evaluations:
     """An Access Evaluations request (§7.1): the top-level subject, action, resource and
     context are defaults for each item, which overrides any of them (§7.1.1)."""
-    semantic = _semantic(body.get("options"))
-    raw = body.get("evaluations")
-    if raw is None or raw == []:  # §7.1: absent or empty, it is one evaluation
+    semantic = _semantic(body["options"]) if "options" in body else EvaluationsSemantic.EXECUTE_ALL
+    raw = body.get("evaluations", [])
+    if raw == []:  # §7.1: absent or empty, it is one evaluation
         return Evaluations((parse_evaluation(body),), semantic, batch=False)
     if not isinstance(raw, list):
         raise AuthZenRequestError("evaluations must be an array")
@@ -187,8 +187,8 @@ def parse_action_search(body: Mapping[str, Any]) -> ActionSearch:
     """An Action Search request (§8.6.1): subject and resource required, no action."""
     subject = _subject(_required(body, "subject", ""), "subject")
     resource = _resource(_required(body, "resource", ""), "resource")
-    context = _context(body.get("context"), "context")
-    offset, limit = _page(body.get("page"))
+    context = _context(body["context"], "context") if "context" in body else {}
+    offset, limit = _page(body["page"]) if "page" in body else (0, None)
     return ActionSearch(subject, resource, context, offset, limit)
 
 
@@ -326,8 +326,6 @@ def _resource_at(raw: Any, where: str, depth: int, count: list[int]) -> Resource
 
 
 def _context(raw: Any, where: str) -> Mapping[str, Any]:
-    if raw is None:
-        return {}
     body = _object(raw, where)
     for name in TESSERA_CONTEXT:
         if name in body:
@@ -348,8 +346,6 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
 
 
 def _semantic(raw: Any) -> EvaluationsSemantic:
-    if raw is None:
-        return EvaluationsSemantic.EXECUTE_ALL
     options = _object(raw, "options")
     value = options.get("evaluations_semantic", EvaluationsSemantic.EXECUTE_ALL.value)
     try:
@@ -363,8 +359,6 @@ def _semantic(raw: Any) -> EvaluationsSemantic:
 
 def _page(raw: Any) -> tuple[int, int | None]:
     """§8.3.1: the opaque token is the offset Tessera gave as `next_token`."""
-    if raw is None:
-        return 0, None
     page = _object(raw, "page")
     token = page.get("token", "")
     if not isinstance(token, str) or not _PAGE_TOKEN.fullmatch(token):

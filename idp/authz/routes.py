@@ -119,7 +119,7 @@ _REQUEST_ID = {
             "in": "header",
             "required": False,
             "description": "The PEP's request identifier, echoed in the response (§12.1.3)",
-            "schema": {"type": "string", "maxLength": 256},
+            "schema": {"type": "string"},
         }
     ]
 }

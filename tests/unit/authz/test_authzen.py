@@ -231,6 +231,7 @@ for _ in range(8):
             "resource.properties.__parents[0].id is required",
         ),
         (ask(context=[]), "context must be an object"),
+        (ask(context=None), "context must be an object"),  # null is not an absent member
         (ask(context={"time": "1985-10-26T01:22-07:00"}), "context.time is set by Tessera"),
         (ask(context={"acr": MFA}), "context.acr is set by Tessera"),
         (ask(context={"ip": "10.0.0.1"}), "context.ip is set by Tessera"),
@@ -332,6 +333,8 @@ def test_the_batch_is_bounded_and_its_options_checked():
     body = batch({"resource": OPEN}, **TRIO, options={"evaluations_semantic": "first"})
     assert "options.evaluations_semantic must be one of" in refused(parse_evaluations, body)
     assert "options must be an object" in refused(parse_evaluations, batch(options=1, **TRIO))
+    assert "options must be an object" in refused(parse_evaluations, batch(options=None, **TRIO))
+    assert "evaluations must be an array" in refused(parse_evaluations, {"evaluations": None})
     unknown = batch({"resource": OPEN}, **TRIO, options={"another_option": "value"})
     assert parse_evaluations(unknown).semantic is EvaluationsSemantic.EXECUTE_ALL
 
@@ -397,5 +400,7 @@ def test_action_search_refuses_what_it_cannot_read():
     )
     body = {"subject": {"type": "user", "id": "a"}, "resource": OPEN, "page": {"token": "abc"}}
     assert "page.token is not a token this PDP issued" in refused(parse_action_search, body)
+    body["page"] = None
+    assert "page must be an object" in refused(parse_action_search, body)
     body["page"] = {"limit": -1}
     assert "page.limit must be an integer" in refused(parse_action_search, body)
