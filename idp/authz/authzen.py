@@ -276,9 +276,9 @@ def _authentication(properties: Mapping[str, Any], where: str) -> Authentication
 
 
 def _ip(properties: Mapping[str, Any], where: str) -> IPAddress | None:
-    raw = properties.get("ip_address")
-    if raw is None:
+    if "ip_address" not in properties:
         return None
+    raw = properties["ip_address"]
     if isinstance(raw, str) and len(raw) <= 64:
         try:
             return ipaddress.ip_address(raw)
@@ -363,10 +363,10 @@ def _page(raw: Any) -> tuple[int, int | None]:
     token = page.get("token", "")
     if not isinstance(token, str) or not _PAGE_TOKEN.fullmatch(token):
         raise AuthZenRequestError("page.token is not a token this PDP issued")
-    limit = page.get("limit")
-    if limit is not None and (type(limit) is not int or not 0 <= limit <= MAX_SET_SIZE):
+    limit = page.get("limit", 0)
+    if type(limit) is not int or not 0 <= limit <= MAX_SET_SIZE:
         raise AuthZenRequestError(f"page.limit must be an integer from 0 to {MAX_SET_SIZE}")
-    return int(token or 0), limit
+    return int(token or 0), page.get("limit")
 
 
 def _record(body: Mapping[str, Any], where: str, depth: int) -> dict[str, Any]:

@@ -195,6 +195,7 @@ for _ in range(8):
         (ask() | subject(amr="pwd"), "subject.properties.amr must be an array"),
         (ask() | subject(acr=2), "subject.properties.acr must be a string"),
         (ask() | subject(ip_address="here"), "subject.properties.ip_address"),
+        (ask() | subject(ip_address=None), "subject.properties.ip_address"),
         (ask() | {"action": {}}, "action.name is required"),
         (
             ask() | {"action": {"name": "read", "properties": {"method": "GET"}}},
@@ -402,5 +403,7 @@ def test_action_search_refuses_what_it_cannot_read():
     assert "page.token is not a token this PDP issued" in refused(parse_action_search, body)
     body["page"] = None
     assert "page must be an object" in refused(parse_action_search, body)
+    body["page"] = {"limit": None}
+    assert "page.limit must be an integer" in refused(parse_action_search, body)
     body["page"] = {"limit": -1}
     assert "page.limit must be an integer" in refused(parse_action_search, body)
