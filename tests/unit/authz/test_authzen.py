@@ -81,7 +81,10 @@ def decide(body: dict[str, Any]) -> Decision:
 def refused(parse, body: dict[str, Any]) -> str:
     with pytest.raises(AuthZenRequestError) as caught:
         parse(body)
-    return str(caught.value)
+    message = str(caught.value)
+    # it becomes an OAuth error_description: %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §5.2)
+    assert all(0x20 <= ord(ch) <= 0x7E and ch not in '"\\' for ch in message), message
+    return message
 
 
 # -- the mapping ---------------------------------------------------------------------
@@ -219,6 +222,7 @@ for _ in range(8):
         ),
         (ask(resource=doc("d", deep=DEEP)), "values nest deeper"),
         (ask(resource=doc("d", o={"__entity": "User::a"})), "resource.properties.o: an entity is"),
+        (ask(resource=doc("d", o={"__extn": {"fn": [], "arg": "x"}})), "an extension value"),
         (
             ask(resource=doc("d", o={"__extn": {"fn": "eval", "arg": "x"}})),
             "resource.properties.o: an extension value",
