@@ -28,6 +28,8 @@ from idp.revocation.events import OPERATOR
 from tests.support.cluster import running_cluster
 from tests.support.databases import postgres_database
 from tests.support.flows import create_user, register
+from tests.support.race import all_at_once
+from tests.support.redis_server import require_redis
 from tests.support.server import RunningIdp, running_idp
 
 DOCS = Application(
@@ -229,3 +231,35 @@ def test_a_publication_on_one_node_reaches_the_other_by_its_poll(tmp_path):
             assert time.monotonic() < deadline, "node b did not see the new version"
             time.sleep(0.05)
         assert asks(b, principal, "edit")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("existing", [0, 1], ids=["first-publications", "later-publications"])
+def test_concurrent_publications_each_get_the_next_number(tmp_path, existing):
+    """The ``policies`` counter's row lock orders them; the very first ones race to
+    create that row, and the loser retries on it (idp.store.policies)."""
+    with postgres_database() as database, running_idp(database, tmp_path) as idp:
+        for _ in range(existing):
+            publish_now(idp, EDITORS_EDIT)
+        published = all_at_once([lambda: publish_now(idp, READERS_READ)] * 4)
+        with idp.provider.store() as store:
+            numbers = [info.number for info in history(store, 10)]
+    assert sorted(info.number for info in published) == list(range(existing + 1, existing + 5))
+    assert numbers == list(range(existing + 4, 0, -1))
+
+
+@pytest.mark.postgres
+def test_a_publication_reaches_the_other_node_by_the_bus_before_its_poll(tmp_path):
+    url = require_redis()
+    slow = {"redis_url": url, "cache_poll_interval": 30, "bus_poll_interval": 30}
+    with postgres_database() as database, running_cluster(database, tmp_path, **slow) as (a, b):
+        deadline = time.monotonic() + 5
+        while not (a.provider.bus.healthy and b.provider.bus.healthy):  # both subscribed
+            assert time.monotonic() < deadline, "the nodes did not join the bus"
+            time.sleep(0.01)
+        assert b.provider.decision_point.current_version() is None
+        published = publish_now(a, EDITORS_EDIT)
+        deadline = time.monotonic() + 2
+        while b.provider.decision_point.current_version() != published:
+            assert time.monotonic() < deadline, "node b did not hear of the publication in 2 s"
+            time.sleep(0.01)
