@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from idp.admin.authz import access_json, attributes_json, group_json, role_json
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
 from idp.admin.mfa import require_mfa, reset_second_factors
 from idp.admin.sessions import SessionView, end_all_sessions, end_session, list_sessions
@@ -35,14 +36,7 @@ from idp.authn.second_factor import has_second_factor
 from idp.authn.users import User
 from idp.authz.claims import ClaimMapping, check_mapping, make_rule
 from idp.authz.management import Authz
-from idp.authz.model import (
-    AttributeType,
-    AuthzError,
-    Role,
-    attribute_json,
-    attribute_type,
-    parse_attribute,
-)
+from idp.authz.model import AttributeType, AuthzError, parse_attribute
 from idp.config import (
     ConfigError,
     Settings,
@@ -798,16 +792,6 @@ def authz_store() -> Iterator[tuple[Authz, SqlStore]]:
             raise CliError(str(exc)) from None
 
 
-def _role_json(role: Role) -> dict[str, Any]:
-    return {
-        "role": str(role.ref),
-        "client_id": role.ref.client_id,
-        "description": role.description,
-        "composites": sorted(str(ref) for ref in role.composites),
-        "permissions": sorted(role.permissions),
-    }
-
-
 def _changed(changed: bool, done: str, already: str) -> None:
     typer.echo(done if changed else already)
 
@@ -829,7 +813,7 @@ def roles_list(
     with authz_store() as (_authz, store):
         model = store.load_authz_model()
     roles = [
-        _role_json(role)
+        role_json(role)
         for ref, role in sorted(model.roles.items())
         if client is None or ref.client_id == client
     ]
@@ -899,8 +883,8 @@ def roles_changes(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50, as_json: JsonOption = False
 ) -> None:
     """The audit trail of roles, groups, assignments and attributes, newest first."""
-    with authz_store() as (_authz, store):
-        rows = store.list_authz_changes(limit)
+    with authz_store() as (authz, _store):
+        rows = authz.changes(limit)
     lines = [f"{_when(r['at'])}\t{r['actor']}\t{r['action']}\t{r['target']}" for r in rows]
     emit(rows, as_json, "\n".join(lines) or "no changes")
 
@@ -919,17 +903,8 @@ def groups_create(
 @groups_app.command("list")
 def groups_list(as_json: JsonOption = False) -> None:
     """List groups with their parent and roles."""
-    with authz_store() as (_authz, store):
-        model = store.load_authz_model()
-    groups: list[dict[str, Any]] = [
-        {
-            "group": name,
-            "description": group.description,
-            "parent": group.parent,
-            "roles": sorted(str(ref) for ref in group.roles),
-        }
-        for name, group in sorted(model.groups.items())
-    ]
+    with authz_store() as (authz, _store):
+        groups = [group_json(group) for group in authz.groups()]
     lines = [
         f"{row['group']}\tparent: {row['parent'] or '-'}\troles: {', '.join(row['roles']) or '-'}"
         for row in groups
@@ -993,11 +968,8 @@ def groups_remove_member(group: str, username: str) -> None:
 @groups_app.command("members")
 def groups_members(group: str, as_json: JsonOption = False) -> None:
     """The users in GROUP itself (not in the groups nested in it)."""
-    with authz_store() as (authz, store):
-        del authz
-        if group not in store.load_authz_model().groups:
-            raise AuthzError(f"no group {group!r}")
-        members = store.list_members(group)
+    with authz_store() as (authz, _store):
+        members = authz.members(group)
     emit(members, as_json, "\n".join(members) or "no members")
 
 
@@ -1007,11 +979,7 @@ def users_access(username: str, as_json: JsonOption = False) -> None:
     (with their ancestors), permissions."""
     with authz_store() as (authz, store):
         held = authz.effective(load_user(store, username).id)
-    data = {
-        "roles": [str(ref) for ref in held.roles],
-        "groups": list(held.groups),
-        "permissions": list(held.permissions),
-    }
+    data = access_json(held)
     emit(
         data, as_json, "\n".join(f"{key}: {', '.join(value) or '-'}" for key, value in data.items())
     )
@@ -1045,12 +1013,8 @@ def users_attributes_unset(username: str, name: str) -> None:
 
 @attributes_app.command("list")
 def users_attributes_list(username: str, as_json: JsonOption = False) -> None:
-    with authz_store() as (_authz, store):
-        attributes = store.load_user_attributes(load_user(store, username).id)
-    data = {
-        name: {"type": attribute_type(value).value, "value": attribute_json(value)}
-        for name, value in attributes.items()
-    }
+    with authz_store() as (authz, store):
+        data = attributes_json(authz.attributes(load_user(store, username).id))
     lines = [f"{name}\t{row['type']}\t{json.dumps(row['value'])}" for name, row in data.items()]
     emit(data, as_json, "\n".join(lines) or "no attributes")
 

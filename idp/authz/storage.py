@@ -69,3 +69,7 @@ class AuthzStore(SecurityEventLog, Protocol):
     ) -> None:
         """The audit trail of the model (table ``authz_changes``)."""
         ...
+
+    def list_authz_changes(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+        """The audit trail, newest first; ``before``: older than that id."""
+        ...

@@ -249,10 +249,14 @@ class AuthzQueries(CacheVersionQueries):
         )
         self.session.flush()
 
-    def list_authz_changes(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self.session.scalars(
-            select(AuthzChangeRow).order_by(AuthzChangeRow.id.desc()).limit(limit)
-        )
+    def list_authz_changes(
+        self, limit: int = 100, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Newest first; ``before``: only the changes older than that id (the next page)."""
+        statement = select(AuthzChangeRow).order_by(AuthzChangeRow.id.desc()).limit(limit)
+        if before is not None:
+            statement = statement.where(AuthzChangeRow.id < before)
+        rows = self.session.scalars(statement)
         return [
             {
                 "id": row.id,
