@@ -969,7 +969,7 @@ def groups_remove_member(group: str, username: str) -> None:
 def groups_members(group: str, as_json: JsonOption = False) -> None:
     """The users in GROUP itself (not in the groups nested in it)."""
     with authz_store() as (authz, _store):
-        members = authz.members(group)
+        members = [member.username for member in authz.members(group)]
     emit(members, as_json, "\n".join(members) or "no members")
 
 

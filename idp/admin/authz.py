@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from idp.authz.model import (
-    Assignments,
     AttributeValue,
     AuthzError,
     ConflictingChangeError,
     CycleError,
     Group,
+    Member,
     Role,
     UnknownError,
     attribute_json,
@@ -54,12 +54,8 @@ def group_json(group: Group) -> dict[str, Any]:
     }
 
 
-def assignments_json(assignments: Assignments) -> dict[str, list[str]]:
-    """What a user is given directly."""
-    return {
-        "roles": sorted(str(ref) for ref in assignments.roles),
-        "groups": sorted(assignments.groups),
-    }
+def member_json(member: Member) -> dict[str, str]:
+    return {"id": member.user_id, "username": member.username}
 
 
 def access_json(held: Effective) -> dict[str, list[str]]:

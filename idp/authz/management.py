@@ -24,6 +24,7 @@ from idp.authz.model import (
     ConflictingChangeError,
     DuplicateError,
     Group,
+    Member,
     Model,
     Role,
     RoleRef,
@@ -306,7 +307,7 @@ class Authz:
             raise UnknownError("group", name)
         return group
 
-    def members(self, name: str) -> list[str]:
+    def members(self, name: str) -> list[Member]:
         """The users in the group itself (not in the groups nested in it)."""
         self.group(name)
         return self.store.list_members(name)

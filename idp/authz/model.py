@@ -133,6 +133,14 @@ class Model:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A user in a group."""
+
+    user_id: str
+    username: str
+
+
+@dataclass(frozen=True)
 class Assignments:
     """What one user is given directly: roles and group memberships."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from idp.authz.model import Assignments, AttributeValue, Group, Model, Role, RoleRef
+from idp.authz.model import Assignments, AttributeValue, Group, Member, Model, Role, RoleRef
 from idp.revocation.storage import SecurityEventLog
 
 
@@ -47,7 +47,7 @@ class AuthzStore(SecurityEventLog, Protocol):
 
     def remove_member(self, name: str, user_id: str) -> bool: ...
 
-    def list_members(self, name: str) -> list[str]: ...
+    def list_members(self, name: str) -> list[Member]: ...
 
     def assign_role(self, user_id: str, ref: RoleRef) -> bool: ...
 

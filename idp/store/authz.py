@@ -13,6 +13,7 @@ from idp.authz.model import (
     Assignments,
     AttributeValue,
     Group,
+    Member,
     Model,
     Role,
     RoleRef,
@@ -180,15 +181,14 @@ class AuthzQueries(CacheVersionQueries):
             )
         )
 
-    def list_members(self, name: str) -> list[str]:
-        return list(
-            self.session.scalars(
-                select(UserRow.username)
-                .join(GroupMemberRow, GroupMemberRow.user_id == UserRow.id)
-                .where(GroupMemberRow.group_name == name)
-                .order_by(UserRow.username)
-            )
+    def list_members(self, name: str) -> list[Member]:
+        rows = self.session.execute(
+            select(UserRow.id, UserRow.username)
+            .join(GroupMemberRow, GroupMemberRow.user_id == UserRow.id)
+            .where(GroupMemberRow.group_name == name)
+            .order_by(UserRow.username)
         )
+        return [Member(user_id, username) for user_id, username in rows]
 
     def assign_role(self, user_id: str, ref: RoleRef) -> bool:
         self.session.add(UserRoleRow(user_id=user_id, role=str(ref)))

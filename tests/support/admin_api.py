@@ -61,6 +61,7 @@ def assert_problem(
     problem: dict[str, Any] = response.json()
     assert problem["type"] == problem_type
     assert problem["status"] == status
-    assert isinstance(problem["title"], str) and problem["title"]
+    assert isinstance(problem["title"], str)
+    assert problem["title"]
     assert problem["instance"] == response.request.url.path
     return problem

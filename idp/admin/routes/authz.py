@@ -30,6 +30,7 @@ from idp.admin.authz import (
     attributes_json,
     group_creation,
     group_json,
+    member_json,
     parent_of,
     refusal,
     role_creation,
@@ -458,7 +459,8 @@ async def remove_group_role(
     responses=READ_ERRORS,
 )
 def list_members(request: Request, provider: ProviderDep, name: NamePath) -> JSONResponse:
-    return _json(_reading(request, provider, lambda authz: authz.members(name)))
+    members = _reading(request, provider, lambda authz: authz.members(name))
+    return _json([member_json(member) for member in members])
 
 
 @router.put(
