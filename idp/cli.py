@@ -23,6 +23,7 @@ import typer
 from idp.admin.authz import access_json, attributes_json, group_json, role_json
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
 from idp.admin.mfa import require_mfa, reset_second_factors
+from idp.admin.policies import policy_version_json, version_json
 from idp.admin.sessions import SessionView, end_all_sessions, end_session, list_sessions
 from idp.admin.users import (
     UserAdminError,
@@ -42,7 +43,7 @@ from idp.authz.declarations import Declaration
 from idp.authz.management import Authz
 from idp.authz.model import AttributeType, AuthzError, parse_attribute
 from idp.authz.policies import InvalidPolicies
-from idp.authz.policy_files import PolicyFileError, content_to_json, read_policies
+from idp.authz.policy_files import PolicyFileError, read_policies
 from idp.authz.policy_store import (
     MAX_ACTOR,
     PolicyStoreError,
@@ -1169,17 +1170,6 @@ def _refused(invalid: InvalidPolicies) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _version_json(info: PolicyVersionInfo) -> dict[str, Any]:
-    return {
-        "number": info.number,
-        "digest": info.digest,
-        "created_at": info.created_at,
-        "actor": info.actor,
-        "comment": info.comment,
-        "rollback_of": info.rollback_of,
-    }
-
-
 def _version_line(info: PolicyVersionInfo) -> str:
     back = f"\trollback to {info.rollback_of}" if info.rollback_of is not None else ""
     comment = f"\t{info.comment}" if info.comment and info.rollback_of is None else ""
@@ -1207,7 +1197,7 @@ def policies_publish(
             provider.clock.now(),
             user_attributes=declaration.user_attributes,
         )
-    emit(_version_json(info), as_json, f"published version {info.number} ({info.digest[:12]})")
+    emit(version_json(info), as_json, f"published version {info.number} ({info.digest[:12]})")
 
 
 @policies_app.command("validate")
@@ -1231,7 +1221,7 @@ def policies_show(version: VersionOption = None, as_json: JsonOption = False) ->
     if shown is None:
         emit(None, as_json, "no policies published")
         return
-    data = {"version": _version_json(shown.info), **content_to_json(shown.content)}
+    data = policy_version_json(shown)
     policies = "\n\n".join(
         f"// {source.id}\n{source.text.strip()}" for source in shown.content.sources
     )
@@ -1247,7 +1237,7 @@ def policies_history(
         versions = history(store, limit)
     lines = [_version_line(info) for info in versions]
     emit(
-        [_version_json(info) for info in versions],
+        [version_json(info) for info in versions],
         as_json,
         "\n".join(lines) or "no policies published",
     )
@@ -1258,7 +1248,7 @@ def policies_rollback(number: int, as_json: JsonOption = False) -> None:
     """Publish version NUMBER's content again, as a new version (history is kept)."""
     with policies_store() as (provider, store):
         info = rollback(store, number, cli_actor(), provider.clock.now())
-    emit(_version_json(info), as_json, f"published version {info.number} (the content of {number})")
+    emit(version_json(info), as_json, f"published version {info.number} (the content of {number})")
 
 
 @policies_app.command("schema")

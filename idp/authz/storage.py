@@ -75,6 +75,7 @@ class AuthzStore(SecurityEventLog, Protocol):
         """The audit trail, newest first; ``before``: older than that id."""
         ...
 
+
 class PrincipalStore(Protocol):
     """What the decision point reads of a principal (idp.authz.decision_point)."""
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Security
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -36,7 +36,14 @@ from idp.admin.authz import (
     role_creation,
     role_json,
 )
-from idp.admin.routes.calls import calling_client, json_body
+from idp.admin.routes.calls import (
+    AUTHENTICATED,
+    UNCACHED,
+    V1,
+    calling_client,
+    json_body,
+    json_response,
+)
 from idp.authz.management import Authz
 from idp.authz.model import (
     ATTRIBUTE_NAME,
@@ -53,13 +60,10 @@ from idp.provider import Provider
 from idp.revocation.events import client_actor
 
 router = APIRouter(tags=["Admin API: authorization"])
-V1 = "/admin/v1"
 Result = TypeVar("Result")
-AUTHENTICATED = [Security(openapi.BEARER_ACCESS_TOKEN)]
 READ_ERRORS = openapi.problem_errors(400, 401, 403, 404, 503)
 CHANGE_ERRORS = READ_ERRORS | openapi.problem_errors(409)
 BODY_ERRORS = CHANGE_ERRORS | openapi.problem_errors(413, 415)
-UNCACHED = {"Cache-Control": "no-store"}
 
 NamePath = Annotated[
     str, Path(min_length=1, max_length=MAX_NAME, pattern=f"^{NAME.pattern}$", description="A name")
@@ -170,8 +174,7 @@ def _refusals() -> Iterator[None]:
 
 
 def _json(document: Any, status_code: int = 200, location: str | None = None) -> JSONResponse:
-    headers = {**UNCACHED, **({"Location": location} if location else {})}
-    return JSONResponse(document, status_code=status_code, headers=headers)
+    return json_response(document, status_code, {"Location": location} if location else None)
 
 
 def _added(changed: bool) -> Response:

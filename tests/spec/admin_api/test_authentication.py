@@ -19,6 +19,9 @@ CALLS = [
     ("PUT", "/groups/anything/parent"),
     ("GET", "/users/someone/access"),
     ("GET", "/authz/changes"),
+    ("PUT", "/policies"),
+    ("GET", "/policies/versions/1"),
+    ("POST", "/policies/versions/1/rollback"),
 ]
 
 
