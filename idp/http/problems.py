@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -26,6 +27,11 @@ def is_problem_surface(request: Request) -> bool:
     return request.url.path.startswith(PROBLEM_PATHS)
 
 
+def _instance(request: Request) -> str:
+    """The request's path as a URI reference (RFC 3986 §4.1: percent-encoded again)."""
+    return quote(request.url.path, safe="/!$&'()*+,;=:@-._~")
+
+
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
 
@@ -36,7 +42,7 @@ def render_problem(request: Request, error: ProtocolError) -> ProblemResponse:
         "type": error.problem_type,
         "title": error.problem_title or HTTPStatus(error.status_code).phrase,
         "status": error.status_code,
-        "instance": request.url.path,
+        "instance": _instance(request),
     }
     # RFC 6750 §3.1: a request without credentials is told nothing but the challenge.
     if error.reports_error:
@@ -53,6 +59,6 @@ def render_unexpected_problem(request: Request) -> ProblemResponse:
         "title": HTTPStatus.INTERNAL_SERVER_ERROR.phrase,
         "status": 500,
         "detail": "internal error",
-        "instance": request.url.path,
+        "instance": _instance(request),
     }
     return ProblemResponse(problem, status_code=500, headers=UNCACHED)

@@ -87,7 +87,7 @@ ROLE_BODY = openapi.json_body(
     {
         "type": "object",
         "required": ["name"],
-        "properties": {"name": _NAME, "description": {**_TEXT, "nullable": True}},
+        "properties": {"name": _NAME, "description": {"anyOf": [_TEXT, {"type": "null"}]}},
         "additionalProperties": False,
     }
 )
@@ -97,8 +97,8 @@ GROUP_BODY = openapi.json_body(
         "required": ["name"],
         "properties": {
             "name": _NAME,
-            "description": {**_TEXT, "nullable": True},
-            "parent": {**_NAME, "nullable": True},
+            "description": {"anyOf": [_TEXT, {"type": "null"}]},
+            "parent": {"anyOf": [_NAME, {"type": "null"}]},
         },
         "additionalProperties": False,
     }
@@ -107,7 +107,7 @@ PARENT_BODY = openapi.json_body(
     {
         "type": "object",
         "required": ["parent"],
-        "properties": {"parent": {**_NAME, "nullable": True}},
+        "properties": {"parent": {"anyOf": [_NAME, {"type": "null"}]}},
         "additionalProperties": False,
     }
 )

@@ -81,7 +81,7 @@ PUBLICATION_BODY = openapi.json_body(
                     "additionalProperties": False,
                 },
             },
-            "comment": {"type": "string", "maxLength": 255, "nullable": True},
+            "comment": {"anyOf": [{"type": "string", "maxLength": 255}, {"type": "null"}]},
             "version": {"type": "object", "description": "As GET gave it; not read"},
         },
         "additionalProperties": False,
