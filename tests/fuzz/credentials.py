@@ -4,6 +4,7 @@ spoiled copies of its credentials."""
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from tests.support.sign_in import sign_in_for_tokens
 CLIENT_AUTHENTICATED = ["/token", "/introspect", "/revoke", "/par", "/device_authorization"]
 # RFC 6750 §2.1: the bearer-protected resource.
 BEARER_PROTECTED = ["/userinfo"]
+# The admin API: a client-credentials token with admin.authz (RFC 9068).
+ADMIN_API = r"^/admin/"
 RESOURCE = "https://api.example/orders"
 
 
@@ -27,7 +30,8 @@ class Credentials:
     ``userinfo_token`` comes from a session of its own and is only ever sent to
     UserInfo, so that no generated revocation or refresh-token reuse ends it mid-run;
     ``access_token`` and ``refresh_token`` (another session) and ``service_token`` are
-    the fuzzer's to introspect, revoke, refresh and exchange."""
+    the fuzzer's to introspect, revoke, refresh and exchange. ``admin_token`` is a
+    service client's, with admin.authz, for the admin API."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -37,6 +41,7 @@ class Credentials:
     service_token: str = field(repr=False)
     device_code: str = field(repr=False)
     code_challenge: str = field(repr=False)
+    admin_token: str = field(repr=False)
 
     def basic(self, secret: str | None = None) -> str:
         pair = f"{self.client_id}:{self.client_secret if secret is None else secret}"
@@ -45,12 +50,26 @@ class Credentials:
     def bearer(self) -> str:
         return f"Bearer {self.userinfo_token}"
 
+    def admin(self) -> str:
+        return f"Bearer {self.admin_token}"
+
     def valid(self, path: str) -> str:
         """The Authorization header the auth providers put on requests to ``path``."""
+        if is_admin_api(path):
+            return self.admin()
         return self.bearer() if path in BEARER_PROTECTED else self.basic()
 
     def spoiled(self, path: str) -> dict[str, str | None]:
         """Authorization headers that must be refused, by what is wrong with them."""
+        if is_admin_api(path):
+            header, payload, signature = self.admin_token.split(".")
+            forged = "A" if signature[0] != "A" else "B"
+            return {
+                "missing": None,
+                "forged signature": f"Bearer {header}.{payload}.{forged}{signature[1:]}",
+                "a user's token instead": self.bearer(),
+                "client credentials instead": self.basic(),
+            }
         if path in BEARER_PROTECTED:
             header, payload, signature = self.userinfo_token.split(".")
             forged = "A" if signature[0] != "A" else "B"
@@ -66,6 +85,10 @@ class Credentials:
             "not base64": "Basic not-base64!",
             "bearer instead": self.bearer(),
         }
+
+
+def is_admin_api(path: str) -> bool:
+    return re.match(ADMIN_API, path) is not None
 
 
 def issue_credentials(idp: RunningIdp) -> Credentials:
@@ -95,6 +118,17 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
     for_userinfo, for_fuzzing = sign_in(), sign_in()
     service = post("/token", grant_type="client_credentials", resource=RESOURCE)
     device = post("/device_authorization", scope="openid")
+    administrator, admin_secret = register(
+        idp, grant_types=["client_credentials"], scope="admin.authz", resources=[]
+    )
+    assert admin_secret is not None
+    admin = post_form(
+        idp,
+        "/token",
+        {"grant_type": "client_credentials"},
+        auth=(administrator.client_id, admin_secret),
+    )
+    assert admin.status_code == 200, admin.text
     return Credentials(
         client_id=client.client_id,
         client_secret=secret,
@@ -104,4 +138,5 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
         service_token=service["access_token"],
         device_code=device["device_code"],
         code_challenge=pkce_pair()[1],
+        admin_token=admin.json()["access_token"],
     )
