@@ -52,6 +52,7 @@ from idp.authz.model import (
     MAX_ROLE_REF,
     NAME,
     AuthzError,
+    Group,
 )
 from idp.errors import NotFoundError
 from idp.http import openapi
@@ -415,7 +416,7 @@ async def move_group(request: Request, provider: ProviderDep, name: NamePath) ->
     client_id = _caller(request, provider)
     parent = parent_of(await json_body(request, provider))
 
-    def move(authz: Authz) -> Any:
+    def move(authz: Authz) -> Group:
         authz.set_parent(name, parent)
         return authz.group(name)
 
