@@ -16,6 +16,7 @@ import pytest
 from tests.support.admin_api import Admin, admin, assert_problem
 from tests.support.databases import database_url
 from tests.support.polling import eventually
+from tests.support.race import all_at_once
 from tests.support.server import RunningIdp, running_idp
 
 DECLARATION = {
@@ -212,3 +213,20 @@ def publish_raw(caller: Admin, document: dict) -> object:
     etag = current_etag(caller)
     headers = {"If-Match": etag} if etag else {"If-None-Match": "*"}
     return caller.call("PUT", "/policies", json=document, headers=headers)
+
+
+def test_two_publications_based_on_one_version_one_wins__rfc9110_s13_1_1(caller):
+    """Both read version n and publish at once: the store numbers them under its lock,
+    so the second sees that n is no longer the newest (412) and stores nothing."""
+    publish(caller, ("editors", EDITORS))
+    seen = current_etag(caller)
+    assert seen is not None
+
+    def put(policy: tuple[str, str]) -> int:
+        response = caller.call("PUT", "/policies", json=body(policy), headers={"If-Match": seen})
+        return response.status_code
+
+    statuses = all_at_once([lambda: put(("editors", EDITORS)), lambda: put(("cleared", CLEARED))])
+    assert sorted(statuses) == [200, 412]
+    newest = caller.call("GET", "/policies/versions", params={"limit": 2}).json()
+    assert newest[1]["number"] == int(seen.strip('"'))
