@@ -15,6 +15,8 @@ from starlette.types import Lifespan
 
 from idp import __version__
 from idp.account.routes import router as account_router
+from idp.admin.routes.authz import router as admin_authz_router
+from idp.admin.routes.policies import router as admin_policies_router
 from idp.authn.routes import account_passkeys, passkeys
 from idp.authn.routes.magic_links import router as magic_link_router
 from idp.authn.routes.passwords import router as password_router
@@ -157,6 +159,8 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(status_list_router)
     app.include_router(ssf_router)
     app.include_router(authzen_router)
+    app.include_router(admin_authz_router)
+    app.include_router(admin_policies_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness")

@@ -20,8 +20,10 @@ from typing import Annotated, Any
 
 import typer
 
+from idp.admin.authz import access_json, attributes_json, group_json, role_json
 from idp.admin.clients import ClientRegistration, delete_client, describe_client, register_client
 from idp.admin.mfa import require_mfa, reset_second_factors
+from idp.admin.policies import policy_version_json, version_json
 from idp.admin.sessions import SessionView, end_all_sessions, end_session, list_sessions
 from idp.admin.users import (
     UserAdminError,
@@ -39,16 +41,9 @@ from idp.authz.cedar_schema import SchemaDeclarationError, generate_schema
 from idp.authz.claims import ClaimMapping, check_mapping, make_rule
 from idp.authz.declarations import Declaration
 from idp.authz.management import Authz
-from idp.authz.model import (
-    AttributeType,
-    AuthzError,
-    Role,
-    attribute_json,
-    attribute_type,
-    parse_attribute,
-)
+from idp.authz.model import AttributeType, AuthzError, parse_attribute
 from idp.authz.policies import InvalidPolicies
-from idp.authz.policy_files import PolicyFileError, content_to_json, read_policies
+from idp.authz.policy_files import PolicyFileError, read_policies
 from idp.authz.policy_store import (
     MAX_ACTOR,
     PolicyStoreError,
@@ -822,17 +817,6 @@ def authz_store() -> Iterator[tuple[Authz, SqlStore]]:
             raise CliError(str(exc)) from None
 
 
-def _role_json(role: Role) -> dict[str, Any]:
-    return {
-        "role": str(role.ref),
-        "client_id": role.ref.client_id,
-        "description": role.description,
-        "composites": sorted(str(ref) for ref in role.composites),
-        "permissions": sorted(role.permissions),
-        "mfa_required": role.mfa_required,
-    }
-
-
 def _changed(changed: bool, done: str, already: str) -> None:
     typer.echo(done if changed else already)
 
@@ -863,7 +847,7 @@ def roles_list(
     with authz_store() as (_authz, store):
         model = store.load_authz_model()
     roles = [
-        _role_json(role)
+        role_json(role)
         for ref, role in sorted(model.roles.items())
         if client is None or ref.client_id == client
     ]
@@ -942,8 +926,8 @@ def roles_changes(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50, as_json: JsonOption = False
 ) -> None:
     """The audit trail of roles, groups, assignments and attributes, newest first."""
-    with authz_store() as (_authz, store):
-        rows = store.list_authz_changes(limit)
+    with authz_store() as (authz, _store):
+        rows = authz.changes(limit)
     lines = [f"{_when(r['at'])}\t{r['actor']}\t{r['action']}\t{r['target']}" for r in rows]
     emit(rows, as_json, "\n".join(lines) or "no changes")
 
@@ -962,18 +946,8 @@ def groups_create(
 @groups_app.command("list")
 def groups_list(as_json: JsonOption = False) -> None:
     """List groups with their parent and roles."""
-    with authz_store() as (_authz, store):
-        model = store.load_authz_model()
-    groups: list[dict[str, Any]] = [
-        {
-            "group": name,
-            "description": group.description,
-            "parent": group.parent,
-            "roles": sorted(str(ref) for ref in group.roles),
-            "mfa_required": group.mfa_required,
-        }
-        for name, group in sorted(model.groups.items())
-    ]
+    with authz_store() as (authz, _store):
+        groups = [group_json(group) for group in authz.groups()]
     lines = [
         f"{row['group']}\tparent: {row['parent'] or '-'}"
         f"\troles: {', '.join(row['roles']) or '-'}{_mfa_column(row)}"
@@ -1047,11 +1021,8 @@ def groups_remove_member(group: str, username: str) -> None:
 @groups_app.command("members")
 def groups_members(group: str, as_json: JsonOption = False) -> None:
     """The users in GROUP itself (not in the groups nested in it)."""
-    with authz_store() as (authz, store):
-        del authz
-        if group not in store.load_authz_model().groups:
-            raise AuthzError(f"no group {group!r}")
-        members = store.list_members(group)
+    with authz_store() as (authz, _store):
+        members = [member.username for member in authz.members(group)]
     emit(members, as_json, "\n".join(members) or "no members")
 
 
@@ -1061,14 +1032,10 @@ def users_access(username: str, as_json: JsonOption = False) -> None:
     (with their ancestors), permissions, and whether one of them requires MFA."""
     with authz_store() as (authz, store):
         held = authz.effective(load_user(store, username).id)
-    lists = {
-        "roles": [str(ref) for ref in held.roles],
-        "groups": list(held.groups),
-        "permissions": list(held.permissions),
-    }
-    lines = [f"{key}: {', '.join(value) or '-'}" for key, value in lists.items()]
+    data = access_json(held)
+    lines = [f"{key}: {', '.join(data[key]) or '-'}" for key in ("roles", "groups", "permissions")]
     lines.append(f"mfa_required: {'yes' if held.mfa_required else 'no'}")
-    emit({**lists, "mfa_required": held.mfa_required}, as_json, "\n".join(lines))
+    emit(data, as_json, "\n".join(lines))
 
 
 @attributes_app.command("set")
@@ -1099,12 +1066,8 @@ def users_attributes_unset(username: str, name: str) -> None:
 
 @attributes_app.command("list")
 def users_attributes_list(username: str, as_json: JsonOption = False) -> None:
-    with authz_store() as (_authz, store):
-        attributes = store.load_user_attributes(load_user(store, username).id)
-    data = {
-        name: {"type": attribute_type(value).value, "value": attribute_json(value)}
-        for name, value in attributes.items()
-    }
+    with authz_store() as (authz, store):
+        data = attributes_json(authz.attributes(load_user(store, username).id))
     lines = [f"{name}\t{row['type']}\t{json.dumps(row['value'])}" for name, row in data.items()]
     emit(data, as_json, "\n".join(lines) or "no attributes")
 
@@ -1242,17 +1205,6 @@ def _refused(invalid: InvalidPolicies) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _version_json(info: PolicyVersionInfo) -> dict[str, Any]:
-    return {
-        "number": info.number,
-        "digest": info.digest,
-        "created_at": info.created_at,
-        "actor": info.actor,
-        "comment": info.comment,
-        "rollback_of": info.rollback_of,
-    }
-
-
 def _version_line(info: PolicyVersionInfo) -> str:
     back = f"\trollback to {info.rollback_of}" if info.rollback_of is not None else ""
     comment = f"\t{info.comment}" if info.comment and info.rollback_of is None else ""
@@ -1280,7 +1232,7 @@ def policies_publish(
             provider.clock.now(),
             user_attributes=declaration.user_attributes,
         )
-    emit(_version_json(info), as_json, f"published version {info.number} ({info.digest[:12]})")
+    emit(version_json(info), as_json, f"published version {info.number} ({info.digest[:12]})")
 
 
 @policies_app.command("validate")
@@ -1304,7 +1256,7 @@ def policies_show(version: VersionOption = None, as_json: JsonOption = False) ->
     if shown is None:
         emit(None, as_json, "no policies published")
         return
-    data = {"version": _version_json(shown.info), **content_to_json(shown.content)}
+    data = policy_version_json(shown)
     policies = "\n\n".join(
         f"// {source.id}\n{source.text.strip()}" for source in shown.content.sources
     )
@@ -1320,7 +1272,7 @@ def policies_history(
         versions = history(store, limit)
     lines = [_version_line(info) for info in versions]
     emit(
-        [_version_json(info) for info in versions],
+        [version_json(info) for info in versions],
         as_json,
         "\n".join(lines) or "no policies published",
     )
@@ -1331,7 +1283,7 @@ def policies_rollback(number: int, as_json: JsonOption = False) -> None:
     """Publish version NUMBER's content again, as a new version (history is kept)."""
     with policies_store() as (provider, store):
         info = rollback(store, number, cli_actor(), provider.clock.now())
-    emit(_version_json(info), as_json, f"published version {info.number} (the content of {number})")
+    emit(version_json(info), as_json, f"published version {info.number} (the content of {number})")
 
 
 @policies_app.command("schema")

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         3600, ge=0, description="Delete expired codes, sessions, tokens every this many s; 0 off."
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted, bytes.")
+    admin_policies_max_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=65536,
+        le=256 * 1024 * 1024,
+        description="Largest policy publication accepted by PUT /admin/v1/policies, bytes.",
+    )
     max_header_bytes: int = Field(
         32768,
         ge=8192,

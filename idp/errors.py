@@ -5,12 +5,15 @@ Each subclass is named after the spec's error code. ``description`` is shown to 
 client; ``debug`` is for logs only. ``redirectable`` is False when the error must not
 be sent to the client's redirect URI (unknown client, unregistered redirect URI).
 An error knows the headers it needs (a challenge, ``Retry-After``); renderers add them.
+On the admin API an error is an RFC 9457 problem (idp.http.problems): ``problem_type``
+names its kind (``about:blank``, §4.2.1, when the status says it all), and
+``problem_members`` are the extension members its type defines (§3.2).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import ClassVar
+from typing import Any, ClassVar
 
 REALM = "tessera"
 
@@ -20,6 +23,8 @@ class ProtocolError(Exception):
     status_code: ClassVar[int] = 400
     # RFC 6750 §3.1: a request without credentials is told only the challenge.
     reports_error: ClassVar[bool] = True
+    problem_type: ClassVar[str] = "about:blank"  # RFC 9457 §4.2.1
+    problem_title: ClassVar[str | None] = None  # None: the status's reason phrase
 
     def __init__(
         self, description: str, *, debug: str | None = None, redirectable: bool = True
@@ -50,6 +55,10 @@ class ProtocolError(Exception):
 
     def headers(self) -> dict[str, str]:
         """Response headers this error calls for, beyond the body."""
+        return {}
+
+    def problem_members(self) -> dict[str, Any]:
+        """RFC 9457 §3.2: the extension members of this error's problem type."""
         return {}
 
 
@@ -205,3 +214,42 @@ class UnmetAuthenticationRequirementsError(ProtocolError):
     cannot be met for this user (only ``urn:tessera:acr:phr`` asked, and no passkey)."""
 
     error = "unmet_authentication_requirements"
+
+
+class InvalidFieldError(InvalidRequestError):
+    """A member of a JSON request body is missing, of the wrong type or out of bounds;
+    its problem names the member (``field``)."""
+
+    problem_type = "urn:tessera:problem:invalid-field"
+    problem_title = "A field of the request body is invalid"
+
+    def __init__(self, field: str, description: str) -> None:
+        super().__init__(f"{field}: {description}")
+        self.field = field
+
+    def problem_members(self) -> dict[str, Any]:
+        return {"field": self.field}
+
+
+class UnsupportedMediaTypeError(InvalidRequestError):
+    """RFC 9110 §15.5.16: the request body is not in a media type the resource takes."""
+
+    status_code = 415
+
+
+class UnprocessableContentError(InvalidRequestError):
+    """RFC 9110 §15.5.21: well-formed content whose instructions cannot be carried out."""
+
+    status_code = 422
+
+
+class PreconditionFailedError(InvalidRequestError):
+    """RFC 9110 §15.5.13: a condition of the request (If-Match) is false."""
+
+    status_code = 412
+
+
+class PreconditionRequiredError(InvalidRequestError):
+    """RFC 6585 §3: the resource is changed only conditionally (If-Match)."""
+
+    status_code = 428

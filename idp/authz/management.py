@@ -1,8 +1,9 @@
-"""Changing the RBAC model: the rules every change follows, shared by the CLI and (next)
-the admin API.
+"""Changing the RBAC model: the rules every change follows, shared by the CLI and the
+admin API (idp.admin.routes.authz), and the reads that check what they name exists.
 
 Each change is checked first (names, the roles and groups it refers to, cycles), then
-written, then recorded with its actor in the model's audit trail (``authz_changes``).
+written, then recorded with its actor (the operator, or the admin API's calling client) in the
+model's audit trail (``authz_changes``).
 Users whose effective roles, groups or permissions it changes hear of it: one CAEP
 ``token-claims-change`` event each (CAEP 1.0 §3.2: the changed claims and their new
 values), at most ``MAX_CLAIMS_CHANGE_EVENTS`` per change; beyond that the audit record
@@ -18,12 +19,16 @@ from typing import Any
 
 from idp.authz.model import (
     MAX_ATTRIBUTES_PER_USER,
+    Assignments,
     AttributeValue,
-    AuthzError,
+    ConflictingChangeError,
+    DuplicateError,
     Group,
+    Member,
     Model,
     Role,
     RoleRef,
+    UnknownError,
     attribute_json,
     check_attribute,
     check_description,
@@ -39,7 +44,7 @@ from idp.authz.roles import (
     roles_including,
 )
 from idp.authz.storage import AuthzStore
-from idp.revocation.events import OPERATOR, SecurityEventType
+from idp.revocation.events import SecurityEventType
 
 log = logging.getLogger("idp.authz")
 MAX_CLAIMS_CHANGE_EVENTS = 1000
@@ -49,22 +54,22 @@ MAX_CLAIMS_CHANGE_EVENTS = 1000
 class Authz:
     store: AuthzStore
     now: int
-    actor: str = OPERATOR
+    actor: str  # who changes: idp.revocation.events OPERATOR, or client_actor(client_id)
 
     # Roles
 
     def create_role(self, ref: str, description: str | None = None) -> Role:
         role = Role(RoleRef.parse(ref), check_description(description))
         if role.ref.client_id is not None and not self.store.client_exists(role.ref.client_id):
-            raise AuthzError(f"no client {role.ref.client_id!r}")
+            raise UnknownError("client", role.ref.client_id)
         if role.ref in self.store.load_authz_model().roles:
-            raise AuthzError(f"role {ref!r} already exists")
+            raise DuplicateError("role", ref)
         self.store.create_role(role, self.now)
         self._audit("role.create", ref, {"description": description})
         return role
 
     def delete_role(self, ref: str) -> None:
-        role = self._role(ref)
+        role = self.role(ref)
         self._changing(
             self._users_of_role(role.ref),
             lambda: self.store.delete_role(role.ref),
@@ -73,7 +78,7 @@ class Authz:
         )
 
     def add_composite(self, ref: str, includes: str) -> bool:
-        role, child = self._role(ref), self._role(includes)
+        role, child = self.role(ref), self.role(includes)
         if child.ref in role.composites:
             return False
         check_composite(self.store.load_authz_model(), role.ref, child.ref)
@@ -87,7 +92,7 @@ class Authz:
         return True
 
     def remove_composite(self, ref: str, includes: str) -> bool:
-        role, child = self._role(ref), self._role(includes)
+        role, child = self.role(ref), self.role(includes)
         if child.ref not in role.composites:
             return False
         self._changing(
@@ -100,7 +105,7 @@ class Authz:
         return True
 
     def grant_permission(self, ref: str, permission: str) -> bool:
-        role = self._role(ref)
+        role = self.role(ref)
         check_permission(permission)
         if permission in role.permissions:
             return False
@@ -114,7 +119,7 @@ class Authz:
         return True
 
     def revoke_permission(self, ref: str, permission: str) -> bool:
-        role = self._role(ref)
+        role = self.role(ref)
         if permission not in role.permissions:
             return False
         self._changing(
@@ -129,7 +134,7 @@ class Authz:
     def require_mfa_of_role(self, ref: str, required: bool) -> bool:
         """Its holders (directly, through a group or a composite) sign in with a second
         factor, enrolled at the next sign-in if they have none. False if unchanged."""
-        role = self._role(ref)
+        role = self.role(ref)
         if role.mfa_required == required:
             return False
         self.store.set_role_mfa_required(role.ref, required)
@@ -137,7 +142,7 @@ class Authz:
         return True
 
     def assign_role(self, user_id: str, ref: str) -> bool:
-        role = self._role(ref)
+        role = self.role(ref)
         self._user(user_id)
         if role.ref in self.store.load_assignments(user_id).roles:
             return False
@@ -151,7 +156,7 @@ class Authz:
         return True
 
     def unassign_role(self, user_id: str, ref: str) -> bool:
-        role = self._role(ref)
+        role = self.role(ref)
         self._user(user_id)
         if role.ref not in self.store.load_assignments(user_id).roles:
             return False
@@ -173,9 +178,9 @@ class Authz:
         group = Group(name, check_description(description), parent)
         model = self.store.load_authz_model()
         if name in model.groups:
-            raise AuthzError(f"group {name!r} already exists")
+            raise DuplicateError("group", name)
         if parent is not None and parent not in model.groups:
-            raise AuthzError(f"no group {parent!r}")
+            raise UnknownError("group", parent)
         self.store.create_group(group, self.now)
         self._audit("group.create", name, {"description": description, "parent": parent})
         return group
@@ -183,7 +188,7 @@ class Authz:
     def delete_group(self, name: str) -> None:
         """The group's subgroups become top-level groups; its members keep their other
         groups."""
-        self._group(name)
+        self.group(name)
         self._changing(
             self._users_of_groups([name]),
             lambda: self.store.delete_group(name),
@@ -194,7 +199,7 @@ class Authz:
     def require_mfa_of_group(self, name: str, required: bool) -> bool:
         """Its members and the members of the groups nested in it sign in with a second
         factor, enrolled at the next sign-in if they have none. False if unchanged."""
-        group = self._group(name)
+        group = self.group(name)
         if group.mfa_required == required:
             return False
         self.store.set_group_mfa_required(name, required)
@@ -202,9 +207,9 @@ class Authz:
         return True
 
     def set_parent(self, name: str, parent: str | None) -> bool:
-        group = self._group(name)
+        group = self.group(name)
         if parent is not None:
-            self._group(parent)
+            self.group(parent)
             check_parent(self.store.load_authz_model(), name, parent)
         if group.parent == parent:
             return False
@@ -218,7 +223,7 @@ class Authz:
         return True
 
     def add_group_role(self, name: str, ref: str) -> bool:
-        group, role = self._group(name), self._role(ref)
+        group, role = self.group(name), self.role(ref)
         if role.ref in group.roles:
             return False
         self._changing(
@@ -231,7 +236,7 @@ class Authz:
         return True
 
     def remove_group_role(self, name: str, ref: str) -> bool:
-        group, role = self._group(name), self._role(ref)
+        group, role = self.group(name), self.role(ref)
         if role.ref not in group.roles:
             return False
         self._changing(
@@ -244,7 +249,7 @@ class Authz:
         return True
 
     def add_member(self, name: str, user_id: str) -> bool:
-        self._group(name)
+        self.group(name)
         self._user(user_id)
         if name in self.store.load_assignments(user_id).groups:
             return False
@@ -258,7 +263,7 @@ class Authz:
         return True
 
     def remove_member(self, name: str, user_id: str) -> bool:
-        self._group(name)
+        self.group(name)
         self._user(user_id)
         if name not in self.store.load_assignments(user_id).groups:
             return False
@@ -278,7 +283,7 @@ class Authz:
         value = check_attribute(name, value)
         current = self.store.load_user_attributes(user_id)
         if name not in current and len(current) >= MAX_ATTRIBUTES_PER_USER:
-            raise AuthzError(f"a user has at most {MAX_ATTRIBUTES_PER_USER} attributes")
+            raise ConflictingChangeError(f"a user has at most {MAX_ATTRIBUTES_PER_USER} attributes")
         if current.get(name) == value:
             return
         self.store.set_user_attribute(user_id, name, value)
@@ -293,30 +298,56 @@ class Authz:
         self._claims_changed(user_id, {name: None})
         return True
 
-    # What a user holds
+    # Reads: what exists, and what a user holds
 
-    def effective(self, user_id: str) -> Effective:
-        self._user(user_id)
-        return effective(self.store.load_authz_model(), self.store.load_assignments(user_id))
+    def roles(self, client_id: str | None = None) -> list[Role]:
+        """The realm's roles (``client_id`` None), or one client's."""
+        if client_id is not None and not self.store.client_exists(client_id):
+            raise UnknownError("client", client_id)
+        roles = self.store.load_authz_model().roles
+        return [role for ref, role in sorted(roles.items()) if ref.client_id == client_id]
 
-    # Helpers
+    def groups(self) -> list[Group]:
+        return [group for _, group in sorted(self.store.load_authz_model().groups.items())]
 
-    def _role(self, ref: str) -> Role:
+    def changes(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+        """The audit trail, newest first."""
+        return self.store.list_authz_changes(limit, before)
+
+    def role(self, ref: str) -> Role:
         parsed = RoleRef.parse(ref)
         role = self.store.load_authz_model().roles.get(parsed)
         if role is None:
-            raise AuthzError(f"no role {ref!r}")
+            raise UnknownError("role", ref)
         return role
 
-    def _group(self, name: str) -> Group:
+    def group(self, name: str) -> Group:
         group = self.store.load_authz_model().groups.get(name)
         if group is None:
-            raise AuthzError(f"no group {name!r}")
+            raise UnknownError("group", name)
         return group
+
+    def members(self, name: str) -> list[Member]:
+        """The users in the group itself (not in the groups nested in it)."""
+        self.group(name)
+        return self.store.list_members(name)
+
+    def assignments(self, user_id: str) -> Assignments:
+        self._user(user_id)
+        return self.store.load_assignments(user_id)
+
+    def attributes(self, user_id: str) -> dict[str, AttributeValue]:
+        self._user(user_id)
+        return dict(self.store.load_user_attributes(user_id))
+
+    def effective(self, user_id: str) -> Effective:
+        return effective(self.store.load_authz_model(), self.assignments(user_id))
+
+    # Helpers
 
     def _user(self, user_id: str) -> None:
         if not self.store.user_exists(user_id):
-            raise AuthzError(f"no user {user_id!r}")
+            raise UnknownError("user", user_id)
 
     def _users_of_role(self, ref: RoleRef) -> list[str]:
         model = self.store.load_authz_model()

@@ -37,7 +37,24 @@ class AuthzError(ValueError):
     text names the problem, in one line."""
 
 
-class CycleError(AuthzError):
+class UnknownError(AuthzError):
+    """A change names a role, group, client or user that does not exist."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind, self.name = kind, name
+        super().__init__(f"no {kind} {name!r}")
+
+
+class ConflictingChangeError(AuthzError):
+    """A change conflicts with what exists: a duplicate, a limit reached, a cycle."""
+
+
+class DuplicateError(ConflictingChangeError):
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(f"{kind} {name!r} already exists")
+
+
+class CycleError(ConflictingChangeError):
     def __init__(self, kind: str, path: list[str]) -> None:
         self.path = path
         super().__init__(f"{kind} cycle refused: {' -> '.join(path)}")
@@ -116,6 +133,14 @@ class Model:
 
     roles: dict[RoleRef, Role] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user in a group."""
+
+    user_id: str
+    username: str
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,15 @@ class UnknownPolicyVersion(PolicyStoreError):
         super().__init__(f"no policy version {number}")
 
 
+class StalePolicyVersion(PolicyStoreError):
+    """The publication was based on a version that is no longer the newest (another
+    publication came first): nothing is stored."""
+
+    def __init__(self, based_on: int, current: int) -> None:
+        self.based_on, self.current = based_on, current
+        super().__init__(f"the current policy version is {current}, not {based_on}")
+
+
 def compile_content(content: PolicyContent, version: str) -> PolicySet:
     """The content's schema and compiled policies; raises SchemaDeclarationError or
     InvalidPolicies (with every problem)."""
@@ -58,17 +67,24 @@ def publish(
     now: int,
     *,
     user_attributes: Iterable[AttributeDecl] = (),
+    based_on: int | None = None,
 ) -> PolicyVersionInfo:
-    """Compile, then store as the next version and record who published it."""
+    """Compile, then store as the next version and record who published it.
+    ``based_on``: the version the publisher saw as the newest (0: none), refused with
+    StalePolicyVersion if another came since; None: whichever is newest."""
     content = PolicyContent(Declaration(tuple(user_attributes), application), tuple(sources))
-    return _store(store, content, actor, comment, now, rollback_of=None)
+    return _store(store, content, actor, comment, now, rollback_of=None, based_on=based_on)
 
 
-def rollback(store: PolicyStore, number: int, actor: str, now: int) -> PolicyVersionInfo:
+def rollback(
+    store: PolicyStore, number: int, actor: str, now: int, *, based_on: int | None = None
+) -> PolicyVersionInfo:
     """Publish version ``number``'s content again, as a new version."""
     earlier = load_version(store, number)
     comment = f"rollback to version {number}"
-    return _store(store, earlier.content, actor, comment, now, rollback_of=number)
+    return _store(
+        store, earlier.content, actor, comment, now, rollback_of=number, based_on=based_on
+    )
 
 
 def history(store: PolicyStore, limit: int = 100) -> list[PolicyVersionInfo]:
@@ -98,6 +114,7 @@ def _store(
     now: int,
     *,
     rollback_of: int | None,
+    based_on: int | None,
 ) -> PolicyVersionInfo:
     _check_text("actor", actor, MAX_ACTOR, empty=False)
     if comment is not None:
@@ -106,6 +123,10 @@ def _store(
     info = store.add_policy_version(
         PolicyDraft(content, compiled.digest, actor, comment, rollback_of, now)
     )
+    # Numbered under the store's lock as one past the newest: checked here, a publication
+    # that raced this one is seen (and this transaction rolls back).
+    if based_on is not None and info.number != based_on + 1:
+        raise StalePolicyVersion(based_on, info.number - 1)
     detail = {
         "version": info.number,
         "digest": info.digest,

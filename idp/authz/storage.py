@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from idp.authz.model import Assignments, AttributeValue, Group, Model, Role, RoleRef
+from idp.authz.model import Assignments, AttributeValue, Group, Member, Model, Role, RoleRef
 from idp.authz.policy_versions import PolicyDraft, PolicyVersion, PolicyVersionInfo
 from idp.revocation.storage import SecurityEventLog
 
@@ -52,7 +52,7 @@ class AuthzStore(SecurityEventLog, Protocol):
 
     def remove_member(self, name: str, user_id: str) -> bool: ...
 
-    def list_members(self, name: str) -> list[str]: ...
+    def list_members(self, name: str) -> list[Member]: ...
 
     def assign_role(self, user_id: str, ref: RoleRef) -> bool: ...
 
@@ -73,6 +73,10 @@ class AuthzStore(SecurityEventLog, Protocol):
         self, *, actor: str, action: str, target: str, detail: dict[str, Any], now: int
     ) -> None:
         """The audit trail of the model (table ``authz_changes``)."""
+        ...
+
+    def list_authz_changes(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+        """The audit trail, newest first; ``before``: older than that id."""
         ...
 
 

@@ -1,5 +1,6 @@
 """Renderers for ProtocolError, one per surface (RFC 6749 §5.2, §4.1.2.1; RFC 6750 §3;
-RFC 9207), and the catch-all that turns anything unexpected into ``server_error``."""
+RFC 9207; the admin API's RFC 9457 problems: idp.http.problems), and the catch-all that
+turns anything unexpected into ``server_error``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from dataclasses import dataclass
 
 from authlib.common.urls import add_params_to_uri
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from idp.errors import InvalidRequestError, ProtocolError
+from idp.errors import InvalidRequestError, NotFoundError, ProtocolError
 from idp.http.pages import render_page
+from idp.http.problems import is_problem_surface, render_problem, render_unexpected_problem
 
 log = logging.getLogger("idp.http")
 
@@ -40,6 +44,7 @@ class ErrorRenderer:
 
     def install(self, app: FastAPI) -> None:
         app.add_exception_handler(ProtocolError, self._handle_protocol_error)  # type: ignore[arg-type]
+        app.add_exception_handler(404, self._handle_not_found)  # type: ignore[arg-type]
         app.add_exception_handler(405, self._handle_method_not_allowed)
         app.add_exception_handler(RequestValidationError, self._handle_validation_error)  # type: ignore[arg-type]
         app.add_exception_handler(Exception, self._handle_unexpected)
@@ -54,6 +59,8 @@ class ErrorRenderer:
         )
         if error.redirect_uri is not None:
             return self.render_redirect(error, error.redirect_uri, request.method)
+        if is_problem_surface(request):
+            return render_problem(request, error)
         if getattr(request.state, "surface", None) == HTML_SURFACE:
             return render_page(
                 "error.html",
@@ -79,6 +86,8 @@ class ErrorRenderer:
         """Anything that is not a ProtocolError: logged with its traceback, answered with a
         generic server_error and nothing about the cause."""
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        if is_problem_surface(request):
+            return render_unexpected_problem(request)
         if getattr(request.state, "surface", None) == HTML_SURFACE:
             return render_page(
                 "error.html", 500, error="server_error", description="Something went wrong."
@@ -95,13 +104,23 @@ class ErrorRenderer:
     async def _handle_validation_error(
         self, request: Request, error: RequestValidationError
     ) -> Response:
-        return self.render(request, InvalidRequestError("the request is malformed"))
+        return self.render(request, InvalidRequestError(malformed(error)))
+
+    async def _handle_not_found(self, request: Request, error: HTTPException) -> Response:
+        """No route for the path: a problem on the admin API, FastAPI's answer elsewhere."""
+        if is_problem_surface(request):
+            return render_problem(request, NotFoundError("no such resource"))
+        return await http_exception_handler(request, error)
 
     async def _handle_method_not_allowed(self, request: Request, error: Exception) -> Response:
         """RFC 9110 §15.5.6: Allow lists every method the resource supports (Starlette
         names only those of the first route that matched the path)."""
         allowed = methods_allowed(request)
-        error_response = render_json_error(MethodNotAllowedError(f"use {', '.join(allowed)}"))
+        refusal = MethodNotAllowedError(f"use {', '.join(allowed)}")
+        if is_problem_surface(request):
+            error_response: Response = render_problem(request, refusal)
+        else:
+            error_response = render_json_error(refusal)
         error_response.headers["Allow"] = ", ".join(allowed)
         return error_response
 
@@ -110,6 +129,20 @@ class ErrorRenderer:
 
 
 ALLOW_CANDIDATES = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def malformed(error: RequestValidationError) -> str:
+    """What FastAPI found wrong, named by where it is (``path name``, ``query limit``)."""
+    places = [
+        " ".join(str(part) for part in problem.get("loc", ()))
+        for problem in error.errors()
+        if problem.get("loc")
+    ]
+    return (
+        f"the request is malformed: {', '.join(dict.fromkeys(places))}"
+        if places
+        else ("the request is malformed")
+    )
 
 
 class MethodNotAllowedError(InvalidRequestError):

@@ -17,6 +17,11 @@ JSON_CONTENT_TYPE = "application/json"
 MAX_FIELDS = 64
 
 
+def media_type(request: Request) -> str:
+    """The body's media type, without parameters (RFC 9110 §8.3.1: case-insensitive)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def form_params(request: Request, limit: int) -> dict[str, str]:
     """The form body of a POST, at most ``limit`` bytes; any other content type is
     invalid_request."""
@@ -25,8 +30,7 @@ async def form_params(request: Request, limit: int) -> dict[str, str]:
 
 async def form_pairs(request: Request, limit: int) -> list[tuple[str, str]]:
     """The name/value pairs of a form body, repeats included."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM_CONTENT_TYPE:
+    if media_type(request) != FORM_CONTENT_TYPE:
         raise InvalidRequestError(f"request body must be {FORM_CONTENT_TYPE}")
     body = await read_limited_body(request, limit)
     try:
@@ -44,8 +48,7 @@ async def form_pairs(request: Request, limit: int) -> list[tuple[str, str]]:
 async def json_object(request: Request, limit: int) -> dict[str, Any]:
     """A JSON object body (RFC 8259) of at most ``limit`` bytes; a repeated member name
     is refused rather than silently resolved."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != JSON_CONTENT_TYPE:
+    if media_type(request) != JSON_CONTENT_TYPE:
         raise InvalidRequestError(f"request body must be {JSON_CONTENT_TYPE}")
     body = await read_limited_body(request, limit)
     try:

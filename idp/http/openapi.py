@@ -262,6 +262,61 @@ def bearer_errors(*statuses: int) -> Responses:
     return responses
 
 
+PROBLEM_JSON = "application/problem+json"  # RFC 9457 §6.1
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 §3 problem details; its type may define extension members "
+    "(urn:tessera:problem:invalid-field: field; urn:tessera:problem:cycle: cycle; "
+    "urn:tessera:problem:invalid-policies: errors)",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "format": "uri-reference"},
+    },
+}
+PROBLEM_DESCRIPTIONS = {
+    400: "A malformed request: the body's member named in field, or a parameter",
+    401: "No access token (no detail), or an invalid one (RFC 6750 §3.1)",
+    403: "The access token lacks the scope (insufficient_scope, RFC 6750 §3.1)",
+    404: "No such resource, or the body names one that does not exist",
+    409: "A duplicate, a limit reached, or a cycle (the cycle member names it)",
+    412: "If-Match names a version that is no longer the current one",
+    413: "The request body is too large",
+    415: "The request body must be application/json",
+    422: "Well-formed, but cannot be done (every problem listed in errors)",
+    428: "The change must be conditional: send If-Match",
+    503: "The database cannot be reached: try again after Retry-After",
+}
+
+
+def problem_errors(*statuses: int) -> Responses:
+    """RFC 9457 problems (``idp.http.problems.render_problem``), ``no-store``; a 401 or
+    403 also carries the Bearer challenge, a 503 Retry-After."""
+    return {status: _problem(status) for status in statuses}
+
+
+def _problem(status: int) -> dict[str, Any]:
+    headers: dict[str, Any] = {"Cache-Control": _NO_STORE}
+    if status in (401, 403):
+        headers["WWW-Authenticate"] = _BEARER_CHALLENGE
+    if status == 503:
+        headers["Retry-After"] = _RETRY_AFTER
+    return {
+        "description": PROBLEM_DESCRIPTIONS.get(status, "A problem (RFC 9457)"),
+        "headers": headers,
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    }
+
+
+def json_body(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    """A JSON request body that the route reads itself (``idp.http.forms.json_object``)."""
+    return {"requestBody": {"required": required, "content": {JSON: {"schema": schema}}}}
+
+
 def html_errors(*statuses: int) -> Responses:
     """The error page of the browser endpoints (``error.html``), for errors that must
     not go to the redirect URI (RFC 6749 §4.1.2.1); a 503 also carries Retry-After."""

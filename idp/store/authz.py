@@ -13,6 +13,7 @@ from idp.authz.model import (
     Assignments,
     AttributeValue,
     Group,
+    Member,
     Model,
     Role,
     RoleRef,
@@ -200,15 +201,14 @@ class AuthzQueries(CacheVersionQueries):
             )
         )
 
-    def list_members(self, name: str) -> list[str]:
-        return list(
-            self.session.scalars(
-                select(UserRow.username)
-                .join(GroupMemberRow, GroupMemberRow.user_id == UserRow.id)
-                .where(GroupMemberRow.group_name == name)
-                .order_by(UserRow.username)
-            )
+    def list_members(self, name: str) -> list[Member]:
+        rows = self.session.execute(
+            select(UserRow.id, UserRow.username)
+            .join(GroupMemberRow, GroupMemberRow.user_id == UserRow.id)
+            .where(GroupMemberRow.group_name == name)
+            .order_by(UserRow.username)
         )
+        return [Member(user_id, username) for user_id, username in rows]
 
     def assign_role(self, user_id: str, ref: RoleRef) -> bool:
         self.session.add(UserRoleRow(user_id=user_id, role=str(ref)))
@@ -269,10 +269,14 @@ class AuthzQueries(CacheVersionQueries):
         )
         self.session.flush()
 
-    def list_authz_changes(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self.session.scalars(
-            select(AuthzChangeRow).order_by(AuthzChangeRow.id.desc()).limit(limit)
-        )
+    def list_authz_changes(
+        self, limit: int = 100, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Newest first; ``before``: only the changes older than that id (the next page)."""
+        statement = select(AuthzChangeRow).order_by(AuthzChangeRow.id.desc()).limit(limit)
+        if before is not None:
+            statement = statement.where(AuthzChangeRow.id < before)
+        rows = self.session.scalars(statement)
         return [
             {
                 "id": row.id,

@@ -15,6 +15,7 @@ from schemathesis.schemas import BaseSchema
 
 from idp.oauth.clients import GrantType
 from tests.fuzz.credentials import (
+    ADMIN_API,
     BEARER_PROTECTED,
     CLIENT_AUTHENTICATED,
     DECISION_API,
@@ -86,6 +87,11 @@ POSITIVE_MAY_GET = ["2xx", "3xx", "400", "401", "403", "404", "409", "413", "429
 # Any client error rejects a request that violates the document (schemathesis's default
 # list leaves out 413).
 NEGATIVE_MAY_GET = ["4xx", "5xx"]
+# The admin API: a document-valid request can still name what does not exist (404),
+# conflict with what does (409), carry a value the model refuses (400: a permission not
+# of the form resource:action), lack or fail its precondition (428, 412), or hold
+# policies that do not validate (422).
+ADMIN_POSITIVE_MAY_GET = ["2xx", "400", "401", "403", "404", "409", "412", "413", "422", "428"]
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # RFC 8693 §3
 REFRESH_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:refresh_token"
 
@@ -153,6 +159,13 @@ def api_schema(idp_on_each_backend: RunningIdp, credentials: Credentials) -> Bas
                 # Five grants behind one operation: give it more cases than the others.
                 {"include-path": "/token", "generation": {"max-examples": 3 * MAX_EXAMPLES}},
                 {
+                    "include-path-regex": ADMIN_API,
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": ADMIN_POSITIVE_MAY_GET},
+                        "negative_data_rejection": {"expected-statuses": NEGATIVE_MAY_GET},
+                    },
+                },
+                {
                     "include-path": OAUTH_ENDPOINTS,
                     "checks": {
                         "positive_data_acceptance": {"expected-statuses": POSITIVE_MAY_GET},
@@ -193,6 +206,14 @@ def install_credentials(schema: BaseSchema, credentials: Credentials) -> None:
     class EvaluatorToken:
         def get(self, case: Case, ctx: AuthContext) -> str:
             return credentials.evaluator()
+
+        def set(self, case: Case, data: str, ctx: AuthContext) -> None:
+            case.headers = CaseInsensitiveDict({**(case.headers or {}), "Authorization": data})
+
+    @schema.auth(refresh_interval=None).apply_to(path_regex=ADMIN_API)
+    class AdminToken:
+        def get(self, case: Case, ctx: AuthContext) -> str:
+            return credentials.admin()
 
         def set(self, case: Case, data: str, ctx: AuthContext) -> None:
             case.headers = CaseInsensitiveDict({**(case.headers or {}), "Authorization": data})

@@ -4,6 +4,7 @@ spoiled copies of its credentials."""
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ CLIENT_AUTHENTICATED = ["/token", "/introspect", "/revoke", "/par", "/device_aut
 BEARER_PROTECTED = ["/userinfo"]
 # AuthZEN 1.0: the decision API, for client-credentials tokens with access.evaluate.
 DECISION_API = ["/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/action"]
+# The admin API: a client-credentials token with admin.authz (RFC 9068).
+ADMIN_API = r"^/admin/"
 RESOURCE = "https://api.example/orders"
 
 
@@ -30,7 +33,8 @@ class Credentials:
     ``userinfo_token`` comes from a session of its own and is only ever sent to
     UserInfo, so that no generated revocation or refresh-token reuse ends it mid-run;
     ``access_token`` and ``refresh_token`` (another session) and ``service_token`` are
-    the fuzzer's to introspect, revoke, refresh and exchange."""
+    the fuzzer's to introspect, revoke, refresh and exchange. ``admin_token`` is a
+    service client's, with admin.authz, for the admin API."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -41,6 +45,7 @@ class Credentials:
     evaluator_token: str = field(repr=False)
     device_code: str = field(repr=False)
     code_challenge: str = field(repr=False)
+    admin_token: str = field(repr=False)
 
     def basic(self, secret: str | None = None) -> str:
         pair = f"{self.client_id}:{self.client_secret if secret is None else secret}"
@@ -52,16 +57,26 @@ class Credentials:
     def evaluator(self) -> str:
         return f"Bearer {self.evaluator_token}"
 
+    def admin(self) -> str:
+        return f"Bearer {self.admin_token}"
+
     def valid(self, path: str) -> str:
         """The Authorization header the auth providers put on requests to ``path``."""
         if path in DECISION_API:
             return self.evaluator()
+        if is_admin_api(path):
+            return self.admin()
         return self.bearer() if path in BEARER_PROTECTED else self.basic()
 
     def spoiled(self, path: str) -> dict[str, str | None]:
         """Authorization headers that must be refused, by what is wrong with them."""
         if path in DECISION_API:
             return _spoiled_bearer(self.evaluator_token) | {"a user's token": self.bearer()}
+        if is_admin_api(path):
+            return _spoiled_bearer(self.admin_token) | {
+                "a user's token": self.bearer(),
+                "client credentials": self.basic(),
+            }
         if path in BEARER_PROTECTED:
             return _spoiled_bearer(self.userinfo_token) | {"client credentials": self.basic()}
         return {
@@ -80,6 +95,10 @@ def _spoiled_bearer(token: str) -> dict[str, str | None]:
         "not a JWT": "Bearer not-a-jwt",
         "forged signature": f"Bearer {header}.{payload}.{forged}{signature[1:]}",
     }
+
+
+def is_admin_api(path: str) -> bool:
+    return re.match(ADMIN_API, path) is not None
 
 
 def issue_credentials(idp: RunningIdp) -> Credentials:
@@ -111,6 +130,17 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
     service = post("/token", grant_type="client_credentials", resource=RESOURCE)
     evaluator = post("/token", grant_type="client_credentials", scope=ACCESS_EVALUATE)
     device = post("/device_authorization", scope="openid")
+    administrator, admin_secret = register(
+        idp, grant_types=["client_credentials"], scope="admin.authz", resources=[]
+    )
+    assert admin_secret is not None
+    admin = post_form(
+        idp,
+        "/token",
+        {"grant_type": "client_credentials"},
+        auth=(administrator.client_id, admin_secret),
+    )
+    assert admin.status_code == 200, admin.text
     return Credentials(
         client_id=client.client_id,
         client_secret=secret,
@@ -121,4 +151,5 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
         evaluator_token=evaluator["access_token"],
         device_code=device["device_code"],
         code_challenge=pkce_pair()[1],
+        admin_token=admin.json()["access_token"],
     )

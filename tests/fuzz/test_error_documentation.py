@@ -13,17 +13,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from schemathesis.schemas import BaseSchema
 
+from idp.admin.authz import CycleRefusedError
+from idp.authz.model import CycleError
 from idp.errors import (
     InsufficientScopeError,
     InvalidClientError,
+    InvalidFieldError,
     InvalidRequestError,
     InvalidTokenError,
+    PreconditionFailedError,
     RequestTooLargeError,
 )
 from idp.http import openapi
 from idp.http.conditional import conditional_response, etag_of
 from idp.http.errors import redirect_to, render_json_error
 from idp.http.pages import render_page
+from idp.http.problems import render_problem
 from idp.oauth.bearer import MissingTokenError
 
 DENIED = "https://app.example/cb?error=access_denied&state=xyz&iss=https%3A%2F%2Fidp.example"
@@ -80,6 +85,26 @@ def documented_app() -> FastAPI:
             request, body, etag=etag, media_type=openapi.JWK_SET, headers=headers
         )
 
+    @app.get("/problem/field", responses=openapi.problem_errors(400))
+    def invalid_field(request: Request) -> Response:
+        return render_problem(request, InvalidFieldError("name", 'an "echoed" \\ value\n'))
+
+    @app.get("/problem/no-token", responses=openapi.problem_errors(401))
+    def problem_no_token(request: Request) -> Response:
+        return render_problem(request, MissingTokenError("an access token is required"))
+
+    @app.get("/problem/scope", responses=openapi.problem_errors(403))
+    def problem_scope(request: Request) -> Response:
+        return render_problem(request, InsufficientScopeError("the token lacks admin.authz"))
+
+    @app.get("/problem/cycle", responses=openapi.problem_errors(409))
+    def problem_cycle(request: Request) -> Response:
+        return render_problem(request, CycleRefusedError(CycleError("group", ["a", "b", "a"])))
+
+    @app.get("/problem/stale", responses=openapi.problem_errors(412))
+    def problem_stale(request: Request) -> Response:
+        return render_problem(request, PreconditionFailedError("the current version is 2"))
+
     return app
 
 
@@ -100,6 +125,11 @@ def schema() -> BaseSchema:
         ("/page", 400),
         ("/redirect", 302),
         ("/jwks", 200),
+        ("/problem/field", 400),
+        ("/problem/no-token", 401),
+        ("/problem/scope", 403),
+        ("/problem/cycle", 409),
+        ("/problem/stale", 412),
     ],
 )
 def test_the_rendered_error_is_the_documented_one(schema: BaseSchema, path: str, status: int):

@@ -5,8 +5,8 @@ each spoiled kind, and every answer is checked against the document.
 
 Reproduce a failure with the curl command schemathesis prints (it masks Authorization:
 that is the registered client's Basic credentials, the UserInfo access token, or the
-decision API's client-credentials token). The run is derandomized (seed in conftest):
-the same code and document generate the same cases."""
+decision API's or the admin API's client-credentials token). The run is derandomized
+(seed in conftest): the same code and document generate the same cases."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.fuzz.credentials import (
     CLIENT_AUTHENTICATED,
     DECISION_API,
     Credentials,
+    is_admin_api,
 )
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -43,7 +44,11 @@ def test_responses_match_the_document(case: Case, credentials: Credentials) -> N
 def to_an_authenticated_operation(case: Case) -> bool:
     """Sent to an operation that reads credentials (and not with another method, to see
     that it is refused)."""
-    authenticated = case.path in (*CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *DECISION_API)
+    authenticated = case.path in (
+        *CLIENT_AUTHENTICATED,
+        *BEARER_PROTECTED,
+        *DECISION_API,
+    ) or is_admin_api(case.path)
     return authenticated and case.method.upper() == case.operation.method.upper()
 
 
