@@ -37,6 +37,7 @@ from idp.authz.policies import PolicySource
 from idp.authz.policy_store import publish
 from idp.config import Settings
 from idp.provider import Provider
+from idp.revocation.events import OPERATOR
 from tests.benchmarks.bench import (
     ACCESS_TOKEN_TTL,
     DONE_SCRIPT,
@@ -77,7 +78,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
     with provider.store() as store:
         editor = store.load_user_by_username("editor")
         assert editor is not None
-        authz = Authz(store, provider.clock.now())
+        authz = Authz(store, provider.clock.now(), OPERATOR)
         authz.create_role("editor")
         authz.create_group("writers")
         authz.add_group_role("writers", "editor")

@@ -15,6 +15,7 @@ from idp.authz.authzen import ACCESS_EVALUATE
 from idp.authz.management import Authz
 from idp.authz.policies import PolicySource
 from idp.authz.policy_store import publish
+from idp.revocation.events import OPERATOR
 from tests.support.cedar_apps import DOCUMENTS, MFA, USER_ATTRIBUTES
 from tests.support.flows import create_user
 from tests.support.polling import eventually
@@ -57,7 +58,7 @@ def evaluator_token(idp: RunningIdp, scope: str = ACCESS_EVALUATE) -> tuple[str,
 def build_world(idp: RunningIdp) -> World:
     editor, outsider, unrated = create_user(idp), create_user(idp), create_user(idp)
     with idp.provider.store() as store:
-        authz = Authz(store, idp.clock.now())
+        authz = Authz(store, idp.clock.now(), OPERATOR)
         authz.create_role("editor")
         authz.create_group("writers")
         authz.add_group_role("writers", "editor")

@@ -11,6 +11,7 @@ import secrets
 
 from idp.authn.methods import MFA_ACR, PASSWORD_ACR
 from idp.authz.management import Authz
+from idp.revocation.events import OPERATOR
 from tests.support.account import open_account, sign_in_to_account
 from tests.support.flows import Browser, create_user
 from tests.support.relying_party import web_app
@@ -31,7 +32,7 @@ REQUIRED_NOTE = "Your administrator requires one"
 def changing_authz(idp: RunningIdp, change) -> None:
     """Apply ``change`` to the RBAC model as the operator, and let the node's cache move."""
     with idp.provider.store() as store:
-        change(Authz(store, idp.clock.now()))
+        change(Authz(store, idp.clock.now(), OPERATOR))
     idp.provider.refresh_caches()
 
 

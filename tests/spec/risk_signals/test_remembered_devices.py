@@ -15,6 +15,7 @@ import pytest
 from idp.authn.methods import MFA_ACR, PASSWORD_ACR
 from idp.authn.totp import STEP
 from idp.authz.management import Authz
+from idp.revocation.events import OPERATOR
 from tests.spec.risk_signals.conftest import REMEMBER_DAYS
 from tests.support.assertions import verify_id_token
 from tests.support.flows import PASSWORD, Browser, create_user, csrf_token, register
@@ -180,7 +181,7 @@ def test_the_code_is_asked_when_a_group_of_the_user_requires_it(idp, browser, ap
     remember_here(idp, browser, app, enrolled)
     group = f"vault-{enrolled.user.id[:8]}"
     with idp.provider.store() as store:
-        authz = Authz(store, idp.clock.now())
+        authz = Authz(store, idp.clock.now(), OPERATOR)
         authz.create_group(group)
         authz.add_member(group, enrolled.user.id)
         authz.require_mfa_of_group(group, True)
