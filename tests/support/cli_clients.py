@@ -1,5 +1,5 @@
-"""`idp clients create` run as the real console script against the database of a
-running test server, so a test can register a client exactly as an operator would."""
+"""The ``idp`` console script run against the database of a running test server, so a
+test can register a client (or manage anything else) exactly as an operator would."""
 
 from __future__ import annotations
 
@@ -12,16 +12,23 @@ from tests.cli.processes import idp_env, run_idp
 from tests.support.server import RunningIdp
 
 
-def run_clients_create(
-    idp: RunningIdp, directory: Path, *args: str
+def run_idp_against(
+    idp: RunningIdp, directory: Path, *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``idp clients create --json *args`` on the server's database and instance secret."""
+    """``idp *args`` on the server's database and instance secret."""
     env = idp_env(
         directory,
         IDP_DATABASE_URL=idp.settings.database_url,
         IDP_SECRET_KEY_FILE=str(idp.settings.secret_key_file),
     )
-    return run_idp(env, "clients", "create", "--json", *args)
+    return run_idp(env, *args, stdin=stdin)
+
+
+def run_clients_create(
+    idp: RunningIdp, directory: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``idp clients create --json *args`` on the server's database and instance secret."""
+    return run_idp_against(idp, directory, "clients", "create", "--json", *args)
 
 
 def create_client_with_cli(idp: RunningIdp, directory: Path, *args: str) -> dict[str, Any]:
