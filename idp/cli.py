@@ -1,4 +1,5 @@
-"""The ``idp`` command: serve, db, users, sessions, clients, keys, deliveries.
+"""The ``idp`` command: serve, db, users, sessions, clients, keys, deliveries, roles,
+groups, policies.
 
 Every command that creates or lists something takes ``--json``. Errors print one line to
 stderr and exit 1 (2 for usage errors, as Click does).
@@ -6,6 +7,7 @@ stderr and exit 1 (2 for usage errors, as Click does).
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import socket
@@ -33,7 +35,9 @@ from idp.admin.users import (
 from idp.authn.passwords import WeakPasswordError, hash_password
 from idp.authn.second_factor import has_second_factor
 from idp.authn.users import User
+from idp.authz.cedar_schema import SchemaDeclarationError, generate_schema
 from idp.authz.claims import ClaimMapping, check_mapping, make_rule
+from idp.authz.declarations import Declaration
 from idp.authz.management import Authz
 from idp.authz.model import (
     AttributeType,
@@ -43,6 +47,19 @@ from idp.authz.model import (
     attribute_type,
     parse_attribute,
 )
+from idp.authz.policies import InvalidPolicies
+from idp.authz.policy_files import PolicyFileError, content_to_json, read_policies
+from idp.authz.policy_store import (
+    MAX_ACTOR,
+    PolicyStoreError,
+    compile_content,
+    history,
+    load_current,
+    load_version,
+    publish,
+    rollback,
+)
+from idp.authz.policy_versions import PolicyContent, PolicyVersion, PolicyVersionInfo
 from idp.config import (
     ConfigError,
     Settings,
@@ -1138,6 +1155,172 @@ def clients_claims_list(client_id: str, as_json: JsonOption = False) -> None:
         for rule in data["rules"]
     ]
     emit(data, as_json, "\n".join(lines) or "no claims mapped")
+
+
+policies_app = typer.Typer(
+    help="Cedar policies: publish, validate, show, history, rollback, schema.",
+    no_args_is_help=True,
+)
+app.add_typer(policies_app, name="policies")
+PolicyFiles = Annotated[
+    Path, typer.Argument(help="A directory (application.json and *.cedar) or a JSON file.")
+]
+VersionOption = Annotated[
+    int | None, typer.Option("--version", min=1, help="This version, not the one in force.")
+]
+
+
+def cli_actor() -> str:
+    """Who publishes from the command line: ``cli:<os user>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        user = str(os.getuid())
+    return f"cli:{user}"[:MAX_ACTOR]
+
+
+@contextmanager
+def policies_store() -> Iterator[tuple[Provider, SqlStore]]:
+    """One transaction of the policy store; refusals are error lines, exit 1."""
+    with provider_store() as (provider, store):
+        try:
+            yield provider, store
+        except (PolicyStoreError, SchemaDeclarationError) as exc:
+            raise CliError(str(exc)) from None
+        except InvalidPolicies as exc:
+            raise _refused(exc) from None
+
+
+def _policy_files(path: Path) -> PolicyContent:
+    try:
+        return read_policies(path)
+    except PolicyFileError as exc:
+        raise fail(str(exc)) from None
+
+
+def _refused(invalid: InvalidPolicies) -> typer.Exit:
+    """Every problem on its own line: policy id, line and column where known, message."""
+    for problem in invalid.problems:
+        typer.echo(f"error: {problem}", err=True)
+    return typer.Exit(1)
+
+
+def _version_json(info: PolicyVersionInfo) -> dict[str, Any]:
+    return {
+        "number": info.number,
+        "digest": info.digest,
+        "created_at": info.created_at,
+        "actor": info.actor,
+        "comment": info.comment,
+        "rollback_of": info.rollback_of,
+    }
+
+
+def _version_line(info: PolicyVersionInfo) -> str:
+    back = f"\trollback to {info.rollback_of}" if info.rollback_of is not None else ""
+    comment = f"\t{info.comment}" if info.comment and info.rollback_of is None else ""
+    return (
+        f"{info.number}\t{_when(info.created_at)}\t{info.actor}\t{info.digest[:12]}{back}{comment}"
+    )
+
+
+@policies_app.command("publish")
+def policies_publish(
+    path: PolicyFiles,
+    comment: Annotated[str | None, typer.Option(help="Why (kept with the version).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compile the policies against their declaration and publish them as a new version."""
+    content = _policy_files(path)
+    declaration = content.declaration
+    with policies_store() as (provider, store):
+        info = publish(
+            store,
+            declaration.application,
+            content.sources,
+            cli_actor(),
+            comment,
+            provider.clock.now(),
+            user_attributes=declaration.user_attributes,
+        )
+    emit(_version_json(info), as_json, f"published version {info.number} ({info.digest[:12]})")
+
+
+@policies_app.command("validate")
+def policies_validate(path: PolicyFiles) -> None:
+    """Compile only: print every problem (policy id, line and column where known)."""
+    content = _policy_files(path)
+    try:
+        compiled = compile_content(content, "draft")
+    except SchemaDeclarationError as exc:
+        raise fail(str(exc)) from None
+    except InvalidPolicies as exc:
+        raise _refused(exc) from None
+    typer.echo(f"valid: {len(compiled.policies)} policies ({compiled.digest[:12]})")
+
+
+@policies_app.command("show")
+def policies_show(version: VersionOption = None, as_json: JsonOption = False) -> None:
+    """The version in force (or --version N): its declaration and policies."""
+    with policies_store() as (_provider, store):
+        shown = _version_or_current(store, version)
+    if shown is None:
+        emit(None, as_json, "no policies published")
+        return
+    data = {"version": _version_json(shown.info), **content_to_json(shown.content)}
+    policies = "\n\n".join(
+        f"// {source.id}\n{source.text.strip()}" for source in shown.content.sources
+    )
+    emit(data, as_json, f"{_version_line(shown.info)}\n\n{policies}".rstrip())
+
+
+@policies_app.command("history")
+def policies_history(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50, as_json: JsonOption = False
+) -> None:
+    """Published versions, newest first."""
+    with policies_store() as (_provider, store):
+        versions = history(store, limit)
+    lines = [_version_line(info) for info in versions]
+    emit(
+        [_version_json(info) for info in versions],
+        as_json,
+        "\n".join(lines) or "no policies published",
+    )
+
+
+@policies_app.command("rollback")
+def policies_rollback(number: int, as_json: JsonOption = False) -> None:
+    """Publish version NUMBER's content again, as a new version (history is kept)."""
+    with policies_store() as (provider, store):
+        info = rollback(store, number, cli_actor(), provider.clock.now())
+    emit(_version_json(info), as_json, f"published version {info.number} (the content of {number})")
+
+
+@policies_app.command("schema")
+def policies_schema(
+    version: VersionOption = None,
+    path: Annotated[
+        Path | None, typer.Option("--from", help="The schema of these files instead.")
+    ] = None,
+) -> None:
+    """The Cedar schema (JSON) the policies are validated against."""
+    if path is not None:
+        content: PolicyContent | None = _policy_files(path)
+    else:
+        with policies_store() as (_provider, store):
+            shown = _version_or_current(store, version)
+        content = shown.content if shown is not None else None
+    declaration = content.declaration if content is not None else Declaration()
+    try:
+        schema = generate_schema(declaration.user_attributes, declaration.application)
+    except SchemaDeclarationError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps(schema.document, indent=2, sort_keys=True))
+
+
+def _version_or_current(store: SqlStore, number: int | None) -> PolicyVersion | None:
+    return load_current(store) if number is None else load_version(store, number)
 
 
 @config_app.command("docs")

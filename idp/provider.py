@@ -20,7 +20,10 @@ from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
 from idp.authz.cache import AccessCache, TokenClaims
+from idp.authz.decision_point import DecisionPoint
 from idp.authz.model import Assignments, AttributeValue, Model
+from idp.authz.policy_store import load_current
+from idp.authz.policy_versions import PolicyVersion
 from idp.clock import Clock, SystemClock
 from idp.config import Settings
 from idp.demo.example_app import EXAMPLE_BACKCHANNEL_LOGOUT_URI
@@ -58,6 +61,7 @@ from idp.outbox.worker import DeliveryWorker
 from idp.revocation.bus import (
     AUTHZ_CHANGED,
     CLIENTS_CHANGED,
+    POLICIES_CHANGED,
     SECURITY_EVENTS,
     SUSPENSIONS_CHANGED,
     EventBus,
@@ -85,7 +89,7 @@ from idp.ssf.push import KIND as SSF_PUSH
 from idp.ssf.push import PushSender
 from idp.ssf.push_credentials import PushCredentials
 from idp.ssf.sets import SecurityEventTokens
-from idp.store.cache_versions import AUTHZ_CACHE, CLIENTS_CACHE
+from idp.store.cache_versions import AUTHZ_CACHE, CLIENTS_CACHE, POLICIES_CACHE
 from idp.store.database import Database, unavailable_when_unreachable
 from idp.store.pruning import prune
 from idp.store.repository import SqlStore
@@ -115,6 +119,7 @@ class Provider:
     clients: ClientCache
     access: AccessCache
     user_claims: TokenClaims
+    decision_point: DecisionPoint
     revocations: RevocationCache
     csrf_key: bytes
     key_encryption_key: bytes
@@ -172,6 +177,15 @@ class Provider:
             with database.reading() as session:
                 return SqlStore(session).cache_version(AUTHZ_CACHE)
 
+        def load_current_policies() -> PolicyVersion | None:
+            with database.reading() as session:
+                return load_current(SqlStore(session))
+
+        def load_decision_versions() -> tuple[int, int]:
+            with database.reading() as session:
+                store = SqlStore(session)
+                return store.cache_version(POLICIES_CACHE), store.cache_version(AUTHZ_CACHE)
+
         def load_revocations(position: int) -> tuple[list[RevocationRecord], int]:
             with database.reading() as session:
                 return SqlStore(session).revocations_after(position, clock.now())
@@ -184,6 +198,9 @@ class Provider:
         )
         database.cache_listeners.append(
             lambda name: bus.publish(AUTHZ_CHANGED) if name == AUTHZ_CACHE else None
+        )
+        database.cache_listeners.append(
+            lambda name: bus.publish(POLICIES_CHANGED) if name == POLICIES_CACHE else None
         )
         notifier = EventNotifier()
         keyring = KeyRing(load_keys, key_encryption_key, clock)
@@ -199,6 +216,12 @@ class Provider:
             load_authz_model, load_user_access, load_authz_version, settings.cache_max_staleness
         )
         user_claims = TokenClaims(access)
+        decision_point = DecisionPoint(
+            load_current_policies,
+            load_authz_model,
+            load_decision_versions,
+            settings.cache_max_staleness,
+        )
 
         @contextmanager
         def transaction() -> Iterator[SqlStore]:
@@ -289,6 +312,7 @@ class Provider:
             clients=clients,
             access=access,
             user_claims=user_claims,
+            decision_point=decision_point,
             revocations=revocations,
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,
@@ -431,6 +455,7 @@ class Provider:
             self.revocations.refresh(self.clock.now())
             self.clients.refresh()
             self.access.refresh()
+            self.decision_point.refresh()
         # Events another node wrote, should the bus have lost the word of them.
         self.notifier.notify()
 
@@ -444,6 +469,10 @@ class Provider:
         elif message == AUTHZ_CHANGED:
             with unavailable_when_unreachable():
                 self.access.refresh()
+                self.decision_point.refresh()
+        elif message == POLICIES_CHANGED:
+            with unavailable_when_unreachable():
+                self.decision_point.refresh()
         elif message == SECURITY_EVENTS:
             self.notifier.notify()
         elif message == SUSPENSIONS_CHANGED:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from idp.authz.model import Assignments, AttributeValue, Group, Model, Role, RoleRef
+from idp.authz.policy_versions import PolicyDraft, PolicyVersion, PolicyVersionInfo
 from idp.revocation.storage import SecurityEventLog
 
 
@@ -69,3 +70,36 @@ class AuthzStore(SecurityEventLog, Protocol):
     ) -> None:
         """The audit trail of the model (table ``authz_changes``)."""
         ...
+
+
+class PrincipalStore(Protocol):
+    """What the decision point reads of a principal (idp.authz.decision_point)."""
+
+    def user_exists(self, user_id: str) -> bool: ...
+
+    def client_exists(self, client_id: str) -> bool: ...
+
+    def load_assignments(self, user_id: str) -> Assignments: ...
+
+    def load_user_attributes(self, user_id: str) -> Mapping[str, AttributeValue]: ...
+
+
+class PolicyStore(Protocol):
+    """The versioned policy store (idp.authz.policy_store; table ``policy_versions``).
+    Adding a version bumps the ``policies`` cache version in the same transaction."""
+
+    def add_policy_version(self, draft: PolicyDraft) -> PolicyVersionInfo:
+        """Store a new version, numbered one past the newest."""
+        ...
+
+    def load_policy_version(self, number: int | None) -> PolicyVersion | None:
+        """Version ``number`` (None: the newest), or None when there is none."""
+        ...
+
+    def list_policy_versions(self, limit: int) -> list[PolicyVersionInfo]:
+        """The newest ``limit`` versions, newest first."""
+        ...
+
+    def record_authz_change(
+        self, *, actor: str, action: str, target: str, detail: dict[str, Any], now: int
+    ) -> None: ...

@@ -67,6 +67,7 @@ def record_of(message: dict[str, Any]) -> RevocationRecord:
 CLIENTS_CHANGED: dict[str, Any] = {"type": "clients"}
 SUSPENSIONS_CHANGED: dict[str, Any] = {"type": "suspensions"}
 AUTHZ_CHANGED: dict[str, Any] = {"type": "authz"}  # roles, groups, assignments, attributes
+POLICIES_CHANGED: dict[str, Any] = {"type": "policies"}  # a policy version was published
 SECURITY_EVENTS: dict[str, Any] = {"type": "security_events"}  # or stream changes
 
 

@@ -14,6 +14,7 @@ from idp.store.revocations import AFTER_COMMIT
 
 CLIENTS_CACHE = "clients"
 AUTHZ_CACHE = "authz"  # roles, groups, assignments, user attributes (idp.authz.cache)
+POLICIES_CACHE = "policies"  # published policy versions (idp.authz.decision_point)
 
 
 class CacheVersionQueries:

@@ -594,3 +594,32 @@ class AuthzChangeRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255))
     detail: Mapped[dict[str, Any]]
+
+
+class PolicyVersionRow(Base):
+    """One published version of the realm's policies (idp.authz.policy_store): never
+    changed once written; the highest number is in force."""
+
+    __tablename__ = "policy_versions"
+
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    # the user attributes, resource types and actions (idp.authz.declarations)
+    declaration: Mapped[dict[str, Any]]
+    actor: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(String(255))
+    rollback_of: Mapped[int | None]  # the version republished; not a foreign key: history
+    created_at: Mapped[int]
+
+
+class PolicySourceRow(Base):
+    """One policy of a version, as its author wrote it; ``position`` keeps their order."""
+
+    __tablename__ = "policy_sources"
+
+    version: Mapped[int] = mapped_column(
+        ForeignKey("policy_versions.number", ondelete="CASCADE"), primary_key=True
+    )
+    policy_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)

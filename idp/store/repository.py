@@ -12,6 +12,7 @@ from idp.store.keys import KeyQueries
 from idp.store.mail_links import MailLinkQueries
 from idp.store.outbox import OutboxQueries
 from idp.store.passkeys import PasskeyQueries
+from idp.store.policies import PolicyQueries
 from idp.store.remembered_devices import RememberedDeviceQueries
 from idp.store.revocations import RevocationQueries
 from idp.store.second_factors import SecondFactorQueries
@@ -38,6 +39,7 @@ class SqlStore(
     RememberedDeviceQueries,
     MailLinkQueries,
     AuthzQueries,
+    PolicyQueries,
 ):
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -23,6 +23,7 @@ from sqlalchemy import String, create_engine, inspect
 
 from idp.authn import passkeys
 from idp.authz import model as authz
+from idp.authz import policy_store
 from idp.oauth.clients import Client
 from idp.oauth.parameters import MAX_PARAMETER_LENGTH, PARAMETER_LIMITS
 from idp.sessions.sso import MAX_USER_AGENT
@@ -81,6 +82,8 @@ ADMINISTERED = {
     "clients.backchannel_logout_uri": "idp clients create --backchannel-logout-uri (2048)",
     "clients.frontchannel_logout_uri": "idp clients create --frontchannel-logout-uri (2048)",
     "suspensions.reason": "idp users|clients suspend --reason (255)",
+    # idp policies publish, and the admin API (Text: MAX_POLICY_CHARS, checked at compile)
+    "policy_sources.text": "a policy's text, at most idp.authz.policies.MAX_POLICY_CHARS",
 }
 # Columns filled from other requests (the passkey pages' JSON, the account pages) and
 # from the CLI's role and group commands, each bounded where it is read: the bound, and
@@ -122,6 +125,10 @@ BOUNDED_WHERE_READ = {
     "role_permissions.permission": (authz.MAX_PERMISSION, "idp.authz.model.MAX_PERMISSION"),
     # What a change names: a role, group, user or client reference, at most a role ref.
     "authz_changes.target": (authz.MAX_ROLE_REF, "idp.authz.model.MAX_ROLE_REF"),
+    # A published policy version (idp.authz.policy_store), checked before it is stored.
+    "policy_sources.policy_id": (128, "idp.authz.policies.POLICY_ID (1 to 128 characters)"),
+    "policy_versions.comment": (policy_store.MAX_COMMENT, "idp.authz.policy_store.MAX_COMMENT"),
+    "policy_versions.actor": (policy_store.MAX_ACTOR, "idp.authz.policy_store.MAX_ACTOR"),
 }
 # Columns filled from the JSON bodies of Shared Signals stream management, each bounded
 # where the body is read (idp.ssf.streams) to no more than its column holds.
@@ -146,6 +153,7 @@ SERVER_GENERATED = {
     "user_roles.user_id": "uuid4",
     "webauthn_challenges.challenge_digest": "SHA-256 digest",
     "cache_versions.name": "a cache's name (idp.store.cache_versions)",
+    "policy_versions.digest": "SHA-256 digest (idp.authz.policies.PolicySet.digest)",
     "clients.secret_digest": "SHA-256 digest",
     "clients.token_endpoint_auth_method": "AuthMethod",
     "clients.id_token_signed_response_alg": "Algorithm",

@@ -25,7 +25,9 @@ from idp.authz.cedar_schema import Application, ActionDecl, ResourceTypeDecl, ge
 from idp.authz.engine import AccessRequest, Authorizer
 from idp.authz.entities import EntityUid, Principal, Resource, role, user
 from idp.authz.policies import PolicySource, compile_policies
+from idp.authz.declarations import application_from_json, application_to_json
 app = Application((ResourceTypeDecl("Doc"),), (ActionDecl("read", ("Doc",)),))
+app = application_from_json(application_to_json(app))
 schema = generate_schema((), app)
 policies = compile_policies(
     [PolicySource("p", 'permit(principal in Role::"reader", action, resource);')], schema, "1"

@@ -1,0 +1,261 @@
+"""The server's policy decision point: the published policies and the RBAC model,
+compiled once per version per node, and the principals requests are decided for.
+
+What the AuthZEN API and the admin API call (``provider.decision_point``):
+
+* :meth:`DecisionPoint.authorizer` — an :class:`Authorizer` over the version in force
+  (policy_store.py) and the RBAC model as a Cedar :class:`Hierarchy`; with nothing
+  published, an empty policy set, so every decision is a deny;
+* :meth:`DecisionPoint.user_principal`, :meth:`DecisionPoint.client_principal` — who
+  asks, read from storage at each call;
+* :meth:`DecisionPoint.current_version` — what is in force.
+
+**Entity ids.** ``User::"<user id>"`` (the user's id, the ``sub`` of its tokens, not
+the username); ``Client::"<client_id>"``; ``Group::"<name>"``; a role by its role
+reference (idp.authz.model.RoleRef): ``Role::"editor"`` for a realm role,
+``Role::"<client_id>/editor"`` for a role of a client (role names hold no ``/``, so the
+two never meet). The hierarchy's edges: a group is in its parent group and in each role
+it holds; a composite role is in each role it includes. A user is directly in its groups
+and in the roles given to it; a client acting for itself is in nothing (Tessera's model
+gives clients no roles), so only policies on ``Client`` itself match it.
+
+**User attributes.** A version declares the user attributes its policies read
+(declarations.py); a user's stored attributes (idp.authz.model) become those, typed:
+a string as ``string`` (or ``ipaddr``, ``datetime``, an ``entity`` id of the declared
+type), a whole number as ``long``, a number as ``decimal`` (at most four digits after
+the point), a boolean as ``boolean``, a string list as ``string_set`` (or
+``entity_set``). A stored value that does not fit its declaration is left out, and so
+is an undeclared one: Cedar then denies a request whose policies need a required
+attribute the user lacks, naming it (fail closed).
+
+**Caching.** Like the client cache and the access cache (idp.authz.cache): publication
+bumps the ``policies`` counter in ``cache_versions``, a change to the model the
+``authz`` counter; :meth:`refresh` (the node's refresher, and the event bus) reads both
+and drops what moved. A copy is trusted while the counters were read within
+``max_staleness`` seconds; past that, the next call reads them first. Compiling and
+reading the counters touch storage: call off the event loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import ipaddress
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from idp.authz.cedar_schema import (
+    Application,
+    AttributeDecl,
+    AttributeType,
+    SchemaDeclarationError,
+    generate_schema,
+)
+from idp.authz.engine import Authorizer
+from idp.authz.entities import EntityUid, Hierarchy, Principal, client, group, role, user
+from idp.authz.model import AttributeValue, Model, RoleRef
+from idp.authz.policies import InvalidPolicies, PolicySet, compile_policies
+from idp.authz.policy_store import compile_content
+from idp.authz.policy_versions import PolicyVersion, PolicyVersionInfo
+from idp.authz.storage import PrincipalStore
+
+log = logging.getLogger("idp.authz")
+NOTHING_PUBLISHED = "0"  # the version name of the empty policy set
+
+
+class UnknownPrincipal(LookupError):
+    """No such user or client; ``kind`` is ``user`` or ``client``."""
+
+    def __init__(self, kind: str, principal_id: str) -> None:
+        self.kind = kind
+        self.principal_id = principal_id
+        super().__init__(f"no {kind} {principal_id[:80]!r}")
+
+
+def role_uid(ref: RoleRef) -> EntityUid:
+    """``Role::"editor"``, ``Role::"<client_id>/editor"``."""
+    return role(str(ref))
+
+
+def hierarchy_of(model: Model) -> Hierarchy:
+    """The model's direct edges: group -> parent group and its roles; composite role ->
+    each role it includes."""
+    parents: dict[EntityUid, list[EntityUid]] = {}
+    for ref, held in model.roles.items():
+        parents[role_uid(ref)] = [role_uid(included) for included in sorted(held.composites)]
+    for name, declared in model.groups.items():
+        above = [group(declared.parent)] if declared.parent is not None else []
+        parents[group(name)] = above + [role_uid(ref) for ref in sorted(declared.roles)]
+    return Hierarchy(parents)
+
+
+def cedar_attributes(
+    declared: Iterable[AttributeDecl], stored: Mapping[str, AttributeValue]
+) -> dict[str, Any]:
+    """The stored attributes the version declares, as their declared Cedar types."""
+    values: dict[str, Any] = {}
+    for attribute in declared:
+        if attribute.name in stored:
+            value = _typed(attribute, stored[attribute.name])
+            if value is not None:
+                values[attribute.name] = value
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    info: PolicyVersionInfo | None
+    policies: PolicySet
+    user_attributes: tuple[AttributeDecl, ...]
+
+
+class DecisionPoint:
+    def __init__(
+        self,
+        load_current: Callable[[], PolicyVersion | None],
+        load_model: Callable[[], Model],
+        load_versions: Callable[[], tuple[int, int]],
+        max_staleness: float,
+    ) -> None:
+        """``load_versions``: the ``policies`` and ``authz`` cache counters."""
+        self._load_current = load_current
+        self._load_model = load_model
+        self._load_versions = load_versions
+        self._max_staleness = max_staleness
+        self._lock = threading.Lock()
+        self._counters: tuple[int, int] | None = None
+        self._refreshed_at: float | None = None
+        self._compiled: _Compiled | None = None
+        self._hierarchy: Hierarchy | None = None
+        self._authorizer: Authorizer | None = None
+
+    def authorizer(self) -> Authorizer:
+        """The version in force over the current model, compiled once per (policy
+        version, model version)."""
+        self._refresh_if_stale()
+        with self._lock:
+            if self._authorizer is None:
+                compiled = self._compiled_version()
+                if self._hierarchy is None:
+                    self._hierarchy = hierarchy_of(self._load_model())
+                self._authorizer = Authorizer(compiled.policies, self._hierarchy)
+            return self._authorizer
+
+    def current_version(self) -> PolicyVersionInfo | None:
+        """The version in force; None before the first publication."""
+        self._refresh_if_stale()
+        with self._lock:
+            return self._compiled_version().info
+
+    def user_principal(self, store: PrincipalStore, user_id: str) -> Principal:
+        """The user with its declared attributes, in its groups and its own roles;
+        raises :class:`UnknownPrincipal` for an unknown user."""
+        if not store.user_exists(user_id):
+            raise UnknownPrincipal("user", user_id)
+        self._refresh_if_stale()
+        with self._lock:
+            declared = self._compiled_version().user_attributes
+        assignments = store.load_assignments(user_id)
+        parents = (
+            *(group(name) for name in sorted(assignments.groups)),
+            *(role_uid(ref) for ref in sorted(assignments.roles)),
+        )
+        attributes = cedar_attributes(declared, store.load_user_attributes(user_id))
+        return Principal(user(user_id), attributes, parents)
+
+    def client_principal(self, store: PrincipalStore, client_id: str) -> Principal:
+        """A client acting for itself (no roles: the model gives clients none); raises
+        :class:`UnknownPrincipal` for an unknown client."""
+        if not store.client_exists(client_id):
+            raise UnknownPrincipal("client", client_id)
+        return Principal(client(client_id))
+
+    def refresh(self) -> None:
+        """Read the counters; drop the compiled version, the hierarchy, or both, when
+        theirs moved."""
+        counters = self._load_versions()
+        with self._lock:
+            previous = self._counters
+            if previous is None or counters[0] != previous[0]:
+                self._compiled = None
+                self._authorizer = None
+            if previous is None or counters[1] != previous[1]:
+                self._hierarchy = None
+                self._authorizer = None
+            self._counters = counters
+            self._refreshed_at = time.monotonic()
+
+    def _refresh_if_stale(self) -> None:
+        refreshed_at = self._refreshed_at
+        if refreshed_at is None or time.monotonic() - refreshed_at > self._max_staleness:
+            self.refresh()
+
+    def _compiled_version(self) -> _Compiled:
+        """Under the lock: the version in force, compiled (once)."""
+        if self._compiled is None:
+            self._compiled = self._compile(self._load_current())
+        return self._compiled
+
+    @staticmethod
+    def _compile(current: PolicyVersion | None) -> _Compiled:
+        if current is not None:
+            try:
+                policies = compile_content(current.content, str(current.info.number))
+            except (InvalidPolicies, SchemaDeclarationError) as error:
+                # Validated when published; a newer Cedar may disagree. Fail closed.
+                log.error("policy version %s no longer compiles: %s", current.info.number, error)
+            else:
+                declared = current.content.declaration.user_attributes
+                return _Compiled(current.info, policies, declared)
+        return _Compiled(None, _nothing_published(), ())
+
+
+def _nothing_published() -> PolicySet:
+    return compile_policies((), generate_schema((), Application()), NOTHING_PUBLISHED)
+
+
+def _typed(attribute: AttributeDecl, value: AttributeValue) -> Any:
+    """``value`` as ``attribute`` declares it, or None when it does not fit."""
+    kind = attribute.type
+    if isinstance(value, bool):
+        return value if kind is AttributeType.BOOLEAN else None
+    if isinstance(value, int | float):
+        return _number(kind, value)
+    if isinstance(value, str):
+        return _text(attribute, value)
+    if kind is AttributeType.STRING_SET:
+        return value
+    if kind is AttributeType.ENTITY_SET and attribute.entity_type is not None:
+        return tuple(EntityUid(attribute.entity_type, item) for item in value)
+    return None
+
+
+def _number(kind: AttributeType, value: int | float) -> Any:
+    if kind is AttributeType.LONG and float(value).is_integer():
+        return int(value)
+    if kind is AttributeType.DECIMAL:
+        exact = decimal.Decimal(str(value))
+        exponent = exact.as_tuple().exponent
+        return exact if isinstance(exponent, int) and exponent >= -4 else None
+    return None
+
+
+def _text(attribute: AttributeDecl, value: str) -> Any:
+    kind = attribute.type
+    if kind is AttributeType.STRING:
+        return value
+    if kind is AttributeType.ENTITY and attribute.entity_type is not None:
+        return EntityUid(attribute.entity_type, value)
+    try:
+        if kind is AttributeType.IPADDR:
+            return ipaddress.ip_network(value) if "/" in value else ipaddress.ip_address(value)
+        if kind is AttributeType.DATETIME:
+            moment = dt.datetime.fromisoformat(value)
+            return moment if moment.tzinfo is not None else None
+    except ValueError:
+        return None
+    return None
