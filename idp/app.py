@@ -18,6 +18,9 @@ from idp.account.routes import router as account_router
 from idp.authn.routes import account_passkeys, passkeys
 from idp.authn.routes.magic_links import router as magic_link_router
 from idp.authn.routes.passwords import router as password_router
+from idp.authz.routes import DIRECT_ROUTES as AUTHZEN_DIRECT_ROUTES
+from idp.authz.routes import PATHS as AUTHZEN_PATHS
+from idp.authz.routes import router as authzen_router
 from idp.clock import Clock
 from idp.config import Settings
 from idp.demo.routes import router as demo_router
@@ -27,6 +30,7 @@ from idp.http.cors import CorsMiddleware
 from idp.http.direct_routes import DirectRoutes
 from idp.http.errors import ErrorRenderer
 from idp.http.headers import SecurityHeadersMiddleware
+from idp.http.request_id import RequestIdEcho
 from idp.interaction.routes import router as interaction_router
 from idp.keys.keyring import KeySealError
 from idp.oauth.routes import DIRECT_ROUTES as OAUTH_DIRECT_ROUTES
@@ -133,7 +137,9 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     errors = ErrorRenderer(settings.issuer)
     errors.install(app)
     openapi.install(app)
-    app.add_middleware(DirectRoutes, routes=OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES, errors=errors)
+    direct = OAUTH_DIRECT_ROUTES | OIDC_DIRECT_ROUTES | AUTHZEN_DIRECT_ROUTES
+    app.add_middleware(DirectRoutes, routes=direct, errors=errors)
+    app.add_middleware(RequestIdEcho, prefixes=AUTHZEN_PATHS)  # outside: errors get it too
     app.add_middleware(CorsMiddleware)  # outside DirectRoutes, so the hot routes get it
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(oauth_router)
@@ -150,6 +156,7 @@ def build_routes(settings: Settings, lifespan: Lifespan[FastAPI] | None = None) 
     app.include_router(magic_link_router)
     app.include_router(status_list_router)
     app.include_router(ssf_router)
+    app.include_router(authzen_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness")

@@ -17,6 +17,7 @@ from idp.oauth.clients import GrantType
 from tests.fuzz.credentials import (
     BEARER_PROTECTED,
     CLIENT_AUTHENTICATED,
+    DECISION_API,
     RESOURCE,
     Credentials,
     issue_credentials,
@@ -73,7 +74,9 @@ PAGES = [
     "/interaction/{sealed}/magic-link",
     "/sign-in-link",
 ]
-OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES]
+# The decision API: a body can match the document (which cannot say that Cedar has no
+# floats, or which attributes an application declares) and still be refused (400).
+OAUTH_ENDPOINTS = ["/authorize", *CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *PAGES, *DECISION_API]
 # A request can match the document and still be wrong for the server's state (a code
 # that was never issued, a scope the client lacks, an unknown client_id): RFC 6749 §5.2
 # answers it 400. And no document can say that the form as a whole is limited to
@@ -185,6 +188,14 @@ def install_credentials(schema: BaseSchema, credentials: Credentials) -> None:
             if is_positive(case) and isinstance(case.body, dict):
                 for name in OTHER_CLIENT_AUTH:
                     case.body.pop(name, None)
+
+    @schema.auth(refresh_interval=None).apply_to(path=DECISION_API)
+    class EvaluatorToken:
+        def get(self, case: Case, ctx: AuthContext) -> str:
+            return credentials.evaluator()
+
+        def set(self, case: Case, data: str, ctx: AuthContext) -> None:
+            case.headers = CaseInsensitiveDict({**(case.headers or {}), "Authorization": data})
 
     @schema.auth(refresh_interval=None).apply_to(path=BEARER_PROTECTED)
     class BearerToken:

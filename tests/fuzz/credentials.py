@@ -7,6 +7,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from idp.authz.authzen import ACCESS_EVALUATE
 from idp.oauth.clients import GrantType
 from tests.support.client_requests import post_form
 from tests.support.flows import create_user, pkce_pair, register
@@ -17,6 +18,8 @@ from tests.support.sign_in import sign_in_for_tokens
 CLIENT_AUTHENTICATED = ["/token", "/introspect", "/revoke", "/par", "/device_authorization"]
 # RFC 6750 §2.1: the bearer-protected resource.
 BEARER_PROTECTED = ["/userinfo"]
+# AuthZEN 1.0: the decision API, for client-credentials tokens with access.evaluate.
+DECISION_API = ["/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/action"]
 RESOURCE = "https://api.example/orders"
 
 
@@ -35,6 +38,7 @@ class Credentials:
     access_token: str = field(repr=False)
     refresh_token: str = field(repr=False)
     service_token: str = field(repr=False)
+    evaluator_token: str = field(repr=False)
     device_code: str = field(repr=False)
     code_challenge: str = field(repr=False)
 
@@ -45,21 +49,21 @@ class Credentials:
     def bearer(self) -> str:
         return f"Bearer {self.userinfo_token}"
 
+    def evaluator(self) -> str:
+        return f"Bearer {self.evaluator_token}"
+
     def valid(self, path: str) -> str:
         """The Authorization header the auth providers put on requests to ``path``."""
+        if path in DECISION_API:
+            return self.evaluator()
         return self.bearer() if path in BEARER_PROTECTED else self.basic()
 
     def spoiled(self, path: str) -> dict[str, str | None]:
         """Authorization headers that must be refused, by what is wrong with them."""
+        if path in DECISION_API:
+            return _spoiled_bearer(self.evaluator_token) | {"a user's token": self.bearer()}
         if path in BEARER_PROTECTED:
-            header, payload, signature = self.userinfo_token.split(".")
-            forged = "A" if signature[0] != "A" else "B"
-            return {
-                "missing": None,
-                "not a JWT": "Bearer not-a-jwt",
-                "forged signature": f"Bearer {header}.{payload}.{forged}{signature[1:]}",
-                "client credentials instead": self.basic(),
-            }
+            return _spoiled_bearer(self.userinfo_token) | {"client credentials": self.basic()}
         return {
             "missing": None,
             "wrong secret": self.basic("wrong-secret"),
@@ -68,13 +72,24 @@ class Credentials:
         }
 
 
+def _spoiled_bearer(token: str) -> dict[str, str | None]:
+    header, payload, signature = token.split(".")
+    forged = "A" if signature[0] != "A" else "B"
+    return {
+        "missing": None,
+        "not a JWT": "Bearer not-a-jwt",
+        "forged signature": f"Bearer {header}.{payload}.{forged}{signature[1:]}",
+    }
+
+
 def issue_credentials(idp: RunningIdp) -> Credentials:
     """A first-party confidential client allowed every grant; tokens from two sign-ins
-    of its user, a client-credentials token for the resource, a pending device code."""
+    of its user, client-credentials tokens for the resource and for the decision API, a
+    pending device code."""
     client, secret = register(
         idp,
         grant_types=[grant.value for grant in GrantType],
-        scope="openid profile email offline_access",
+        scope=f"openid profile email offline_access {ACCESS_EVALUATE}",
         resources=[RESOURCE],
         exchange_audiences=[RESOURCE],
         first_party=True,
@@ -94,6 +109,7 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
 
     for_userinfo, for_fuzzing = sign_in(), sign_in()
     service = post("/token", grant_type="client_credentials", resource=RESOURCE)
+    evaluator = post("/token", grant_type="client_credentials", scope=ACCESS_EVALUATE)
     device = post("/device_authorization", scope="openid")
     return Credentials(
         client_id=client.client_id,
@@ -102,6 +118,7 @@ def issue_credentials(idp: RunningIdp) -> Credentials:
         access_token=for_fuzzing["access_token"],
         refresh_token=for_fuzzing["refresh_token"],
         service_token=service["access_token"],
+        evaluator_token=evaluator["access_token"],
         device_code=device["device_code"],
         code_challenge=pkce_pair()[1],
     )

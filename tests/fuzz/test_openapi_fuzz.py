@@ -4,8 +4,9 @@ PostgreSQL. Each request that needs credentials is sent with valid ones and agai
 each spoiled kind, and every answer is checked against the document.
 
 Reproduce a failure with the curl command schemathesis prints (it masks Authorization:
-that is the registered client's Basic credentials, or the UserInfo access token). The run
-is derandomized (seed in conftest): the same code and document generate the same cases."""
+that is the registered client's Basic credentials, the UserInfo access token, or the
+decision API's client-credentials token). The run is derandomized (seed in conftest):
+the same code and document generate the same cases."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ import schemathesis
 from requests.structures import CaseInsensitiveDict
 from schemathesis import Case
 
-from tests.fuzz.credentials import BEARER_PROTECTED, CLIENT_AUTHENTICATED, Credentials
+from tests.fuzz.credentials import (
+    BEARER_PROTECTED,
+    CLIENT_AUTHENTICATED,
+    DECISION_API,
+    Credentials,
+)
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
@@ -37,7 +43,7 @@ def test_responses_match_the_document(case: Case, credentials: Credentials) -> N
 def to_an_authenticated_operation(case: Case) -> bool:
     """Sent to an operation that reads credentials (and not with another method, to see
     that it is refused)."""
-    authenticated = case.path in CLIENT_AUTHENTICATED or case.path in BEARER_PROTECTED
+    authenticated = case.path in (*CLIENT_AUTHENTICATED, *BEARER_PROTECTED, *DECISION_API)
     return authenticated and case.method.upper() == case.operation.method.upper()
 
 

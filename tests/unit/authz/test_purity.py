@@ -1,6 +1,7 @@
-"""The policy engine's modules import nothing of the server, so the SDK can decide with
-the same code (issue 11, item 5); the import-linter contract holds the same statically.
-Here they are imported, and a decision made, with every server package blocked."""
+"""The policy engine's modules, the AuthZEN mapping among them, import nothing of the
+server, so the SDK can decide with the same code (issue 11, item 5); the import-linter
+contract holds the same statically. Here they are imported, and decisions made, with
+every server package blocked."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ request = AccessRequest(
     time=dt.datetime.now(dt.UTC),
 )
 print(Authorizer(policies).decide(request).explain())
+from idp.authz.authzen import parse_evaluation
+evaluation = parse_evaluation(
+    {{"subject": {{"type": "user", "id": "a"}}, "action": {{"name": "read"}},
+     "resource": {{"type": "Doc", "id": "d"}}}}
+)
+mapped = evaluation.access_request(request.principal, request.time)
+print(Authorizer(policies).decide(mapped).explain())
 print(sorted(m for m in sys.modules if m.split(".")[0] in {BLOCKED!r}))
 """
 
@@ -46,4 +54,4 @@ def test_the_engine_decides_with_every_server_package_blocked():
         [sys.executable, "-c", CODE], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["allow by p", "[]"]
+    assert result.stdout.splitlines() == ["allow by p", "allow by p", "[]"]
