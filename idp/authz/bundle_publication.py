@@ -18,6 +18,7 @@ from idp.authz.bundles import BUNDLE_TYPE, PolicyBundle
 from idp.authz.decision_point import NOTHING_PUBLISHED, DecisionPoint, Published
 from idp.authz.declarations import Declaration
 from idp.authz.engine import Authorizer
+from idp.authz.policy_versions import PolicyContent
 from idp.clock import Clock
 from idp.keys.jws import JwtSigner
 from idp.keys.signing import Algorithm
@@ -70,15 +71,13 @@ def bundle_of(published: Published) -> PolicyBundle:
     """What the SDK needs of what is in force: the version, its declaration and
     policies, the hierarchy (an empty policy set, version 0, before any publication)."""
     authorizer = published.authorizer
-    if published.info is None or published.content is None:
-        number, declaration, sources = int(NOTHING_PUBLISHED), Declaration(), ()
-    else:
-        number = published.info.number
-        declaration, sources = published.content.declaration, published.content.sources
+    number, content = int(NOTHING_PUBLISHED), PolicyContent(Declaration(), ())
+    if published.info is not None and published.content is not None:
+        number, content = published.info.number, published.content
     return PolicyBundle(
         version=number,
         policy_digest=authorizer.policies.digest,
-        declaration=declaration,
-        policies=tuple(sources),
+        declaration=content.declaration,
+        policies=content.sources,
         hierarchy=authorizer.hierarchy.edges(),
     )
