@@ -1305,6 +1305,8 @@ def policies_schema(
     ] = None,
 ) -> None:
     """The Cedar schema (JSON) the policies are validated against."""
+    if path is not None and version is not None:
+        raise fail("--version and --from name two schemas: give one")
     if path is not None:
         content: PolicyContent | None = _policy_files(path)
     else:

@@ -29,6 +29,7 @@ from tests.support.cluster import running_cluster
 from tests.support.databases import postgres_database
 from tests.support.flows import create_user, register
 from tests.support.race import all_at_once
+from tests.support.redis_server import require_redis
 from tests.support.server import RunningIdp, running_idp
 
 DOCS = Application(
@@ -245,3 +246,20 @@ def test_concurrent_publications_each_get_the_next_number(tmp_path, existing):
             numbers = [info.number for info in history(store, 10)]
     assert sorted(info.number for info in published) == list(range(existing + 1, existing + 5))
     assert numbers == list(range(existing + 4, 0, -1))
+
+
+@pytest.mark.postgres
+def test_a_publication_reaches_the_other_node_by_the_bus_before_its_poll(tmp_path):
+    url = require_redis()
+    slow = {"redis_url": url, "cache_poll_interval": 30, "bus_poll_interval": 30}
+    with postgres_database() as database, running_cluster(database, tmp_path, **slow) as (a, b):
+        deadline = time.monotonic() + 5
+        while not (a.provider.bus.healthy and b.provider.bus.healthy):  # both subscribed
+            assert time.monotonic() < deadline, "the nodes did not join the bus"
+            time.sleep(0.01)
+        assert b.provider.decision_point.current_version() is None
+        published = publish_now(a, EDITORS_EDIT)
+        deadline = time.monotonic() + 2
+        while b.provider.decision_point.current_version() != published:
+            assert time.monotonic() < deadline, "node b did not hear of the publication in 2 s"
+            time.sleep(0.01)
