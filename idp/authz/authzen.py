@@ -253,7 +253,7 @@ def _subject(raw: Any, where: str) -> Subject:
     unknown = sorted(set(properties) - set(SUBJECT_PROPERTIES))
     if unknown:
         raise AuthZenRequestError(
-            f"{where}.properties.{unknown[0]}: a principal's attributes come from Tessera's "
+            f"{where}.properties.{unknown[0][:64]}: a principal's attributes come from Tessera's "
             f"directory; the subject properties read are {', '.join(SUBJECT_PROPERTIES)}"
         )
     return Subject(uid, _authentication(properties, f"{where}.properties"), _ip(properties, where))
@@ -276,9 +276,9 @@ def _authentication(properties: Mapping[str, Any], where: str) -> Authentication
 
 
 def _ip(properties: Mapping[str, Any], where: str) -> IPAddress | None:
-    raw = properties.get("ip_address")
-    if raw is None:
+    if "ip_address" not in properties:
         return None
+    raw = properties["ip_address"]
     if isinstance(raw, str) and len(raw) <= 64:
         try:
             return ipaddress.ip_address(raw)
@@ -363,10 +363,10 @@ def _page(raw: Any) -> tuple[int, int | None]:
     token = page.get("token", "")
     if not isinstance(token, str) or not _PAGE_TOKEN.fullmatch(token):
         raise AuthZenRequestError("page.token is not a token this PDP issued")
-    limit = page.get("limit")
-    if limit is not None and (type(limit) is not int or not 0 <= limit <= MAX_SET_SIZE):
+    limit = page.get("limit", 0)
+    if type(limit) is not int or not 0 <= limit <= MAX_SET_SIZE:
         raise AuthZenRequestError(f"page.limit must be an integer from 0 to {MAX_SET_SIZE}")
-    return int(token or 0), limit
+    return int(token or 0), page.get("limit")
 
 
 def _record(body: Mapping[str, Any], where: str, depth: int) -> dict[str, Any]:
@@ -396,7 +396,8 @@ def _value(value: Any, where: str, depth: int) -> Any:
         return value
     if isinstance(value, float):
         raise AuthZenRequestError(
-            f'{where}: Cedar has no floats; pass {{"__extn": {{"fn": "decimal", "arg": "1.5"}}}}'
+            f"{where}: Cedar has no floats; pass a decimal as an __extn object "
+            "with fn decimal and the number as a string in arg"
         )
     if value is None:
         raise AuthZenRequestError(f"{where}: Cedar has no null; leave the member out")
@@ -417,7 +418,7 @@ def _entity_reference(value: Mapping[str, Any], where: str) -> EntityUid:
     reference = value["__entity"]
     if len(value) != 1 or not isinstance(reference, dict):
         raise AuthZenRequestError(
-            f'{where}: an entity is {{"__entity": {{"type": ..., "id": ...}}}}'
+            f"{where}: an entity is an object of one member, __entity, holding its type and id"
         )
     return EntityUid(
         _name(reference, "type", f"{where}.__entity"), _name(reference, "id", f"{where}.__entity")
@@ -430,13 +431,14 @@ def _extension(value: Mapping[str, Any], where: str) -> Mapping[str, Any]:
         len(value) != 1
         or not isinstance(call, dict)
         or set(call) != {"fn", "arg"}
+        or not isinstance(call["fn"], str)
         or call["fn"] not in EXTENSIONS
         or not isinstance(call["arg"], str)
         or len(call["arg"]) > MAX_NAME
     ):
         raise AuthZenRequestError(
-            f'{where}: an extension value is {{"__extn": {{"fn": ..., "arg": "..."}}}} with fn '
-            f"one of {', '.join(sorted(EXTENSIONS))}"
+            f"{where}: an extension value is an object of one member, __extn, holding fn (one "
+            f"of {', '.join(sorted(EXTENSIONS))}) and arg (a string)"
         )
     # handed to Cedar as written: Cedar reads the argument, and a bad one is a deny
     return {"__extn": {"fn": call["fn"], "arg": call["arg"]}}

@@ -32,7 +32,7 @@ from idp.authz.authzen import (
     search_actions,
 )
 from idp.authz.bundles import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
-from idp.authz.cedar_schema import USER
+from idp.authz.cedar_schema import USER, CedarSchema
 from idp.authz.decision_point import DecisionPoint, UnknownPrincipal
 from idp.authz.entities import EntityUid, Principal
 from idp.errors import InvalidRequestError
@@ -43,6 +43,7 @@ from idp.http.errors import NO_STORE
 from idp.http.forms import json_object
 from idp.http.service_callers import service_claims
 from idp.provider import Provider
+from idp.store.database import unavailable_when_unreachable
 from idp.store.repository import SqlStore
 
 router = APIRouter(tags=["Decision API (AuthZEN)"])
@@ -157,7 +158,7 @@ async def authzen_configuration(provider: ProviderDep) -> JSONResponse:
 async def evaluation(request: Request) -> Response:
     provider, body = await _authenticated(request)
     parsed = _parsed(parse_evaluation, body)
-    decision = await _deciding(provider, lambda decide: decide(parsed))
+    decision = await _deciding(provider, lambda decide, _: decide(parsed))
     return _json(render_decision(decision))
 
 
@@ -180,7 +181,7 @@ async def evaluation(request: Request) -> Response:
 async def evaluations(request: Request) -> Response:
     provider, body = await _authenticated(request)
     parsed = _parsed(parse_evaluations, body)
-    decisions = await _deciding(provider, lambda decide: run_evaluations(parsed, decide))
+    decisions = await _deciding(provider, lambda decide, _: run_evaluations(parsed, decide))
     return _json(render_evaluations(parsed, decisions))
 
 
@@ -209,8 +210,7 @@ async def action_search(request: Request) -> Response:
     provider, body = await _authenticated(request)
     parsed = _parsed(parse_action_search, body)
 
-    def search(decide: Decide) -> dict[str, Any]:
-        schema = provider.decision_point.authorizer().policies.schema
+    def search(decide: Decide, schema: CedarSchema) -> dict[str, Any]:
         return search_actions(parsed, schema, decide)
 
     return _json(await _deciding(provider, search))
@@ -257,15 +257,18 @@ def _parsed(parse: Callable[[Mapping[str, Any]], Parsed], body: Mapping[str, Any
         raise InvalidRequestError(str(error)) from None
 
 
-async def _deciding(provider: Provider, work: Callable[[Decide], Answer]) -> Answer:
-    """`work` with a decider on the current policy version; the principals are read in
-    one read-only transaction, off the event loop."""
+async def _deciding(provider: Provider, work: Callable[[Decide, CedarSchema], Answer]) -> Answer:
+    """`work` with a decider on the policy version in force (and its schema); the
+    principals are read in one read-only transaction, off the event loop. A database
+    that cannot be reached is 503 (AuthZEN §12.1.2: the payload could not be handled),
+    not a deny."""
     point = provider.decision_point
 
     def run() -> Answer:
-        with provider.reading() as store:
-            decide = decider(point.authorizer(), _principals(point, store), _now(provider))
-            return work(decide)
+        with unavailable_when_unreachable(), provider.reading() as store:
+            authorizer = point.authorizer()
+            decide = decider(authorizer, _principals(point, store), _now(provider))
+            return work(decide, authorizer.policies.schema)
 
     return await run_in_threadpool(run)
 

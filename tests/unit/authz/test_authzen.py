@@ -81,7 +81,10 @@ def decide(body: dict[str, Any]) -> Decision:
 def refused(parse, body: dict[str, Any]) -> str:
     with pytest.raises(AuthZenRequestError) as caught:
         parse(body)
-    return str(caught.value)
+    message = str(caught.value)
+    # it becomes an OAuth error_description: %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §5.2)
+    assert all(0x20 <= ord(ch) <= 0x7E and ch not in '"\\' for ch in message), message
+    return message
 
 
 # -- the mapping ---------------------------------------------------------------------
@@ -195,6 +198,7 @@ for _ in range(8):
         (ask() | subject(amr="pwd"), "subject.properties.amr must be an array"),
         (ask() | subject(acr=2), "subject.properties.acr must be a string"),
         (ask() | subject(ip_address="here"), "subject.properties.ip_address"),
+        (ask() | subject(ip_address=None), "subject.properties.ip_address"),
         (ask() | {"action": {}}, "action.name is required"),
         (
             ask() | {"action": {"name": "read", "properties": {"method": "GET"}}},
@@ -218,6 +222,7 @@ for _ in range(8):
         ),
         (ask(resource=doc("d", deep=DEEP)), "values nest deeper"),
         (ask(resource=doc("d", o={"__entity": "User::a"})), "resource.properties.o: an entity is"),
+        (ask(resource=doc("d", o={"__extn": {"fn": [], "arg": "x"}})), "an extension value"),
         (
             ask(resource=doc("d", o={"__extn": {"fn": "eval", "arg": "x"}})),
             "resource.properties.o: an extension value",
@@ -402,5 +407,7 @@ def test_action_search_refuses_what_it_cannot_read():
     assert "page.token is not a token this PDP issued" in refused(parse_action_search, body)
     body["page"] = None
     assert "page must be an object" in refused(parse_action_search, body)
+    body["page"] = {"limit": None}
+    assert "page.limit must be an integer" in refused(parse_action_search, body)
     body["page"] = {"limit": -1}
     assert "page.limit must be an integer" in refused(parse_action_search, body)
