@@ -232,6 +232,13 @@ class Settings(BaseSettings):
         description=f"Indexes per token status list ({STATUS_LIST_DRAFT}); a new "
         "list starts when one is full. A multiple of 1024.",
     )
+    policy_bundle_max_age: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="HTTP max-age of the policy bundle (`GET /access/v1/policy-bundle`): "
+        "how long an SDK deciding locally may go before asking again (conditionally), s.",
+    )
     status_list_ttl: int = Field(
         60,
         ge=10,

@@ -19,6 +19,7 @@ from idp.authn.risk import DeviceCookies
 from idp.authn.second_factor import SecondFactors
 from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
+from idp.authz.bundle_publication import BundlePublisher
 from idp.authz.cache import AccessCache, TokenClaims
 from idp.authz.decision_point import DecisionPoint
 from idp.authz.model import Assignments, AttributeValue, Model
@@ -120,6 +121,7 @@ class Provider:
     access: AccessCache
     user_claims: TokenClaims
     decision_point: DecisionPoint
+    policy_bundles: BundlePublisher
     revocations: RevocationCache
     csrf_key: bytes
     key_encryption_key: bytes
@@ -313,6 +315,7 @@ class Provider:
             access=access,
             user_claims=user_claims,
             decision_point=decision_point,
+            policy_bundles=BundlePublisher(decision_point, signer, clock, issuer=settings.issuer),
             revocations=revocations,
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,

@@ -20,13 +20,8 @@ and in the roles given to it; a client acting for itself is in nothing (Tessera'
 gives clients no roles), so only policies on ``Client`` itself match it.
 
 **User attributes.** A version declares the user attributes its policies read
-(declarations.py); a user's stored attributes (idp.authz.model) become those, typed:
-a string as ``string`` (or ``ipaddr``, ``datetime``, an ``entity`` id of the declared
-type), a whole number as ``long``, a number as ``decimal`` (at most four digits after
-the point), a boolean as ``boolean``, a string list as ``string_set`` (or
-``entity_set``). A stored value that does not fit its declaration is left out, and so
-is an undeclared one: Cedar then denies a request whose policies need a required
-attribute the user lacks, naming it (fail closed).
+(declarations.py); a user's stored attributes (idp.authz.model) become those, typed by
+idp.authz.user_attributes (which the SDK shares, for the attributes a token carries).
 
 **Caching.** Like the client cache and the access cache (idp.authz.cache): publication
 bumps the ``policies`` counter in ``cache_versions``, a change to the model the
@@ -38,30 +33,26 @@ reading the counters touch storage: call off the event loop.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import ipaddress
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from idp.authz.cedar_schema import (
     Application,
     AttributeDecl,
-    AttributeType,
     SchemaDeclarationError,
     generate_schema,
 )
 from idp.authz.engine import Authorizer
 from idp.authz.entities import EntityUid, Hierarchy, Principal, client, group, role, user
-from idp.authz.model import AttributeValue, Model, RoleRef
+from idp.authz.model import Model, RoleRef
 from idp.authz.policies import InvalidPolicies, PolicySet, compile_policies
 from idp.authz.policy_store import compile_content
-from idp.authz.policy_versions import PolicyVersion, PolicyVersionInfo
+from idp.authz.policy_versions import PolicyContent, PolicyVersion, PolicyVersionInfo
 from idp.authz.storage import PrincipalStore
+from idp.authz.user_attributes import cedar_attributes
 
 log = logging.getLogger("idp.authz")
 NOTHING_PUBLISHED = "0"  # the version name of the empty policy set
@@ -93,24 +84,23 @@ def hierarchy_of(model: Model) -> Hierarchy:
     return Hierarchy(parents)
 
 
-def cedar_attributes(
-    declared: Iterable[AttributeDecl], stored: Mapping[str, AttributeValue]
-) -> dict[str, Any]:
-    """The stored attributes the version declares, as their declared Cedar types."""
-    values: dict[str, Any] = {}
-    for attribute in declared:
-        if attribute.name in stored:
-            value = _typed(attribute, stored[attribute.name])
-            if value is not None:
-                values[attribute.name] = value
-    return values
-
-
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     info: PolicyVersionInfo | None
     policies: PolicySet
     user_attributes: tuple[AttributeDecl, ...]
+    content: PolicyContent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What is in force, read at once: the version (None before the first
+    publication), what it holds, and the authorizer over it and the model's hierarchy
+    (the policy bundle the SDK decides with is built from it)."""
+
+    info: PolicyVersionInfo | None
+    content: PolicyContent | None
+    authorizer: Authorizer
 
 
 class DecisionPoint:
@@ -136,14 +126,18 @@ class DecisionPoint:
     def authorizer(self) -> Authorizer:
         """The version in force over the current model, compiled once per (policy
         version, model version)."""
+        return self.published().authorizer
+
+    def published(self) -> Published:
+        """The version in force with its authorizer, both read under one lock."""
         self._refresh_if_stale()
         with self._lock:
+            compiled = self._compiled_version()
             if self._authorizer is None:
-                compiled = self._compiled_version()
                 if self._hierarchy is None:
                     self._hierarchy = hierarchy_of(self._load_model())
                 self._authorizer = Authorizer(compiled.policies, self._hierarchy)
-            return self._authorizer
+            return Published(compiled.info, compiled.content, self._authorizer)
 
     def current_version(self) -> PolicyVersionInfo | None:
         """The version in force; None before the first publication."""
@@ -210,52 +204,9 @@ class DecisionPoint:
                 log.error("policy version %s no longer compiles: %s", current.info.number, error)
             else:
                 declared = current.content.declaration.user_attributes
-                return _Compiled(current.info, policies, declared)
+                return _Compiled(current.info, policies, declared, current.content)
         return _Compiled(None, _nothing_published(), ())
 
 
 def _nothing_published() -> PolicySet:
     return compile_policies((), generate_schema((), Application()), NOTHING_PUBLISHED)
-
-
-def _typed(attribute: AttributeDecl, value: AttributeValue) -> Any:
-    """``value`` as ``attribute`` declares it, or None when it does not fit."""
-    kind = attribute.type
-    if isinstance(value, bool):
-        return value if kind is AttributeType.BOOLEAN else None
-    if isinstance(value, int | float):
-        return _number(kind, value)
-    if isinstance(value, str):
-        return _text(attribute, value)
-    if kind is AttributeType.STRING_SET:
-        return value
-    if kind is AttributeType.ENTITY_SET and attribute.entity_type is not None:
-        return tuple(EntityUid(attribute.entity_type, item) for item in value)
-    return None
-
-
-def _number(kind: AttributeType, value: int | float) -> Any:
-    if kind is AttributeType.LONG and float(value).is_integer():
-        return int(value)
-    if kind is AttributeType.DECIMAL:
-        exact = decimal.Decimal(str(value))
-        exponent = exact.as_tuple().exponent
-        return exact if isinstance(exponent, int) and exponent >= -4 else None
-    return None
-
-
-def _text(attribute: AttributeDecl, value: str) -> Any:
-    kind = attribute.type
-    if kind is AttributeType.STRING:
-        return value
-    if kind is AttributeType.ENTITY and attribute.entity_type is not None:
-        return EntityUid(attribute.entity_type, value)
-    try:
-        if kind is AttributeType.IPADDR:
-            return ipaddress.ip_network(value) if "/" in value else ipaddress.ip_address(value)
-        if kind is AttributeType.DATETIME:
-            moment = dt.datetime.fromisoformat(value)
-            return moment if moment.tzinfo is not None else None
-    except ValueError:
-        return None
-    return None

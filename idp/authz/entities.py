@@ -105,6 +105,10 @@ class Hierarchy:
     def parents_of(self, node: EntityUid) -> tuple[EntityUid, ...]:
         return self._parents.get(node, ())
 
+    def edges(self) -> Mapping[EntityUid, tuple[EntityUid, ...]]:
+        """The direct edges it was built from (what a policy bundle carries)."""
+        return self._parents
+
     def ancestors(self, node: EntityUid) -> frozenset[EntityUid]:
         """Every group and role above `node` (not `node` itself)."""
         known = self._ancestors.get(node)

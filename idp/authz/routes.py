@@ -31,11 +31,13 @@ from idp.authz.authzen import (
     run_evaluations,
     search_actions,
 )
+from idp.authz.bundles import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from idp.authz.cedar_schema import USER, CedarSchema
 from idp.authz.decision_point import DecisionPoint, UnknownPrincipal
 from idp.authz.entities import EntityUid, Principal
 from idp.errors import InvalidRequestError
 from idp.http import openapi
+from idp.http.conditional import conditional_response
 from idp.http.deps import ProviderDep, get_provider
 from idp.http.errors import NO_STORE
 from idp.http.forms import json_object
@@ -212,6 +214,33 @@ async def action_search(request: Request) -> Response:
         return search_actions(parsed, schema, decide)
 
     return _json(await _deciding(provider, search))
+
+
+@router.get(
+    "/access/v1/policy-bundle",
+    summary="The policy bundle for local decisions in the SDK (Tessera's own, not AuthZEN)",
+    response_class=Response,
+    dependencies=[Security(openapi.BEARER_ACCESS_TOKEN)],
+    responses=openapi.POLICY_BUNDLE
+    | openapi.bearer_errors(401, 403)
+    | openapi.oauth_errors(400)
+    | openapi.unavailable(),
+)
+async def policy_bundle(request: Request) -> Response:
+    """What the SDK decides with (idp.authz.bundles), for a PEP allowed to ask the
+    decision API: answered conditionally (RFC 9110 §13.1.2), cached privately since it
+    is served to an authenticated caller (RFC 9111 §5.2.2.7)."""
+    provider = await get_provider(request)
+    service_claims(request, provider, EVALUATE)
+    signed = await run_in_threadpool(provider.policy_bundles.current)
+    max_age = provider.settings.policy_bundle_max_age
+    return conditional_response(
+        request,
+        signed.token.encode(),
+        etag=signed.etag,
+        media_type=BUNDLE_MEDIA_TYPE,
+        headers={"Cache-Control": f"private, max-age={max_age}"},
+    )
 
 
 async def _authenticated(request: Request) -> tuple[Provider, dict[str, Any]]:

@@ -175,6 +175,16 @@ NOT_MODIFIED: Responses = {
         "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
     },
 }
+POLICY_BUNDLE_JWT = "application/tessera-policy-bundle+jwt"  # Tessera's own (idp.authz.bundles)
+POLICY_BUNDLE: Responses = {
+    200: {
+        "description": "The policy bundle, a JWS signed with the token signing key (typ "
+        "tessera-policy-bundle+jwt); its ETag is the digest of its content",
+        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE},
+        "content": {POLICY_BUNDLE_JWT: {"schema": {"type": "string"}}},
+    },
+    **NOT_MODIFIED,
+}
 STATUS_LIST: Responses = {
     200: {
         "description": "The Status List Token, a signed JWT (typ statuslist+jwt)",

@@ -5,6 +5,9 @@ back.
   (OpenID Connect Back-Channel Logout 1.0 §2.6), signed JWTs (RFC 7515, RFC 7519,
   RFC 8725) with keys from discovery (OpenID Connect Discovery 1.0) and the JWKS
   (RFC 7517);
+- local decisions: what the decision API (OpenID AuthZEN 1.0) would answer, decided
+  from a validated access token and the provider's signed policy bundle with the
+  server's own policy engine (the ``authz`` extra, cedarpy), see idp.rp.policies;
 - revocations from the token status lists (draft-ietf-oauth-status-list-20) and the
   security event stream (OpenID Shared Signals 1.0, RFC 8417 SETs, CAEP 1.0, RISC 1.0).
 
@@ -14,17 +17,26 @@ import-linter contract in the test suite holds that. See docs/sdk.md.
 
 from __future__ import annotations
 
-from idp.rp.aio import AsyncClientCredentials, AsyncProvider, AsyncRevocationFollower
+from idp.rp.aio import (
+    AsyncClientCredentials,
+    AsyncLocalPolicies,
+    AsyncProvider,
+    AsyncRevocationFollower,
+)
 from idp.rp.app_session import AppSession, SessionRecord
 from idp.rp.claims import Claims
 from idp.rp.errors import (
     AuthenticationTooOld,
+    AuthzExtraMissing,
+    BundleDigestMismatch,
     ExpiredToken,
     InsufficientAuthentication,
     InsufficientRole,
     InsufficientScope,
     InvalidAccessTokenHash,
     InvalidAudience,
+    InvalidBundleIssuer,
+    InvalidBundleSignature,
     InvalidClaims,
     InvalidIssuer,
     InvalidLoginState,
@@ -34,13 +46,16 @@ from idp.rp.errors import (
     InvalidTokenType,
     LoginError,
     LoginRefused,
+    MalformedBundle,
     MalformedToken,
     MissingToken,
     NotYetValid,
+    PolicyBundleError,
     ProviderUnavailable,
     ReplayedToken,
     RevokedToken,
     SessionEnded,
+    StaleBundle,
     StaleRevocationState,
     SuspendedToken,
     TokenError,
@@ -51,7 +66,7 @@ from idp.rp.errors import (
     UnsupportedAlgorithm,
     UnsupportedHeader,
 )
-from idp.rp.provider import ClientCredentials, Provider, RevocationFollower
+from idp.rp.provider import ClientCredentials, LocalPolicies, Provider, RevocationFollower
 from idp.rp.replay import SeenTokens
 from idp.rp.resource_server import ResourceServer
 from idp.rp.session_registry import InMemorySessionRegistry, SessionRegistry
@@ -61,10 +76,13 @@ from idp.rp.web_login import AsyncWebLogin, LoggedOut, WebLogin, WebLoginSetting
 __all__ = [
     "AppSession",
     "AsyncClientCredentials",
+    "AsyncLocalPolicies",
     "AsyncProvider",
     "AsyncRevocationFollower",
     "AsyncWebLogin",
     "AuthenticationTooOld",
+    "AuthzExtraMissing",
+    "BundleDigestMismatch",
     "Claims",
     "ClientCredentials",
     "ExpiredToken",
@@ -74,6 +92,8 @@ __all__ = [
     "InsufficientScope",
     "InvalidAccessTokenHash",
     "InvalidAudience",
+    "InvalidBundleIssuer",
+    "InvalidBundleSignature",
     "InvalidClaims",
     "InvalidIssuer",
     "InvalidLoginState",
@@ -82,12 +102,15 @@ __all__ = [
     "InvalidSignature",
     "InvalidTokenType",
     "IssuedToken",
+    "LocalPolicies",
     "LoggedOut",
     "LoginError",
     "LoginRefused",
+    "MalformedBundle",
     "MalformedToken",
     "MissingToken",
     "NotYetValid",
+    "PolicyBundleError",
     "Provider",
     "ProviderUnavailable",
     "ReplayedToken",
@@ -98,6 +121,7 @@ __all__ = [
     "SessionEnded",
     "SessionRecord",
     "SessionRegistry",
+    "StaleBundle",
     "StaleRevocationState",
     "SuspendedToken",
     "TokenError",

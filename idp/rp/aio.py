@@ -9,8 +9,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -43,6 +43,14 @@ from idp.rp.following import (
 from idp.rp.revocation import OnStale
 from idp.rp.token_endpoint import ClientAuthentication
 from idp.rp.token_exchange import ACCESS_TOKEN_TYPE, IssuedToken, exchange_form, exchange_token
+
+if TYPE_CHECKING:  # the policy engine is the authz extra: imported when it is used
+    from idp.authz.decisions import Decision
+    from idp.authz.entities import Resource
+    from idp.authz.token_principals import ClaimNames
+    from idp.rp.errors import PolicyBundleError
+    from idp.rp.policies import IPAddress, PolicyBundles
+
 from idp.rp.transport import (
     DEFAULT_TIMEOUT,
     answer,
@@ -195,6 +203,20 @@ class AsyncProvider:
         client = ClientAuthentication(client_id, client_secret)
         return await self._driver.run(exchange_token(self._core.metadata, client, form))
 
+    def local_policies(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        bundle_uri: str | None = None,
+        claim_names: ClaimNames | None = None,
+    ) -> AsyncLocalPolicies:
+        """As ``Provider.local_policies``; its ``load``, ``decide`` and ``evaluate``
+        are awaited (compiling a new policy version runs in the event loop)."""
+        client = ClientAuthentication(client_id, client_secret)
+        bundles = self._core.policy_bundles(client, bundle_uri, claim_names)
+        return AsyncLocalPolicies(bundles, self._driver)
+
     async def aclose(self) -> None:
         if self._follower is not None:
             await self._follower.stop()
@@ -217,6 +239,41 @@ class AsyncClientCredentials(ServiceTokenView):
 
     async def access_token(self) -> str:
         return await self._driver.run(self._cache.access_token())
+
+
+class AsyncLocalPolicies:
+    """``LocalPolicies`` for asyncio: one task at a time fetches the bundle."""
+
+    def __init__(self, bundles: PolicyBundles, driver: AsyncDriver) -> None:
+        self._bundles = bundles
+        self._driver = driver
+
+    @property
+    def version(self) -> int | None:
+        good = self._bundles.good
+        return good.version if good is not None else None
+
+    @property
+    def last_error(self) -> PolicyBundleError | None:
+        return self._bundles.last_error
+
+    async def load(self) -> int:
+        bundle = await self._driver.run(self._bundles.current())
+        return bundle.version
+
+    async def decide(
+        self,
+        claims: Mapping[str, Any],
+        action: str,
+        resource: Resource,
+        *,
+        context: Mapping[str, Any] | None = None,
+        ip: IPAddress | None = None,
+    ) -> Decision:
+        return await self._driver.run(self._bundles.decide(claims, action, resource, context, ip))
+
+    async def evaluate(self, claims: Mapping[str, Any], request: Mapping[str, Any]) -> Decision:
+        return await self._driver.run(self._bundles.evaluate(claims, request))
 
 
 class AsyncRevocationFollower(FollowerView):

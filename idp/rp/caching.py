@@ -71,6 +71,11 @@ class CachedDocument(Generic[T]):
         self._fresh_until = 0.0
         self._retry_at = 0.0
 
+    @property
+    def etag(self) -> str | None:
+        """The ETag of the copy held, if it came with one."""
+        return self._etag
+
     def fresh(self, now: float) -> T | None:
         """The copy, if it is fresh: what a hot path asks first."""
         return self.value if now < self._fresh_until else None

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from idp.rp.caching import CachedDocument, Clock
 from idp.rp.claims import Claims
 from idp.rp.discovery import ProviderMetadata, check_issuer_url, discovery_request, parse_metadata
+from idp.rp.errors import AuthzExtraMissing
 from idp.rp.flow import Flow
 from idp.rp.following import Following, FollowOptions
 from idp.rp.jwks import KeyCache
 from idp.rp.replay import SeenTokens
+from idp.rp.token_endpoint import ClientAuthentication
 from idp.rp.validation import (
     ACCESS_TOKEN_TYPES,
     ID_TOKEN_TYPES,
@@ -25,6 +28,10 @@ from idp.rp.validation import (
     required_string,
 )
 from idp.rp.verifier import JwtVerifier
+
+if TYPE_CHECKING:  # the policy engine is the authz extra: imported when it is used
+    from idp.authz.token_principals import ClaimNames
+    from idp.rp.policies import PolicyBundles
 
 DEFAULT_LEEWAY = 30.0  # s
 DEFAULT_MAX_TOKEN_SIZE = 16 * 1024  # characters
@@ -126,6 +133,32 @@ class ProviderCore:
         until = required_number(claims, "exp") + self.leeway
         self.logout_tokens.check_and_remember(required_string(claims, "jti"), until, now)
         return Claims(claims)
+
+    def policy_bundles(
+        self,
+        client: ClientAuthentication,
+        bundle_uri: str | None,
+        claim_names: ClaimNames | None,
+    ) -> PolicyBundles:
+        """Local decisions (idp.rp.policies): the policy engine imported now, so an
+        install without the ``authz`` extra is told at once."""
+        try:
+            from idp.rp.policies import PolicyBundles
+        except ModuleNotFoundError as exc:
+            if exc.name != "cedarpy":
+                raise
+            raise AuthzExtraMissing(
+                "local decisions need the policy engine: pip install 'tessera-idp[authz]'"
+            ) from None
+        return PolicyBundles(
+            client,
+            issuer=self.issuer,
+            metadata=self.metadata,
+            verifier=self.verifier,
+            clock=self.clock,
+            bundle_uri=bundle_uri,
+            claim_names=claim_names,
+        )
 
     def follow(self, options: FollowOptions) -> Following:
         if self.following is not None:

@@ -132,6 +132,36 @@ class ProviderUnavailable(TokenError):
     status_code = 503
 
 
+class PolicyBundleError(ProviderUnavailable):
+    """A policy bundle (local decisions, idp.rp.policies) the SDK refuses; the last
+    good bundle stays in force, and without one every decision is a deny."""
+
+
+class InvalidBundleSignature(PolicyBundleError):
+    """The bundle is not signed by a key of the provider's JWKS (RFC 7515 §5.2)."""
+
+
+class InvalidBundleIssuer(PolicyBundleError):
+    """The bundle's ``iss`` is not the provider's issuer."""
+
+
+class BundleDigestMismatch(PolicyBundleError):
+    """The bundle's ETag, its ``digest`` and its content (or the digest of the policies
+    compiled from it and the version's) do not agree."""
+
+
+class MalformedBundle(PolicyBundleError):
+    """Signed, but not a policy bundle (its typ, its shape), or it does not compile."""
+
+
+class StaleBundle(PolicyBundleError):
+    """An older policy version than the bundle in force (a node lagging behind)."""
+
+
+class AuthzExtraMissing(ImportError):
+    """Local decisions need the policy engine: ``pip install 'tessera-idp[authz]'``."""
+
+
 class LoginError(Exception):
     """A sign-in through the web-app helper (idp.rp.web_login) that cannot go on, or an
     app session that is over: the browser signs in again. Messages hold no token."""

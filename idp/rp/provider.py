@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -41,6 +41,14 @@ from idp.rp.following import (
 from idp.rp.revocation import OnStale
 from idp.rp.token_endpoint import ClientAuthentication
 from idp.rp.token_exchange import ACCESS_TOKEN_TYPE, IssuedToken, exchange_form, exchange_token
+
+if TYPE_CHECKING:  # the policy engine is the authz extra: imported when it is used
+    from idp.authz.decisions import Decision
+    from idp.authz.entities import Resource
+    from idp.authz.token_principals import ClaimNames
+    from idp.rp.errors import PolicyBundleError
+    from idp.rp.policies import IPAddress, PolicyBundles
+
 from idp.rp.transport import (
     DEFAULT_TIMEOUT,
     answer,
@@ -215,6 +223,23 @@ class Provider:
         client = ClientAuthentication(client_id, client_secret)
         return self._driver.run(exchange_token(self._core.metadata, client, form))
 
+    def local_policies(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        bundle_uri: str | None = None,
+        claim_names: ClaimNames | None = None,
+    ) -> LocalPolicies:
+        """Decide locally what the decision API would (idp.rp.policies), with the
+        provider's policy bundle fetched with the client credentials of a client allowed
+        ``access.evaluate``; raises AuthzExtraMissing without the ``authz`` extra.
+        ``claim_names``: where the client's claim mapping puts roles, groups and
+        attributes, when not in the default claims."""
+        client = ClientAuthentication(client_id, client_secret)
+        bundles = self._core.policy_bundles(client, bundle_uri, claim_names)
+        return LocalPolicies(bundles, self._driver)
+
     def close(self) -> None:
         if self._follower is not None:
             self._follower.stop()
@@ -240,6 +265,48 @@ class ClientCredentials(ServiceTokenView):
         """The token held, or a new one: raises TokenRequestFailed if the provider
         refuses, ProviderUnavailable if it cannot be reached."""
         return self._driver.run(self._cache.access_token())
+
+
+class LocalPolicies:
+    """Local decisions on the provider's policy bundle, fetched and checked by one
+    thread at a time (idp.rp.policies); deciding never raises."""
+
+    def __init__(self, bundles: PolicyBundles, driver: SyncDriver) -> None:
+        self._bundles = bundles
+        self._driver = driver
+
+    @property
+    def version(self) -> int | None:
+        """The policy version in force; None before a good bundle."""
+        good = self._bundles.good
+        return good.version if good is not None else None
+
+    @property
+    def last_error(self) -> PolicyBundleError | None:
+        """Why the last bundle fetched was refused, if it was."""
+        return self._bundles.last_error
+
+    def load(self) -> int:
+        """The bundle, fetched now if needed (call it before serving): its policy
+        version, or the error that leaves no good bundle (a PolicyBundleError naming the
+        check, ProviderUnavailable, TokenRequestFailed)."""
+        return self._driver.run(self._bundles.current()).version
+
+    def decide(
+        self,
+        claims: Mapping[str, Any],
+        action: str,
+        resource: Resource,
+        *,
+        context: Mapping[str, Any] | None = None,
+        ip: IPAddress | None = None,
+    ) -> Decision:
+        """May the validated token's principal do ``action`` to ``resource``?"""
+        return self._driver.run(self._bundles.decide(claims, action, resource, context, ip))
+
+    def evaluate(self, claims: Mapping[str, Any], request: Mapping[str, Any]) -> Decision:
+        """An AuthZEN Access Evaluation request, for the validated token's principal."""
+        return self._driver.run(self._bundles.evaluate(claims, request))
 
 
 class RevocationFollower(FollowerView):

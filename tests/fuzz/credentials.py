@@ -19,8 +19,14 @@ from tests.support.sign_in import sign_in_for_tokens
 CLIENT_AUTHENTICATED = ["/token", "/introspect", "/revoke", "/par", "/device_authorization"]
 # RFC 6750 §2.1: the bearer-protected resource.
 BEARER_PROTECTED = ["/userinfo"]
-# AuthZEN 1.0: the decision API, for client-credentials tokens with access.evaluate.
-DECISION_API = ["/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/action"]
+# AuthZEN 1.0: the decision API, for client-credentials tokens with access.evaluate (and
+# Tessera's policy bundle beside it, for the same callers).
+DECISION_API = [
+    "/access/v1/evaluation",
+    "/access/v1/evaluations",
+    "/access/v1/search/action",
+    "/access/v1/policy-bundle",
+]
 # The admin API: a client-credentials token with admin.authz (RFC 9068).
 ADMIN_API = r"^/admin/"
 RESOURCE = "https://api.example/orders"

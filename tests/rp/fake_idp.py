@@ -39,6 +39,15 @@ class Answer:
     drip: float = 0.0  # s between body bytes
 
 
+@dataclass
+class Document:
+    """A document served as the JWKS is: max-age, its ETag, 304 to If-None-Match."""
+
+    body: bytes
+    etag: str
+    max_age: int = 60
+
+
 @dataclass(frozen=True)
 class Posted:
     path: str
@@ -68,6 +77,7 @@ class FakeIdp:
     extra_jwks: list[Any] = field(default_factory=list)  # raw members added to the JWKS
     jwks_max_age: int = 60
     answers: dict[str, Answer] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     not_modified: Counter[str] = field(default_factory=Counter)  # 304s answered
     clock: MovableClock = field(default_factory=MovableClock)  # what tokens are issued at
@@ -108,6 +118,13 @@ class FakeIdp:
     def answer(self, path: str, if_none_match: str | None) -> Answer:
         if path in self.answers:
             return self.answers[path]
+        if path in self.documents:
+            document = self.documents[path]
+            headers = {"Cache-Control": f"max-age={document.max_age}", "ETag": document.etag}
+            if if_none_match == document.etag:
+                self.not_modified[path] += 1
+                return Answer(304, headers=headers)
+            return Answer(body=document.body, headers=headers)
         if path == DISCOVERY:
             return Answer(body=json.dumps(self.discovery()).encode())
         if path == JWKS:

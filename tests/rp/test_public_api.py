@@ -13,10 +13,13 @@ from idp.rp import TokenError
 PUBLIC = [
     "AppSession",
     "AsyncClientCredentials",
+    "AsyncLocalPolicies",
     "AsyncProvider",
     "AsyncRevocationFollower",
     "AsyncWebLogin",
     "AuthenticationTooOld",
+    "AuthzExtraMissing",
+    "BundleDigestMismatch",
     "Claims",
     "ClientCredentials",
     "ExpiredToken",
@@ -26,6 +29,8 @@ PUBLIC = [
     "InsufficientScope",
     "InvalidAccessTokenHash",
     "InvalidAudience",
+    "InvalidBundleIssuer",
+    "InvalidBundleSignature",
     "InvalidClaims",
     "InvalidIssuer",
     "InvalidLoginState",
@@ -34,12 +39,15 @@ PUBLIC = [
     "InvalidSignature",
     "InvalidTokenType",
     "IssuedToken",
+    "LocalPolicies",
     "LoggedOut",
     "LoginError",
     "LoginRefused",
+    "MalformedBundle",
     "MalformedToken",
     "MissingToken",
     "NotYetValid",
+    "PolicyBundleError",
     "Provider",
     "ProviderUnavailable",
     "ReplayedToken",
@@ -50,6 +58,7 @@ PUBLIC = [
     "SessionEnded",
     "SessionRecord",
     "SessionRegistry",
+    "StaleBundle",
     "StaleRevocationState",
     "SuspendedToken",
     "TokenError",
@@ -80,7 +89,16 @@ ANSWERS = {  # RFC 6750 §3.1, RFC 9470 §3; None: not the token's fault (503)
     "AuthenticationTooOld": ("insufficient_user_authentication", 401),
     "StaleRevocationState": (None, 503),
     "ProviderUnavailable": (None, 503),
+    # a policy bundle the SDK refuses: the provider's fault, no token's
+    "PolicyBundleError": (None, 503),
+    "InvalidBundleSignature": (None, 503),
+    "InvalidBundleIssuer": (None, 503),
+    "BundleDigestMismatch": (None, 503),
+    "MalformedBundle": (None, 503),
+    "StaleBundle": (None, 503),
 }
+# An install without the authz extra: said when local decisions are asked for.
+NOT_AN_ANSWER = {"AuthzExtraMissing"}
 
 
 def test_the_public_api_is_pinned():
@@ -94,12 +112,17 @@ def test_every_error_is_a_token_error_with_its_answer__rfc6750_s3_1():
         for name in PUBLIC
         if isinstance(getattr(idp.rp, name), type)
         and issubclass(getattr(idp.rp, name), Exception)
-        and name not in NOT_ABOUT_A_TOKEN
+        and name not in NOT_ABOUT_A_TOKEN | NOT_AN_ANSWER
     ]
     assert all(issubclass(error, TokenError) for error in errors)
     for error in errors:
         expected = ANSWERS.get(error.__name__, ("invalid_token", 401))
         assert (error.error, error.status_code) == expected, error
+
+
+def test_a_missing_policy_engine_is_an_import_error():
+    assert issubclass(idp.rp.AuthzExtraMissing, ImportError)
+    assert not issubclass(idp.rp.AuthzExtraMissing, TokenError)
 
 
 def test_a_refused_token_request_or_sign_in_is_no_token_error():

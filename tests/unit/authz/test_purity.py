@@ -1,7 +1,7 @@
-"""The policy engine's modules, the AuthZEN mapping among them, import nothing of the
-server, so the SDK can decide with the same code (issue 11, item 5); the import-linter
-contract holds the same statically. Here they are imported, and decisions made, with
-every server package blocked."""
+"""The policy engine's modules, the AuthZEN mapping, the policy bundle's format and a
+token's principal among them, import nothing of the server, so the SDK can decide with
+the same code (issue 11, item 5); the import-linter contract holds the same statically.
+Here they are imported, and decisions made, with every server package blocked."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ evaluation = parse_evaluation(
 )
 mapped = evaluation.access_request(request.principal, request.time)
 print(Authorizer(policies).decide(mapped).explain())
+from idp.authz.bundles import PolicyBundle, bundle_from_payload
+from idp.authz.declarations import Declaration
+from idp.authz.token_principals import principal_of
+sources = (PolicySource("p", 'permit(principal in Role::"reader", action, resource);'),)
+bundle = PolicyBundle(1, policies.digest, Declaration((), app), sources, {{}})
+assert bundle_from_payload(bundle.payload("https://idp.example", 0)) == bundle
+principal = principal_of({{"sub": "a", "client_id": "c", "roles": ["reader"]}}, ())
+local = AccessRequest(principal, "read", request.resource, time=request.time)
+print(Authorizer(policies, bundle.rbac_hierarchy()).decide(local).explain())
 print(sorted(m for m in sys.modules if m.split(".")[0] in {BLOCKED!r}))
 """
 
@@ -54,4 +63,4 @@ def test_the_engine_decides_with_every_server_package_blocked():
         [sys.executable, "-c", CODE], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["allow by p", "allow by p", "[]"]
+    assert result.stdout.splitlines() == ["allow by p", "allow by p", "allow by p", "[]"]

@@ -1,0 +1,83 @@
+"""The policy bundle a node serves (idp.authz.bundles): built from the decision point's
+version in force and its hierarchy, signed with the provider's token signing key
+(ES256, ``typ`` tessera-policy-bundle+jwt), kept until either moves.
+
+A bundle is built once per (policy version, model version) per node: the decision
+point's authorizer is rebuilt exactly when one of them moves, so it is the key of the
+cache, with the signing key's ``kid`` (a rotated key signs the next bundle; the old
+one stays published long enough for what it signed, idp.keys). A change of the model
+that leaves the hierarchy alone (a user's roles, say) gives the same content, so the
+same digest: the same ETag, and the SDKs' conditional fetches get 304."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from idp.authz.bundles import BUNDLE_TYPE, PolicyBundle
+from idp.authz.decision_point import NOTHING_PUBLISHED, DecisionPoint, Published
+from idp.authz.declarations import Declaration
+from idp.authz.engine import Authorizer
+from idp.authz.policy_versions import PolicyContent
+from idp.clock import Clock
+from idp.keys.jws import JwtSigner
+from idp.keys.signing import Algorithm
+
+
+@dataclass(frozen=True, slots=True)
+class SignedBundle:
+    token: str
+    etag: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    authorizer: Authorizer
+    kid: str
+    signed: SignedBundle
+
+
+class BundlePublisher:
+    def __init__(
+        self, decision_point: DecisionPoint, signer: JwtSigner, clock: Clock, *, issuer: str
+    ) -> None:
+        self._decision_point = decision_point
+        self._signer = signer
+        self._clock = clock
+        self._issuer = issuer
+        self._cached: _Cached | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> SignedBundle:
+        """The bundle of what is in force (touches storage when the decision point's
+        copy is stale: call off the event loop)."""
+        published = self._decision_point.published()
+        kid = self._signer.keyring.signing_key(Algorithm.ES256).kid
+        with self._lock:
+            cached = self._cached
+            if cached is None or cached.authorizer is not published.authorizer or cached.kid != kid:
+                cached = self._cached = _Cached(published.authorizer, kid, self._signed(published))
+            return cached.signed
+
+    def _signed(self, published: Published) -> SignedBundle:
+        bundle = bundle_of(published)
+        claims = bundle.payload(self._issuer, self._clock.now())
+        token = self._signer.sign(claims, Algorithm.ES256, typ=BUNDLE_TYPE)
+        return SignedBundle(token, bundle.etag, bundle.version)
+
+
+def bundle_of(published: Published) -> PolicyBundle:
+    """What the SDK needs of what is in force: the version, its declaration and
+    policies, the hierarchy (an empty policy set, version 0, before any publication)."""
+    authorizer = published.authorizer
+    number, content = int(NOTHING_PUBLISHED), PolicyContent(Declaration(), ())
+    if published.info is not None and published.content is not None:
+        number, content = published.info.number, published.content
+    return PolicyBundle(
+        version=number,
+        policy_digest=authorizer.policies.digest,
+        declaration=content.declaration,
+        policies=content.sources,
+        hierarchy=authorizer.hierarchy.edges(),
+    )
