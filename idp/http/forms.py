@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,6 +16,7 @@ from idp.oauth.parameters import single_valued
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
 MAX_FIELDS = 64
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def media_type(request: Request) -> str:
@@ -57,7 +59,19 @@ async def json_object(request: Request, limit: int) -> dict[str, Any]:
         raise InvalidRequestError("request body is not valid JSON") from exc
     if not isinstance(document, dict):
         raise InvalidRequestError("request body must be a JSON object")
+    if _SURROGATE_ESCAPE.search(body) and _holds_lone_surrogate(document):
+        # RFC 8259 §8.2: an unpaired surrogate escape is no Unicode character; nothing
+        # downstream (storage, Cedar) can take one.
+        raise InvalidRequestError("request body holds an unpaired surrogate escape")
     return document
+
+
+def _holds_lone_surrogate(document: dict[str, Any]) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
