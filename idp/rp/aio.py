@@ -22,7 +22,7 @@ from idp.rp.core import (
     DEFAULT_REFETCH_INTERVAL,
     ProviderCore,
 )
-from idp.rp.errors import ProviderUnavailable
+from idp.rp.errors import ProviderRefusal, ProviderUnavailable
 from idp.rp.flow import (
     Exclusive,
     Flow,
@@ -322,7 +322,9 @@ class AsyncDriver:
 
     async def run(self, flow: Flow[T], background: _Background | None = None) -> T:
         reply: Any = None
-        error: ProviderUnavailable | None = None
+        # what a step failed with (the provider down, or a sub-flow's refusal) goes
+        # back into the flow that asked, which may handle it
+        error: ProviderUnavailable | ProviderRefusal | None = None
         try:
             while True:
                 try:
@@ -331,7 +333,7 @@ class AsyncDriver:
                     return done.value  # type: ignore[no-any-return]
                 try:
                     reply, error = await self._perform(step, background), None
-                except ProviderUnavailable as exc:
+                except (ProviderUnavailable, ProviderRefusal) as exc:
                     reply, error = None, exc
         finally:
             flow.close()

@@ -170,9 +170,9 @@ class PolicyBundles:
         ip: IPAddress | None = None,
     ) -> Flow[Decision]:
         """The decision for the token's principal: never raises (a deny says why)."""
-        bundle = yield from self._bundle_or_none()
-        if bundle is None:
-            return self._no_bundle()
+        bundle = yield from self._bundle_or_deny()
+        if isinstance(bundle, Decision):
+            return bundle
         try:
             principal = principal_of(claims, bundle.user_attributes, self._claim_names)
             authentication = authentication_of(claims)
@@ -188,9 +188,9 @@ class PolicyBundles:
         by the server's own mapping (idp.authz.authzen). ``subject`` may be left out; if
         given it names the token's subject. How the user signed in (``acr``, ``amr``)
         is the token's, whatever the request's subject properties say."""
-        bundle = yield from self._bundle_or_none()
-        if bundle is None:
-            return self._no_bundle()
+        bundle = yield from self._bundle_or_deny()
+        if isinstance(bundle, Decision):
+            return bundle
         try:
             principal = principal_of(claims, bundle.user_attributes, self._claim_names)
             authentication = authentication_of(claims)
@@ -202,16 +202,13 @@ class PolicyBundles:
         request = evaluation.access_request(principal, self._now())
         return bundle.authorizer.decide(dataclasses.replace(request, authentication=authentication))
 
-    def _bundle_or_none(self) -> Flow[LocalBundle | None]:
+    def _bundle_or_deny(self) -> Flow[LocalBundle | Decision]:
+        """The bundle in force, or the deny of every decision while there is none."""
         try:
             return (yield from self.current())
         except (ProviderUnavailable, TokenRequestFailed) as exc:
             log.warning("no policy bundle to decide with: %s", exc)
-            return None
-
-    def _no_bundle(self) -> Decision:
-        reason = self.last_error or "the provider's policy bundle could not be fetched"
-        return deny(f"no policy bundle: {reason}")
+            return deny(f"no policy bundle: {self.last_error or exc}")
 
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC)

@@ -20,7 +20,7 @@ from idp.rp.core import (
     DEFAULT_REFETCH_INTERVAL,
     ProviderCore,
 )
-from idp.rp.errors import ProviderUnavailable
+from idp.rp.errors import ProviderRefusal, ProviderUnavailable
 from idp.rp.flow import (
     Exclusive,
     Flow,
@@ -364,7 +364,9 @@ class SyncDriver:
 
     def run(self, flow: Flow[T], background: _Background | None = None) -> T:
         reply: Any = None
-        error: ProviderUnavailable | None = None
+        # what a step failed with (the provider down, or a sub-flow's refusal) goes
+        # back into the flow that asked, which may handle it
+        error: ProviderUnavailable | ProviderRefusal | None = None
         try:
             while True:
                 try:
@@ -373,7 +375,7 @@ class SyncDriver:
                     return done.value  # type: ignore[no-any-return]
                 try:
                     reply, error = self._perform(step, background), None
-                except ProviderUnavailable as exc:
+                except (ProviderUnavailable, ProviderRefusal) as exc:
                     reply, error = None, exc
         finally:
             flow.close()

@@ -271,3 +271,12 @@ except idp.rp.AuthzExtraMissing as error:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "pip install 'tessera-idp[authz]'" in done.stdout
+
+
+def test_a_refused_token_request_is_a_deny_saying_so(fake, local):
+    """The bundle's client credentials refused (a wrong secret): no exception escapes
+    a decision, and the reason is kept."""
+    fake.answers["/token"] = Answer(401, b'{"error": "invalid_client"}')
+    decision = local.decide(ADA, "edit", document("d1"))
+    assert decision.allowed is False
+    assert "invalid_client" in decision.explain()

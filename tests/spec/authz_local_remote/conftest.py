@@ -18,6 +18,7 @@ from idp.authz.claims import ClaimMapping, make_rule
 from idp.authz.management import Authz
 from idp.authz.policies import PolicySource
 from idp.authz.policy_store import publish
+from idp.revocation.events import OPERATOR
 from idp.rp import LocalPolicies, Provider
 from tests.support.cedar_apps import DOCUMENTS, MFA, USER_ATTRIBUTES
 from tests.support.flows import Browser, create_user
@@ -66,7 +67,7 @@ def model(idp: RunningIdp, users: dict[str, User]) -> None:
     chief, which includes editor; sam: in writers and in suspended; mia: in writers,
     signs in with a second factor; olive and una: in nothing, una has no clearance."""
     with idp.provider.store() as store:
-        authz = Authz(store, idp.clock.now())
+        authz = Authz(store, idp.clock.now(), OPERATOR)
         for role in ("reader", "editor", "chief"):
             authz.create_role(role)
         authz.add_composite("chief", "editor")

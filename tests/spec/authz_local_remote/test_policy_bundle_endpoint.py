@@ -16,6 +16,7 @@ from idp.authz.bundles import BUNDLE_TYPE, MEDIA_TYPE, content_digest
 from idp.authz.management import Authz
 from idp.authz.policies import PolicySource
 from idp.authz.policy_store import publish
+from idp.revocation.events import OPERATOR
 from tests.support.assertions import jwks
 from tests.support.cedar_apps import DOCUMENTS, USER_ATTRIBUTES
 from tests.support.flows import create_user
@@ -94,15 +95,17 @@ def test_the_etag_moves_with_the_policies_and_the_hierarchy_only(idp, pep_token)
     assert payload_of(idp, fetch(idp, pep_token))["policy_version"]["number"] == 0
     user = create_user(idp)
     with idp.provider.store() as store:
-        authz = Authz(store, idp.clock.now())
+        authz = Authz(store, idp.clock.now(), OPERATOR)
         authz.create_role("auditor")
         authz.create_group("audit")
     before = current_etag(idp, pep_token)
     with idp.provider.store() as store:
-        Authz(store, idp.clock.now()).assign_role(user.id, "auditor")  # no edge of the hierarchy
+        Authz(store, idp.clock.now(), OPERATOR).assign_role(
+            user.id, "auditor"
+        )  # no edge of the hierarchy
     assert current_etag(idp, pep_token) == before
     with idp.provider.store() as store:
-        Authz(store, idp.clock.now()).add_group_role("audit", "auditor")
+        Authz(store, idp.clock.now(), OPERATOR).add_group_role("audit", "auditor")
     with_edge = current_etag(idp, pep_token)
     assert with_edge != before
     with idp.provider.store() as store:
