@@ -35,6 +35,7 @@ POLICY_SUFFIX = ".cedar"
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a declaration, or one policy (16,384 characters)
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024  # every policy at its largest, and the declaration
 _BUNDLE_KEYS = {"version", "declaration", "policies"}
+_REQUIRED_KEYS = {"declaration", "policies"}
 
 
 class PolicyFileError(ValueError):
@@ -63,7 +64,10 @@ def content_from_json(document: Any, where: str = "policies") -> PolicyContent:
     unknown = sorted(set(document) - _BUNDLE_KEYS)
     if unknown:
         raise PolicyFileError(f"{where}: unknown key {unknown[0][:40]!r}")
-    policies = document.get("policies", [])
+    missing = sorted(_REQUIRED_KEYS - set(document))
+    if missing:  # a left-out member would publish no policies, or no declaration
+        raise PolicyFileError(f"{where}: {missing[0]} is required (an empty one may be given)")
+    policies = document["policies"]
     if not isinstance(policies, list) or len(policies) > MAX_POLICIES:
         raise PolicyFileError(f"{where}: policies is a list of at most {MAX_POLICIES}")
     sources = []
@@ -75,7 +79,7 @@ def content_from_json(document: Any, where: str = "policies") -> PolicyContent:
         ):
             raise PolicyFileError(f"{where}: policies[{index}] is {{'id': str, 'text': str}}")
         sources.append(PolicySource(policy["id"], policy["text"]))
-    return PolicyContent(_declaration(document.get("declaration", {}), where), tuple(sources))
+    return PolicyContent(_declaration(document["declaration"], where), tuple(sources))
 
 
 def _read_directory(directory: Path) -> PolicyContent:

@@ -155,6 +155,8 @@ def test_a_declaration_that_does_not_hold_is_422(caller):
         {"policies": [{"id": "x"}]},
         {"policies": [], "colour": "red"},
         {"policies": [], "declaration": {"actions": "no"}},
+        {"policies": []},  # no declaration: not an empty one
+        {"declaration": {}},  # no policies: not an empty set
     ],
 )
 def test_a_malformed_publication_is_400(caller, document):
