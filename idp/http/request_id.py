@@ -15,8 +15,12 @@ class RequestIdEcho:
         self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        echoed = _request_id(scope) if scope["type"] == "http" else None
-        if echoed is None or not scope["path"].startswith(self.prefixes):
+        # the path first: every other request of the app passes without a header scan
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        echoed = _request_id(scope)
+        if echoed is None:
             await self.app(scope, receive, send)
             return
 
