@@ -145,7 +145,7 @@ class RedisBus:
                 backoff = min(MAX_BACKOFF, backoff * 2)
 
     def _subscribed(self, handler: Handler, on_reconnect: Callable[[], None]) -> None:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.subscribe(self._channel)
             self._connected.set()
