@@ -21,6 +21,7 @@ from idp.authn.throttle import Kind, Ladder, Scope, Throttle
 from idp.authn.throttle_counters import Counters
 from idp.authz.bundle_publication import BundlePublisher
 from idp.authz.cache import AccessCache, TokenClaims
+from idp.authz.claims import ClaimMapping
 from idp.authz.decision_point import DecisionPoint
 from idp.authz.model import Assignments, AttributeValue, Model
 from idp.authz.policy_store import load_current
@@ -165,6 +166,10 @@ class Provider:
         def load_client_version() -> int:
             with database.reading() as session:
                 return SqlStore(session).cache_version(CLIENTS_CACHE)
+
+        def load_claim_mappings() -> dict[str, ClaimMapping]:
+            with database.reading() as session:
+                return SqlStore(session).claim_mappings()
 
         def load_authz_model() -> Model:
             with database.reading() as session:
@@ -315,7 +320,14 @@ class Provider:
             access=access,
             user_claims=user_claims,
             decision_point=decision_point,
-            policy_bundles=BundlePublisher(decision_point, signer, clock, issuer=settings.issuer),
+            policy_bundles=BundlePublisher(
+                decision_point,
+                clients,
+                load_claim_mappings,
+                signer,
+                clock,
+                issuer=settings.issuer,
+            ),
             revocations=revocations,
             csrf_key=derive_key(instance_secret, "csrf"),
             key_encryption_key=key_encryption_key,

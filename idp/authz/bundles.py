@@ -13,7 +13,10 @@ The payload holds, besides ``iss`` and ``iat``:
   entities (``Group`` in its parent group and its roles, a composite ``Role`` in the
   roles it includes), so ``principal in Role::"staff"`` holds locally as it does on
   the server;
-* ``digest``: SHA-256 (hex) of the canonical JSON of the four members above. It is the
+* ``claim_names``: for each client with a claim mapping, which access-token claim
+  holds each source a principal is read from (idp.authz.token_principals.ClaimNames),
+  so the SDK reads a token by its own client's mapping;
+* ``digest``: SHA-256 (hex) of the canonical JSON of the five members above. It is the
   bundle's strong ETag (RFC 9110 §8.8.3): the same content has the same ETag on every
   node, however often it is signed, and the SDK checks the ETag it was sent against it.
 
@@ -36,13 +39,18 @@ from idp.authz.cedar_schema import GROUP, ROLE
 from idp.authz.declarations import Declaration, declaration_from_json, declaration_to_json
 from idp.authz.entities import EntityUid, Hierarchy
 from idp.authz.policies import MAX_POLICIES, PolicySource
+from idp.authz.token_principals import ClaimNames
 
 BUNDLE_TYPE = "tessera-policy-bundle+jwt"  # the JWS typ (RFC 7515 §4.1.9)
 MEDIA_TYPE = "application/" + BUNDLE_TYPE
 MAX_NODES = 100_000  # groups and roles
 MAX_EDGES = 1_000  # parents of one node
 MAX_ID = 256
-CONTENT = ("policy_version", "declaration", "policies", "hierarchy")
+MAX_CLIENTS = 100_000
+MAX_CLAIM_NAME = 64
+MAX_ATTRIBUTES = 16  # a claim mapping's rules (idp.authz.claims.MAX_RULES)
+CONTENT = ("policy_version", "declaration", "policies", "hierarchy", "claim_names")
+_SOURCES = ("roles", "client_roles", "resource_access", "groups")
 _HIERARCHY_TYPES = frozenset({GROUP, ROLE})
 
 
@@ -57,6 +65,7 @@ class PolicyBundle:
     declaration: Declaration
     policies: tuple[PolicySource, ...]
     hierarchy: Mapping[EntityUid, tuple[EntityUid, ...]]
+    claim_names: Mapping[str, ClaimNames]  # by client_id
 
     def content(self) -> dict[str, Any]:
         """The digested members, as JSON."""
@@ -68,6 +77,10 @@ class PolicyBundle:
                 {"type": node.type, "id": node.id, "parents": [_uid_json(p) for p in parents]}
                 for node, parents in sorted(self.hierarchy.items())
                 if parents
+            ],
+            "claim_names": [
+                _claim_names_json(client_id, names)
+                for client_id, names in sorted(self.claim_names.items())
             ],
         }
 
@@ -121,6 +134,7 @@ def bundle_from_payload(payload: Mapping[str, Any]) -> PolicyBundle:
         declaration=declaration,
         policies=_policies(payload["policies"]),
         hierarchy=_hierarchy(payload["hierarchy"]),
+        claim_names=_claim_names(payload["claim_names"]),
     )
 
 
@@ -152,13 +166,51 @@ def _hierarchy(value: Any) -> dict[EntityUid, tuple[EntityUid, ...]]:
     return edges
 
 
+def _claim_names_json(client_id: str, names: ClaimNames) -> dict[str, Any]:
+    sources = {source: getattr(names, source) for source in _SOURCES}
+    carried = {source: claim for source, claim in sources.items() if claim is not None}
+    return {"client_id": client_id, **carried, "attributes": dict(names.attributes)}
+
+
+def _claim_names(value: Any) -> dict[str, ClaimNames]:
+    by_client: dict[str, ClaimNames] = {}
+    for index, item in enumerate(_list(value, "claim_names", MAX_CLIENTS)):
+        where = f"claim_names[{index}]"
+        entry = _object(item, where)
+        client_id = _name(entry.get("client_id"), f"{where}.client_id", MAX_ID)
+        if client_id in by_client:
+            raise BundleFormatError(f"{where}: client {client_id!r} is listed twice")
+        sources = {
+            source: _name(entry[source], f"{where}.{source}", MAX_CLAIM_NAME)
+            for source in _SOURCES
+            if source in entry
+        }
+        attributes = _object(entry.get("attributes"), f"{where}.attributes")
+        if len(attributes) > MAX_ATTRIBUTES:
+            raise BundleFormatError(f"{where}.attributes has more than {MAX_ATTRIBUTES} entries")
+        by_client[client_id] = ClaimNames(
+            **sources,
+            attributes={
+                _name(name, f"{where}.attributes", MAX_ID): _name(
+                    claim, f"{where}.attributes.{name}", MAX_CLAIM_NAME
+                )
+                for name, claim in attributes.items()
+            },
+        )
+    return by_client
+
+
+def _name(value: Any, where: str, limit: int) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        raise BundleFormatError(f"{where} is a string of 1 to {limit} characters")
+    return value
+
+
 def _uid(entry: Mapping[str, Any], where: str) -> EntityUid:
-    kind, name = entry.get("type"), entry.get("id")
+    kind = entry.get("type")
     if kind not in _HIERARCHY_TYPES:
         raise BundleFormatError(f"{where}.type is Group or Role")
-    if not isinstance(name, str) or not 0 < len(name) <= MAX_ID:
-        raise BundleFormatError(f"{where}.id is a string of 1 to {MAX_ID} characters")
-    return EntityUid(str(kind), name)
+    return EntityUid(str(kind), _name(entry.get("id"), f"{where}.id", MAX_ID))
 
 
 def _uid_json(uid: EntityUid) -> dict[str, str]:

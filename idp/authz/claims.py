@@ -25,6 +25,7 @@ from typing import Any
 
 from idp.authz.model import AttributeValue, AuthzError, attribute_json, check_attribute_name
 from idp.authz.roles import Effective
+from idp.authz.token_principals import ClaimNames
 from idp.scope import ATTRIBUTES as ATTRIBUTES_SCOPE
 from idp.scope import GROUPS as GROUPS_SCOPE
 from idp.scope import PERMISSIONS as PERMISSIONS_SCOPE
@@ -258,6 +259,22 @@ def release(
     if truncated:
         claims[TRUNCATED_CLAIM] = truncated
     return claims
+
+
+def access_token_names(mapping: ClaimMapping) -> ClaimNames:
+    """Where ``mapping`` puts, in access tokens, what a principal is read from (the
+    policy bundle's, for the SDK); the first rule of a source when several name it."""
+    rules = [rule for rule in reversed(mapping.rules) if Target.ACCESS_TOKEN in rule.targets]
+    claims = {rule.source: rule.claim for rule in rules if rule.source is not Source.ATTRIBUTE}
+    return ClaimNames(
+        roles=claims.get(Source.ROLES),
+        client_roles=claims.get(Source.CLIENT_ROLES),
+        resource_access=claims.get(Source.RESOURCE_ACCESS),
+        groups=claims.get(Source.GROUPS),
+        attributes={
+            str(rule.attribute): rule.claim for rule in rules if rule.source is Source.ATTRIBUTE
+        },
+    )
 
 
 def _value(rule: ClaimRule, access: UserAccess, client_id: str) -> Any:

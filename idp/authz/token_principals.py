@@ -16,8 +16,11 @@ the SDK decides for, where the server reads the same principal from its director
 
 A token carries what its client's claim mapping releases, within its bounds: a claim
 left out or cut (``truncated_claims``) makes the principal hold less, never more, so a
-local decision can deny what the server allows, never the reverse. The claim names are
-the mapping's defaults unless :class:`ClaimNames` says otherwise.
+local decision can deny what the server allows, never the reverse. Where each source is
+is the :class:`ClaimNames` of the token's client, which the policy bundle carries
+(idp.authz.claims.access_token_names); a claim the mapping does not put into access
+tokens is not read, whatever its name, so a mapping that moves client roles onto
+``roles`` does not make them realm roles.
 
 Claims of the wrong shape raise :class:`EntityDataError`; the caller's answer is a deny.
 
@@ -40,23 +43,24 @@ MAX_VALUES = 1000  # of one claim; Tessera's mapping releases at most 200
 
 @dataclass(frozen=True, slots=True)
 class ClaimNames:
-    """Where the client's claim mapping puts each source (idp.authz.claims defaults);
-    ``attributes`` maps an attribute to its claim when that is not its own name."""
+    """Which claim of an access token holds each source of a client's claim mapping;
+    None where the mapping does not put the source into access tokens. ``attributes``
+    maps each attribute the tokens carry to its claim."""
 
-    roles: str = "roles"
-    client_roles: str = "client_roles"
-    resource_access: str = "resource_access"
-    groups: str = "groups"
+    roles: str | None = None
+    client_roles: str | None = None
+    resource_access: str | None = None
+    groups: str | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
 
 
-DEFAULT_CLAIM_NAMES = ClaimNames()
+NO_CLAIMS = ClaimNames()  # a client without a mapping: its tokens carry none of these
 
 
 def principal_of(
     claims: Mapping[str, Any],
     user_attributes: Iterable[AttributeDecl],
-    names: ClaimNames = DEFAULT_CLAIM_NAMES,
+    names: ClaimNames = NO_CLAIMS,
 ) -> Principal:
     subject, client_id = claims.get("sub"), claims.get("client_id")
     if not isinstance(subject, str) or not subject:
@@ -69,11 +73,12 @@ def principal_of(
         *_client_roles(claims, names, client_id),
     )
     declared = tuple(user_attributes)
-    values = {
-        attribute.name: claims[names.attributes.get(attribute.name, attribute.name)]
+    carried = {
+        attribute.name: names.attributes[attribute.name]
         for attribute in declared
-        if names.attributes.get(attribute.name, attribute.name) in claims
+        if attribute.name in names.attributes
     }
+    values = {name: claims[claim] for name, claim in carried.items() if claim in claims}
     return Principal(
         user(subject), cedar_attributes(declared, values), tuple(dict.fromkeys(parents))
     )
@@ -92,6 +97,8 @@ def _client_roles(
 ) -> Iterable[EntityUid]:
     if isinstance(client_id, str):
         yield from (role(f"{client_id}/{name}") for name in _strings(claims, names.client_roles))
+    if names.resource_access is None:
+        return
     access = claims.get(names.resource_access, {})
     if not isinstance(access, Mapping):
         raise EntityDataError(f"the token's {names.resource_access} is not an object")
@@ -101,8 +108,8 @@ def _client_roles(
         yield from (role(f"{owner}/{name}") for name in _string_list(held, where))
 
 
-def _strings(claims: Mapping[str, Any], name: str) -> list[str]:
-    return _string_list(claims.get(name, []), name)
+def _strings(claims: Mapping[str, Any], name: str | None) -> list[str]:
+    return [] if name is None else _string_list(claims.get(name, []), name)
 
 
 def _string_list(value: object, where: str) -> list[str]:

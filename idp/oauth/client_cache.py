@@ -51,13 +51,21 @@ class ClientCache:
             self._clients.put(client_id, (client,))
         return client
 
-    def refresh(self) -> None:
+    def version(self) -> int:
+        """The registration counter, from memory while fresh, else read again (touching
+        storage): what moves whenever a client changes."""
+        if self._version is not None and self._fresh():
+            return self._version
+        return self.refresh()
+
+    def refresh(self) -> int:
         version = self._load_version()
         if version != self._version:
             # The version first: a read that began before it must not store its copy.
             self._version = version
             self._clients.clear()
         self._refreshed_at = time.monotonic()
+        return version
 
     def _fresh(self) -> bool:
         refreshed_at = self._refreshed_at

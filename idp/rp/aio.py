@@ -47,7 +47,6 @@ from idp.rp.token_exchange import ACCESS_TOKEN_TYPE, IssuedToken, exchange_form,
 if TYPE_CHECKING:  # the policy engine is the authz extra: imported when it is used
     from idp.authz.decisions import Decision
     from idp.authz.entities import Resource
-    from idp.authz.token_principals import ClaimNames
     from idp.rp.errors import PolicyBundleError
     from idp.rp.policies import IPAddress, PolicyBundles
 
@@ -209,12 +208,11 @@ class AsyncProvider:
         client_secret: str,
         *,
         bundle_uri: str | None = None,
-        claim_names: ClaimNames | None = None,
     ) -> AsyncLocalPolicies:
         """As ``Provider.local_policies``; its ``load``, ``decide`` and ``evaluate``
         are awaited (compiling a new policy version runs in the event loop)."""
         client = ClientAuthentication(client_id, client_secret)
-        bundles = self._core.policy_bundles(client, bundle_uri, claim_names)
+        bundles = self._core.policy_bundles(client, bundle_uri)
         return AsyncLocalPolicies(bundles, self._driver)
 
     async def aclose(self) -> None:

@@ -30,7 +30,6 @@ from idp.rp.validation import (
 from idp.rp.verifier import JwtVerifier
 
 if TYPE_CHECKING:  # the policy engine is the authz extra: imported when it is used
-    from idp.authz.token_principals import ClaimNames
     from idp.rp.policies import PolicyBundles
 
 DEFAULT_LEEWAY = 30.0  # s
@@ -138,7 +137,6 @@ class ProviderCore:
         self,
         client: ClientAuthentication,
         bundle_uri: str | None,
-        claim_names: ClaimNames | None,
     ) -> PolicyBundles:
         """Local decisions (idp.rp.policies): the policy engine imported now, so an
         install without the ``authz`` extra is told at once."""
@@ -157,7 +155,6 @@ class ProviderCore:
             verifier=self.verifier,
             clock=self.clock,
             bundle_uri=bundle_uri,
-            claim_names=claim_names,
         )
 
     def follow(self, options: FollowOptions) -> Following:

@@ -47,14 +47,9 @@ from idp.authz.bundles import (
 from idp.authz.cedar_schema import AttributeDecl, SchemaDeclarationError, generate_schema
 from idp.authz.decisions import Decision, deny
 from idp.authz.engine import AccessRequest, Authorizer
-from idp.authz.entities import EntityDataError, Resource
+from idp.authz.entities import EntityDataError, Principal, Resource
 from idp.authz.policies import InvalidPolicies, PolicySet, compile_policies
-from idp.authz.token_principals import (
-    DEFAULT_CLAIM_NAMES,
-    ClaimNames,
-    authentication_of,
-    principal_of,
-)
+from idp.authz.token_principals import NO_CLAIMS, ClaimNames, authentication_of, principal_of
 from idp.rp.caching import CachedDocument, Clock
 from idp.rp.client_credentials import DEFAULT_REFRESH_BEFORE, TokenCache
 from idp.rp.discovery import ProviderMetadata
@@ -102,6 +97,16 @@ class LocalBundle:
     digest: str
     authorizer: Authorizer
     user_attributes: tuple[AttributeDecl, ...]
+    claim_names: Mapping[str, ClaimNames]  # by client_id
+
+    def principal(self, claims: Mapping[str, Any]) -> Principal:
+        """The token's principal, read by its client's claim mapping (raises
+        EntityDataError for claims of the wrong shape)."""
+        client_id = claims.get("client_id")
+        names = (
+            self.claim_names.get(client_id, NO_CLAIMS) if isinstance(client_id, str) else NO_CLAIMS
+        )
+        return principal_of(claims, self.user_attributes, names)
 
 
 class PolicyBundles:
@@ -117,7 +122,6 @@ class PolicyBundles:
         verifier: JwtVerifier,
         clock: Clock,
         bundle_uri: str | None = None,
-        claim_names: ClaimNames | None = None,
     ) -> None:
         """``client``: a client whose client-credentials tokens may carry
         ``access.evaluate``; ``bundle_uri`` defaults to the issuer's BUNDLE_PATH."""
@@ -135,7 +139,6 @@ class PolicyBundles:
             clock=clock,
         )
         self._clock = clock
-        self._claim_names = claim_names or DEFAULT_CLAIM_NAMES
         self._bearer = ""
         self._checked: FetchedBundle | None = None
         self.document: CachedDocument[str] = CachedDocument(
@@ -174,7 +177,7 @@ class PolicyBundles:
         if isinstance(bundle, Decision):
             return bundle
         try:
-            principal = principal_of(claims, bundle.user_attributes, self._claim_names)
+            principal = bundle.principal(claims)
             authentication = authentication_of(claims)
         except EntityDataError as error:
             return deny(str(error))
@@ -192,7 +195,7 @@ class PolicyBundles:
         if isinstance(bundle, Decision):
             return bundle
         try:
-            principal = principal_of(claims, bundle.user_attributes, self._claim_names)
+            principal = bundle.principal(claims)
             authentication = authentication_of(claims)
             evaluation = parse_evaluation({"subject": _subject_of(claims), **body})
         except (EntityDataError, AuthZenRequestError) as error:
@@ -263,7 +266,9 @@ class PolicyBundles:
         policies = compiled(bundle, reused)
         authorizer = Authorizer(policies, bundle.rbac_hierarchy())
         declared = bundle.declaration.user_attributes
-        return LocalBundle(bundle.version, payload["digest"], authorizer, declared)
+        return LocalBundle(
+            bundle.version, payload["digest"], authorizer, declared, bundle.claim_names
+        )
 
     def _verified_payload(self, token: str) -> Flow[dict[str, Any]]:
         try:

@@ -45,7 +45,6 @@ from idp.rp.token_exchange import ACCESS_TOKEN_TYPE, IssuedToken, exchange_form,
 if TYPE_CHECKING:  # the policy engine is the authz extra: imported when it is used
     from idp.authz.decisions import Decision
     from idp.authz.entities import Resource
-    from idp.authz.token_principals import ClaimNames
     from idp.rp.errors import PolicyBundleError
     from idp.rp.policies import IPAddress, PolicyBundles
 
@@ -229,15 +228,12 @@ class Provider:
         client_secret: str,
         *,
         bundle_uri: str | None = None,
-        claim_names: ClaimNames | None = None,
     ) -> LocalPolicies:
         """Decide locally what the decision API would (idp.rp.policies), with the
         provider's policy bundle fetched with the client credentials of a client allowed
-        ``access.evaluate``; raises AuthzExtraMissing without the ``authz`` extra.
-        ``claim_names``: where the client's claim mapping puts roles, groups and
-        attributes, when not in the default claims."""
+        ``access.evaluate``; raises AuthzExtraMissing without the ``authz`` extra."""
         client = ClientAuthentication(client_id, client_secret)
-        bundles = self._core.policy_bundles(client, bundle_uri, claim_names)
+        bundles = self._core.policy_bundles(client, bundle_uri)
         return LocalPolicies(bundles, self._driver)
 
     def close(self) -> None:

@@ -102,6 +102,16 @@ class ClientQueries(CacheVersionQueries):
         rows = self.session.scalars(select(ClientRow).order_by(ClientRow.created_at))
         return [_to_client(row) for row in rows]
 
+    def claim_mappings(self) -> dict[str, ClaimMapping]:
+        """Every client's claim mapping, by client_id (clients without one left out)."""
+        rows = self.session.execute(
+            select(ClientRow.client_id, ClientRow.claim_mapping).where(
+                ClientRow.claim_mapping.is_not(None)
+            )
+        )
+        mappings = ((client_id, _claim_mapping(stored)) for client_id, stored in rows)
+        return {client_id: mapping for client_id, mapping in mappings if mapping is not None}
+
     def set_claim_mapping(self, client_id: str, mapping: ClaimMapping | None) -> bool:
         row = self.session.get(ClientRow, client_id)
         if row is None:

@@ -18,6 +18,7 @@ from idp.authz.cedar_schema import generate_schema
 from idp.authz.declarations import Declaration
 from idp.authz.entities import group, role
 from idp.authz.policies import PolicySource, compile_policies
+from idp.authz.token_principals import ClaimNames
 from idp.rp import (
     AsyncProvider,
     BundleDigestMismatch,
@@ -37,12 +38,18 @@ EDITORS = ("editors", 'permit(principal in Role::"editor", action in Action::"wr
 READERS = ("readers", 'permit(principal, action == Action::"read", resource);')
 HIERARCHY = {group("writers"): (role("editor"),)}
 ADA = {"sub": "ada", "client_id": "docs", "groups": ["writers"], "clearance": 1}
+CLAIM_NAMES = {
+    "docs": ClaimNames(
+        resource_access="resource_access", groups="groups", attributes={"clearance": "clearance"}
+    )
+}
 
 
 def bundle(
     version: int = 1,
     *texts: tuple[str, str],
     hierarchy: dict[Any, Any] | None = None,
+    claim_names: dict[str, ClaimNames] | None = None,
 ) -> PolicyBundle:
     sources = tuple(PolicySource(pid, text) for pid, text in (texts or (EDITORS,)))
     compiled = compile_policies(sources, generate_schema(USER_ATTRIBUTES, DOCUMENTS), "x")
@@ -52,6 +59,7 @@ def bundle(
         Declaration(USER_ATTRIBUTES, DOCUMENTS),
         sources,
         HIERARCHY if hierarchy is None else hierarchy,
+        CLAIM_NAMES if claim_names is None else claim_names,
     )
 
 
@@ -97,6 +105,22 @@ def test_a_good_bundle_decides_with_the_hierarchy_it_carries(fake, local):
     assert posted.form == {"grant_type": "client_credentials", "scope": "access.evaluate"}
 
 
+def test_a_token_is_read_by_its_own_clients_claim_names(fake, local):
+    """A mapping that puts the client's roles under ``roles`` gives client roles, never
+    realm roles; a client the bundle names no mapping of gives its tokens nothing."""
+    moved = ClaimNames("realm_roles", "roles", attributes={"clearance": "clearance"})
+    serve(fake, bundle(claim_names=CLAIM_NAMES | {"moved": moved}))
+    editor = {"sub": "ed", "roles": ["editor"], "clearance": 1}
+    as_client = local.decide(editor | {"client_id": "moved"}, "edit", document("d1"))
+    assert as_client.allowed is False
+    assert not as_client.errors
+    as_realm = editor | {"client_id": "moved", "realm_roles": ["editor"]}
+    assert local.decide(as_realm, "edit", document("d1")).allowed is True
+    unmapped = ADA | {"client_id": "unknown"}
+    assert local.decide(unmapped, "edit", document("d1")).allowed is False
+    assert edits(local) is True
+
+
 REFUSALS = {
     "signed by a key not in the JWKS": (lambda f: {"key": new_key()}, InvalidBundleSignature),
     "another issuer": (lambda f: {"iss": "https://other.example"}, InvalidBundleIssuer),
@@ -107,6 +131,10 @@ REFUSALS = {
     ),
     "another typ": (lambda f: {"typ": "at+jwt"}, MalformedBundle),
     "no hierarchy": (lambda f: {"hierarchy": "none"}, MalformedBundle),
+    "claim names not names": (
+        lambda f: {"claim_names": [{"client_id": "docs", "roles": 7, "attributes": {}}]},
+        MalformedBundle,
+    ),
 }
 
 
@@ -140,7 +168,10 @@ def test_a_bad_bundle_after_a_good_one_keeps_the_good_one(fake, local, refusal):
 
 def test_the_compiled_policies_must_be_those_the_version_names(fake, local):
     forged = bundle()
-    serve(fake, PolicyBundle(1, "0" * 64, forged.declaration, forged.policies, HIERARCHY))
+    serve(
+        fake,
+        PolicyBundle(1, "0" * 64, forged.declaration, forged.policies, HIERARCHY, CLAIM_NAMES),
+    )
     with pytest.raises(BundleDigestMismatch, match="compiled policies"):
         local.load()
 

@@ -2,7 +2,9 @@
 through a group's role and a composite role, DAC by owner and sharing, MAC by
 clearance, step-up on acr, a forbid over a permit), published on a live server; users
 signed in for real, their access tokens carrying roles, groups, client roles and the
-clearance attribute; and the SDK holding the server's policy bundle."""
+clearance attribute; two of them signed in to a second app whose claim mapping puts
+its client roles under ``roles`` and the realm roles under ``realm_roles``; and the SDK
+holding the server's policy bundle."""
 
 from __future__ import annotations
 
@@ -90,16 +92,26 @@ def model(idp: RunningIdp, users: dict[str, User]) -> None:
     idp.provider.refresh_caches()
 
 
-def docs_app(idp: RunningIdp) -> App:
-    app = web_app(idp, scope=f"{SCOPE} offline_access")
-    mapping = ClaimMapping(
-        (
-            make_rule("roles"),
-            make_rule("client_roles"),
-            make_rule("groups"),
-            make_rule("attribute", attribute="clearance"),
-        )
+DEFAULT_MAPPING = ClaimMapping(
+    (
+        make_rule("roles"),
+        make_rule("client_roles"),
+        make_rule("groups"),
+        make_rule("attribute", attribute="clearance"),
     )
+)
+MOVED_MAPPING = ClaimMapping(
+    (
+        make_rule("roles", claim="realm_roles"),
+        make_rule("client_roles", claim="roles"),
+        make_rule("groups"),
+        make_rule("attribute", attribute="clearance"),
+    )
+)
+
+
+def docs_app(idp: RunningIdp, mapping: ClaimMapping) -> App:
+    app = web_app(idp, scope=f"{SCOPE} offline_access")
     with idp.provider.store() as store:
         store.set_claim_mapping(app.client_id, mapping)
         client = store.load_client(app.client_id)
@@ -126,11 +138,18 @@ def world(idp_on_each_backend: RunningIdp) -> Iterator[World]:
     names = ("ada", "cy", "sam", "mia", "olive", "una")
     users = {name: create_user(idp) for name in names}
     model(idp, users)
-    app = docs_app(idp)
+    app, moved = docs_app(idp, DEFAULT_MAPPING), docs_app(idp, MOVED_MAPPING)
+    with idp.provider.store() as store:  # olive holds the second app's editor role
+        authz = Authz(store, idp.clock.now(), OPERATOR)
+        authz.create_role(f"{moved.client_id}/editor")
+        authz.assign_role(users["olive"].id, f"{moved.client_id}/editor")
+    idp.provider.refresh_caches()
     pep = service_app(idp, scope=ACCESS_EVALUATE, resources=[])
     assert eventually(lambda: idp.provider.decision_point.current_version() is not None)
     with Provider(idp.base_url, clock=idp.clock.now) as sdk:
         people = {name: signed_in(idp, app, users[name], sdk, mfa=name == "mia") for name in names}
+        for name in ("olive", "cy"):
+            people[f"{name}@moved"] = signed_in(idp, moved, users[name], sdk, mfa=False)
         local = sdk.local_policies(pep.client_id, pep.secret)
         assert local.load() == idp.provider.decision_point.current_version().number
         yield World(idp, pep, service_token(idp, pep), people, sdk, local)

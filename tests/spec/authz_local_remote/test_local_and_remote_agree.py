@@ -36,7 +36,7 @@ def document(
 @dataclass(frozen=True)
 class Case:
     id: str
-    who: str  # a person of the world, or "pep": the client acting for itself
+    who: str  # a person of the world (name@moved: signed in to the second app), or "pep"
     action: str
     resource: dict[str, Any]
     allowed: bool
@@ -62,6 +62,10 @@ CASES = [
     Case("missing-attribute", "una", "edit", document(owner="una"), False, failed=True),
     Case("unknown-action", "ada", "fly", document(), False, failed=True),
     Case("client-for-itself", "pep", "read", document(), True, ("clients-read",)),
+    # The second app's mapping: its client roles under roles are not realm roles...
+    Case("client-roles-under-roles", "olive@moved", "edit", document(), False),
+    # ...and the realm roles are read from where it put them.
+    Case("realm-roles-moved", "cy@moved", "edit", document(), True, ("editors-write",)),
 ]
 
 

@@ -2,8 +2,8 @@
 client-credentials token with access.evaluate (RFC 6750 §3.1 errors otherwise), the
 signed bundle (idp.authz.bundles) whose strong ETag is its content's digest, answered
 304 to If-None-Match (RFC 9110 §13.1.2), privately cacheable (RFC 9111 §5.2.2.7); the
-same ETag while what it holds is unchanged, a new one when the policies or the
-hierarchy move."""
+same ETag while what it holds is unchanged, a new one when the policies, the
+hierarchy or a client's claim mapping move."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from idp.authz.authzen import ACCESS_EVALUATE
 from idp.authz.bundles import BUNDLE_TYPE, MEDIA_TYPE, content_digest
+from idp.authz.claims import ClaimMapping, make_rule
 from idp.authz.management import Authz
 from idp.authz.policies import PolicySource
 from idp.authz.policy_store import publish
@@ -20,7 +21,7 @@ from idp.revocation.events import OPERATOR
 from tests.support.assertions import jwks
 from tests.support.cedar_apps import DOCUMENTS, USER_ATTRIBUTES
 from tests.support.flows import create_user
-from tests.support.relying_party import service_app, service_token
+from tests.support.relying_party import service_app, service_token, web_app
 from tests.support.server import RunningIdp
 from tests.support.sign_in import sign_in
 
@@ -121,3 +122,31 @@ def test_the_etag_moves_with_the_policies_and_the_hierarchy_only(idp, pep_token)
     assert {"type": "Group", "id": "audit", "parents": [{"type": "Role", "id": "auditor"}]} in (
         payload["hierarchy"]
     )
+
+
+def test_the_bundle_carries_each_clients_claim_names_and_its_etag_moves_with_them(idp, pep_token):
+    """A client registered without a mapping changes nothing; a mapping set or changed
+    moves the ETag, and the bundle says where that client's tokens carry each source."""
+    before = current_etag(idp, pep_token)
+    app = web_app(idp)
+    assert current_etag(idp, pep_token) == before
+    moved = ClaimMapping(
+        (
+            make_rule("client_roles", claim="roles"),
+            make_rule("groups", targets=["id_token"]),
+            make_rule("attribute", attribute="clearance", claim="clr"),
+        )
+    )
+    with idp.provider.store() as store:
+        store.set_claim_mapping(app.client_id, moved)
+    mapped = current_etag(idp, pep_token)
+    assert mapped != before
+    names = payload_of(idp, fetch(idp, pep_token))["claim_names"]
+    assert {
+        "client_id": app.client_id,
+        "client_roles": "roles",
+        "attributes": {"clearance": "clr"},
+    } in names
+    with idp.provider.store() as store:
+        store.set_claim_mapping(app.client_id, moved.with_rule(make_rule("roles", claim="realm")))
+    assert current_etag(idp, pep_token) not in (before, mapped)

@@ -47,11 +47,12 @@ mapped = evaluation.access_request(request.principal, request.time)
 print(Authorizer(policies).decide(mapped).explain())
 from idp.authz.bundles import PolicyBundle, bundle_from_payload
 from idp.authz.declarations import Declaration
-from idp.authz.token_principals import principal_of
+from idp.authz.token_principals import ClaimNames, principal_of
 sources = (PolicySource("p", 'permit(principal in Role::"reader", action, resource);'),)
-bundle = PolicyBundle(1, policies.digest, Declaration((), app), sources, {{}})
+names = {{"c": ClaimNames(roles="roles")}}
+bundle = PolicyBundle(1, policies.digest, Declaration((), app), sources, {{}}, names)
 assert bundle_from_payload(bundle.payload("https://idp.example", 0)) == bundle
-principal = principal_of({{"sub": "a", "client_id": "c", "roles": ["reader"]}}, ())
+principal = principal_of({{"sub": "a", "client_id": "c", "roles": ["reader"]}}, (), names["c"])
 local = AccessRequest(principal, "read", request.resource, time=request.time)
 print(Authorizer(policies, bundle.rbac_hierarchy()).decide(local).explain())
 print(sorted(m for m in sys.modules if m.split(".")[0] in {BLOCKED!r}))

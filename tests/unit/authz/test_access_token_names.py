@@ -1,0 +1,60 @@
+"""Where a claim mapping puts, in access tokens, what a principal is read from: what
+the policy bundle tells the SDK (idp.authz.claims.access_token_names)."""
+
+from __future__ import annotations
+
+from idp.authz.claims import ClaimMapping, access_token_names, make_rule
+from idp.authz.entities import group, role
+from idp.authz.token_principals import NO_CLAIMS, ClaimNames, principal_of
+
+
+def test_the_defaults_name_each_source_by_its_own_claim():
+    mapping = ClaimMapping(
+        (
+            make_rule("roles"),
+            make_rule("client_roles"),
+            make_rule("resource_access"),
+            make_rule("groups"),
+            make_rule("permissions"),
+            make_rule("attribute", attribute="clearance"),
+        )
+    )
+    assert access_token_names(mapping) == ClaimNames(
+        "roles", "client_roles", "resource_access", "groups", {"clearance": "clearance"}
+    )
+
+
+def test_a_moved_source_is_read_where_it_went_and_nothing_else_there():
+    mapping = ClaimMapping(
+        (
+            make_rule("client_roles", claim="roles"),
+            make_rule("attribute", attribute="clearance", claim="clr"),
+        )
+    )
+    names = access_token_names(mapping)
+    assert names == ClaimNames(client_roles="roles", attributes={"clearance": "clr"})
+    claims = {"sub": "u", "client_id": "docs", "roles": ["editor"], "groups": ["staff"]}
+    assert principal_of(claims, (), names).parents == (role("docs/editor"),)
+
+
+def test_a_source_kept_out_of_access_tokens_is_not_read():
+    mapping = ClaimMapping(
+        (
+            make_rule("roles", targets=["id_token", "userinfo"]),
+            make_rule("groups", targets=["access_token"]),
+        )
+    )
+    names = access_token_names(mapping)
+    assert names == ClaimNames(groups="groups")
+    claims = {"sub": "u", "client_id": "docs", "roles": ["editor"], "groups": ["staff"]}
+    assert principal_of(claims, (), names).parents == (group("staff"),)
+
+
+def test_of_two_rules_for_one_source_the_first_is_read():
+    mapping = ClaimMapping((make_rule("roles", claim="r1"), make_rule("roles", claim="r2")))
+    assert access_token_names(mapping).roles == "r1"
+
+
+def test_a_client_without_a_mapping_gives_its_tokens_nothing():
+    claims = {"sub": "u", "client_id": "docs", "roles": ["editor"], "groups": ["staff"]}
+    assert principal_of(claims, (), NO_CLAIMS).parents == ()
