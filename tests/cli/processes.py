@@ -1,4 +1,8 @@
-"""The ``idp`` console script as a real subprocess: one-shot commands and ``idp serve``."""
+"""The ``idp`` command: one-shot commands run in this process through the CLI's own
+entry (:func:`run_idp`, as Click's test runner does it: the real argument parsing,
+output streams, exit codes and database, without a second of interpreter start-up a
+call), or as a real subprocess of the console script (:func:`run_idp_process`: the
+launcher, concurrent commands, ``idp serve``)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -13,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from typer.testing import CliRunner
 
 from tests.support.server import free_port
 
 IDP = Path(sys.executable).parent / "idp"
 COMMAND_TIMEOUT = 60
 START_TIMEOUT = 20
+RUNNER = CliRunner()
 
 
 def idp_env(directory: Path, **extra: str) -> dict[str, str]:
@@ -37,6 +44,25 @@ def idp_env(directory: Path, **extra: str) -> dict[str, str]:
 def run_idp(
     env: Mapping[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``idp *args`` in this process, with exactly ``env`` as its environment. An
+    exception the CLI does not handle is a traceback on stderr and exit code 1, as the
+    console script would print it."""
+    from idp.cli import app  # the server's modules, imported by the tests that need them
+
+    unset: dict[str, str | None] = {name: None for name in os.environ if name not in env}
+    result = RUNNER.invoke(app, list(args), input=stdin or "", env=unset | dict(env))
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["idp", *args], result.exit_code, stdout=result.stdout, stderr=stderr
+    )
+
+
+def run_idp_process(
+    env: Mapping[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``idp *args`` as a subprocess of the console script."""
     return subprocess.run(
         [str(IDP), *args],
         input=stdin if stdin is not None else "",
@@ -66,7 +92,9 @@ def run_concurrently(
 ) -> list[subprocess.CompletedProcess[str]]:
     """``(env, args, stdin)`` calls in parallel; results in the order of ``calls``."""
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(run_idp, env, *args, stdin=stdin) for env, args, stdin in calls]
+        futures = [
+            pool.submit(run_idp_process, env, *args, stdin=stdin) for env, args, stdin in calls
+        ]
         return [future.result() for future in futures]
 
 

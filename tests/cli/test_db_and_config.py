@@ -9,7 +9,7 @@ from pathlib import Path
 
 from idp.store.migrate import upgrade
 from tests.cli.conftest import query
-from tests.cli.processes import error_line, idp_env, run_concurrently, run_idp
+from tests.cli.processes import error_line, idp_env, run_concurrently, run_idp, run_idp_process
 from tests.support.server import free_port
 
 # One user with a client, a consent, an authorization code and a refresh token, in the
@@ -132,4 +132,4 @@ def test_a_postgresql_url_without_its_driver_is_one_line(tmp_path):
     env = idp_env(tmp_path, IDP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     env["PYTHONPATH"] = str(tmp_path)  # a psycopg that cannot be imported shadows the real one
     (tmp_path / "psycopg.py").write_text("raise ImportError('not installed here')\n")
-    assert "install the postgres extra" in error_line(run_idp(env, "db", "upgrade"))
+    assert "install the postgres extra" in error_line(run_idp_process(env, "db", "upgrade"))
