@@ -223,12 +223,6 @@ class Provider:
             load_authz_model, load_user_access, load_authz_version, settings.cache_max_staleness
         )
         user_claims = TokenClaims(access)
-        decision_point = DecisionPoint(
-            load_current_policies,
-            load_authz_model,
-            load_decision_versions,
-            settings.cache_max_staleness,
-        )
 
         @contextmanager
         def transaction() -> Iterator[SqlStore]:
@@ -245,6 +239,13 @@ class Provider:
                 return store.list_suspensions()
 
         suspensions = Suspensions(load_suspensions)
+        decision_point = DecisionPoint(
+            load_current_policies,
+            load_authz_model,
+            load_decision_versions,
+            settings.cache_max_staleness,
+            suspensions,
+        )
         revocations = RevocationCache(
             load_revocations,
             settings.cache_max_staleness,

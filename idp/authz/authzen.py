@@ -446,22 +446,22 @@ def _extension(value: Mapping[str, Any], where: str) -> Mapping[str, Any]:
 
 # -- deciding --------------------------------------------------------------------------
 
-PrincipalLookup = Callable[[EntityUid], Principal | None]
+PrincipalLookup = Callable[[EntityUid], Principal | str]  # the principal, or why none
 Decide = Callable[[Evaluation], Decision]
 
 
 def decider(authorizer: Authorizer, lookup: PrincipalLookup, now: dt.datetime) -> Decide:
-    """Decides evaluations with `authorizer`, looking each principal up once; an unknown
-    principal is a deny."""
-    principals: dict[EntityUid, Principal | None] = {}
+    """Decides evaluations with `authorizer`, looking each principal up once; a subject
+    that is no principal is a deny saying why."""
+    principals: dict[EntityUid, Principal | str] = {}
 
     def decide(evaluation: Evaluation) -> Decision:
         uid = evaluation.subject.uid
         if uid not in principals:
             principals[uid] = lookup(uid)
         principal = principals[uid]
-        if principal is None:
-            return deny(f"{uid} is not a known principal")
+        if isinstance(principal, str):
+            return deny(principal)
         return authorizer.decide(evaluation.access_request(principal, now))
 
     return decide

@@ -7,7 +7,9 @@ What the AuthZEN API and the admin API call (``provider.decision_point``):
   (policy_store.py) and the RBAC model as a Cedar :class:`Hierarchy`; with nothing
   published, an empty policy set, so every decision is a deny;
 * :meth:`DecisionPoint.user_principal`, :meth:`DecisionPoint.client_principal` — who
-  asks, read from storage at each call;
+  asks, read from storage at each call; a disabled user, and a suspended user or
+  client (idp.revocation.suspensions), is no principal, so every decision for it is a
+  deny, as none of its tokens is active;
 * :meth:`DecisionPoint.current_version` — what is in force.
 
 **Entity ids.** ``User::"<user id>"`` (the user's id, the ``sub`` of its tokens, not
@@ -53,18 +55,22 @@ from idp.authz.policy_store import compile_content
 from idp.authz.policy_versions import PolicyContent, PolicyVersion, PolicyVersionInfo
 from idp.authz.storage import PrincipalStore
 from idp.authz.user_attributes import cedar_attributes
+from idp.revocation.suspensions import Suspensions
 
 log = logging.getLogger("idp.authz")
 NOTHING_PUBLISHED = "0"  # the version name of the empty policy set
 
 
 class UnknownPrincipal(LookupError):
-    """No such user or client; ``kind`` is ``user`` or ``client``."""
+    """No such user or client, or one that may not act now (``why``: disabled,
+    suspended); ``kind`` is ``user`` or ``client``."""
 
-    def __init__(self, kind: str, principal_id: str) -> None:
+    def __init__(self, kind: str, principal_id: str, why: str | None = None) -> None:
         self.kind = kind
         self.principal_id = principal_id
-        super().__init__(f"no {kind} {principal_id[:80]!r}")
+        self.why = why
+        name = principal_id[:80]
+        super().__init__(f"{kind} {name!r} is {why}" if why else f"no {kind} {name!r}")
 
 
 def role_uid(ref: RoleRef) -> EntityUid:
@@ -110,8 +116,10 @@ class DecisionPoint:
         load_model: Callable[[], Model],
         load_versions: Callable[[], tuple[int, int]],
         max_staleness: float,
+        suspensions: Suspensions,
     ) -> None:
         """``load_versions``: the ``policies`` and ``authz`` cache counters."""
+        self._suspensions = suspensions
         self._load_current = load_current
         self._load_model = load_model
         self._load_versions = load_versions
@@ -147,9 +155,14 @@ class DecisionPoint:
 
     def user_principal(self, store: PrincipalStore, user_id: str) -> Principal:
         """The user with its declared attributes, in its groups and its own roles;
-        raises :class:`UnknownPrincipal` for an unknown user."""
-        if not store.user_exists(user_id):
+        raises :class:`UnknownPrincipal` for an unknown, disabled or suspended user."""
+        disabled = store.user_disabled(user_id)
+        if disabled is None:
             raise UnknownPrincipal("user", user_id)
+        if disabled:
+            raise UnknownPrincipal("user", user_id, "disabled")
+        if self._suspensions.holds_subject(user_id):
+            raise UnknownPrincipal("user", user_id, "suspended")
         self._refresh_if_stale()
         with self._lock:
             declared = self._compiled_version().user_attributes
@@ -163,9 +176,11 @@ class DecisionPoint:
 
     def client_principal(self, store: PrincipalStore, client_id: str) -> Principal:
         """A client acting for itself (no roles: the model gives clients none); raises
-        :class:`UnknownPrincipal` for an unknown client."""
+        :class:`UnknownPrincipal` for an unknown or suspended client."""
         if not store.client_exists(client_id):
             raise UnknownPrincipal("client", client_id)
+        if self._suspensions.holds_client(client_id):
+            raise UnknownPrincipal("client", client_id, "suspended")
         return Principal(client(client_id))
 
     def refresh(self) -> None:

@@ -274,15 +274,15 @@ async def _deciding(provider: Provider, work: Callable[[Decide, CedarSchema], An
 
 
 def _principals(point: DecisionPoint, store: SqlStore) -> PrincipalLookup:
-    """The user or client a subject names, from storage; None when there is none."""
+    """The user or client a subject names, from storage; why not, when it is none."""
 
-    def lookup(uid: EntityUid) -> Principal | None:
+    def lookup(uid: EntityUid) -> Principal | str:
         try:
             if uid.type == USER:
                 return point.user_principal(store, uid.id)
             return point.client_principal(store, uid.id)
-        except UnknownPrincipal:
-            return None
+        except UnknownPrincipal as unknown:
+            return f"{uid} is {unknown.why or 'not a known principal'}"
 
     return lookup
 

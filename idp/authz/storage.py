@@ -83,7 +83,9 @@ class AuthzStore(SecurityEventLog, Protocol):
 class PrincipalStore(Protocol):
     """What the decision point reads of a principal (idp.authz.decision_point)."""
 
-    def user_exists(self, user_id: str) -> bool: ...
+    def user_disabled(self, user_id: str) -> bool | None:
+        """Whether the user is disabled; None when there is no such user."""
+        ...
 
     def client_exists(self, client_id: str) -> bool: ...
 

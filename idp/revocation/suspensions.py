@@ -45,6 +45,9 @@ class Suspensions:
         held = self._held
         return (SuspendedKind.SUBJECT, subject) in held or (SuspendedKind.CLIENT, client_id) in held
 
+    def holds_subject(self, subject: str) -> bool:
+        return (SuspendedKind.SUBJECT, subject) in self._held
+
     def holds_client(self, client_id: str) -> bool:
         return (SuspendedKind.CLIENT, client_id) in self._held
 

@@ -98,6 +98,10 @@ class AuthzQueries(CacheVersionQueries):
     def user_exists(self, user_id: str) -> bool:
         return self.session.get(UserRow, user_id) is not None
 
+    def user_disabled(self, user_id: str) -> bool | None:
+        row = self.session.get(UserRow, user_id)
+        return None if row is None else row.disabled
+
     def create_role(self, role: Role, now: int) -> None:
         self.session.add(
             RoleRow(

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from idp.authz.management import Authz
+from idp.revocation.events import OPERATOR
+from idp.revocation.suspensions import SuspendedKind
 from tests.support.authzen import (
     World,
     a_document,
@@ -16,6 +19,9 @@ from tests.support.authzen import (
     evaluate,
 )
 from tests.support.cedar_apps import MFA
+from tests.support.flows import create_user
+from tests.support.relying_party import service_app
+from tests.support.server import RunningIdp
 
 
 def test_a_user_in_a_group_holding_a_role_is_allowed__authzen_s6(idp, world: World):
@@ -79,3 +85,46 @@ def test_what_cannot_be_decided_is_a_deny_saying_why__authzen_s7_2(
     answer = evaluate(idp, world.token, ask(subject, action, resource))
     assert answer["decision"] is False
     assert says in str(answer["context"]["errors"])
+
+
+def test_a_disabled_or_suspended_subject_is_denied_saying_so(idp, world: World):
+    """None of its tokens is active (idp.revocation.suspensions), so no decision allows
+    it; lifting the suspension or enabling the account gives its decisions back."""
+    member = create_user(idp)
+    with idp.provider.store() as store:
+        authz = Authz(store, idp.clock.now(), OPERATOR)
+        authz.add_member("writers", member.id)
+        authz.set_attribute(member.id, "clearance", 2)
+    idp.provider.refresh_caches()
+    assert decision(idp, world.token, ask(member.id, "edit")) is True
+
+    suspend(idp, SuspendedKind.SUBJECT, member.id)
+    answer = evaluate(idp, world.token, ask(member.id, "edit"))
+    assert answer["decision"] is False
+    assert f'User::"{member.id}" is suspended' in str(answer["context"]["errors"])
+    lift(idp, SuspendedKind.SUBJECT, member.id)
+    assert decision(idp, world.token, ask(member.id, "edit")) is True
+
+    with idp.provider.store() as store:
+        store.set_user_disabled(member.id, True, idp.clock.now())
+    answer = evaluate(idp, world.token, ask(member.id, "edit"))
+    assert answer["decision"] is False
+    assert "is disabled" in str(answer["context"]["errors"])
+
+    other = service_app(idp, resources=[]).client_id
+    client = ask(other) | {"subject": {"type": "client", "id": other}}
+    assert decision(idp, world.token, client) is True
+    suspend(idp, SuspendedKind.CLIENT, other)
+    assert "is suspended" in str(evaluate(idp, world.token, client)["context"]["errors"])
+
+
+def suspend(idp: RunningIdp, kind: SuspendedKind, value: str) -> None:
+    with idp.provider.store() as store:
+        assert idp.provider.revoker(store, OPERATOR).suspend(kind, value, reason="test")
+    idp.provider.refresh_caches()
+
+
+def lift(idp: RunningIdp, kind: SuspendedKind, value: str) -> None:
+    with idp.provider.store() as store:
+        assert idp.provider.revoker(store, OPERATOR).lift_suspension(kind, value)
+    idp.provider.refresh_caches()
