@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,6 +27,7 @@ IDP = Path(sys.executable).parent / "idp"
 COMMAND_TIMEOUT = 60
 START_TIMEOUT = 20
 RUNNER = CliRunner()
+ONE_COMMAND_AT_A_TIME = threading.Lock()
 
 
 def idp_env(directory: Path, **extra: str) -> dict[str, str]:
@@ -44,13 +46,15 @@ def idp_env(directory: Path, **extra: str) -> dict[str, str]:
 def run_idp(
     env: Mapping[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``idp *args`` in this process, with exactly ``env`` as its environment. An
+    """``idp *args`` in this process, with exactly ``env`` as its environment (one
+    command at a time: the runner swaps the process's streams and environment). An
     exception the CLI does not handle is a traceback on stderr and exit code 1, as the
     console script would print it."""
     from idp.cli import app  # the server's modules, imported by the tests that need them
 
     unset: dict[str, str | None] = {name: None for name in os.environ if name not in env}
-    result = RUNNER.invoke(app, list(args), input=stdin or "", env=unset | dict(env))
+    with ONE_COMMAND_AT_A_TIME:
+        result = RUNNER.invoke(app, list(args), input=stdin or "", env=unset | dict(env))
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))

@@ -4,8 +4,6 @@ CLI on the running server's database; the server then answers by them."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import httpx
 import pytest
 
@@ -73,14 +71,12 @@ NOT_ORIGINS = [
 
 @pytest.fixture(scope="module")
 def refusals(idp, tmp_path_factory):
-    """`idp clients create --web-origin VALUE` for each value, run side by side."""
+    """`idp clients create --web-origin VALUE` for each value."""
     directory = tmp_path_factory.mktemp("cli")
-    with ThreadPoolExecutor(max_workers=len(NOT_ORIGINS)) as pool:
-        results = pool.map(
-            lambda value: run_clients_create(idp, directory, *SPA, "--web-origin", value),
-            NOT_ORIGINS,
-        )
-        return dict(zip(NOT_ORIGINS, results, strict=True))
+    return {
+        value: run_clients_create(idp, directory, *SPA, "--web-origin", value)
+        for value in NOT_ORIGINS
+    }
 
 
 @pytest.mark.parametrize("value", NOT_ORIGINS)
