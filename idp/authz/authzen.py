@@ -416,7 +416,7 @@ def _value(value: Any, where: str, depth: int) -> Any:
 
 def _entity_reference(value: Mapping[str, Any], where: str) -> EntityUid:
     reference = value["__entity"]
-    if len(value) != 1 or not isinstance(reference, dict):
+    if len(value) != 1 or not isinstance(reference, dict) or set(reference) != {"type", "id"}:
         raise AuthZenRequestError(
             f"{where}: an entity is an object of one member, __entity, holding its type and id"
         )

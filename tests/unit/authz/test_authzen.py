@@ -222,6 +222,10 @@ for _ in range(8):
         ),
         (ask(resource=doc("d", deep=DEEP)), "values nest deeper"),
         (ask(resource=doc("d", o={"__entity": "User::a"})), "resource.properties.o: an entity is"),
+        (
+            ask(resource=doc("d", o={"__entity": {"type": "User", "id": "a", "as": "admin"}})),
+            "resource.properties.o: an entity is",
+        ),
         (ask(resource=doc("d", o={"__extn": {"fn": [], "arg": "x"}})), "an extension value"),
         (
             ask(resource=doc("d", o={"__extn": {"fn": "eval", "arg": "x"}})),
