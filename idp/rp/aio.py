@@ -24,6 +24,7 @@ from idp.rp.core import (
 )
 from idp.rp.errors import ProviderRefusal, ProviderUnavailable
 from idp.rp.flow import (
+    Compute,
     Exclusive,
     Flow,
     HttpRequest,
@@ -210,7 +211,7 @@ class AsyncProvider:
         bundle_uri: str | None = None,
     ) -> AsyncLocalPolicies:
         """As ``Provider.local_policies``; its ``load``, ``decide`` and ``evaluate``
-        are awaited (compiling a new policy version runs in the event loop)."""
+        are awaited (a new bundle is compiled in a worker thread)."""
         client = ClientAuthentication(client_id, client_secret)
         bundles = self._core.policy_bundles(client, bundle_uri)
         return AsyncLocalPolicies(bundles, self._driver)
@@ -341,6 +342,8 @@ class AsyncDriver:
             return await self._send(step)
         if isinstance(step, Exclusive):
             return await self._exclusive(step, background)
+        if isinstance(step, Compute):
+            return await asyncio.to_thread(step.work)
         if background is None:
             raise RuntimeError(f"{type(step).__name__} is a step of background runs")
         if isinstance(step, Subscribe):

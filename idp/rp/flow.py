@@ -9,7 +9,7 @@ A step that fails on the network is thrown into the flow as ``ProviderUnavailabl
 from __future__ import annotations
 
 import base64
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote_plus
@@ -75,7 +75,16 @@ class Sleep:
     seconds: float
 
 
-Step = HttpRequest | Exclusive[Any] | Subscribe | ReadChunk | Unsubscribe | Sleep
+@dataclass(frozen=True, slots=True)
+class Compute(Generic[T]):
+    """Work for the CPU (compiling a policy bundle): run at once by ``Provider``, in a
+    worker thread by ``AsyncProvider``, so that the event loop is not held. ``work``
+    does not raise: it returns what went wrong as its result."""
+
+    work: Callable[[], T]
+
+
+Step = HttpRequest | Exclusive[Any] | Compute[Any] | Subscribe | ReadChunk | Unsubscribe | Sleep
 Flow = Generator[Step, Any, T]
 
 

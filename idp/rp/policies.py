@@ -33,6 +33,7 @@ import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from idp.authz.authzen import ACCESS_EVALUATE, AuthZenRequestError, parse_evaluation
@@ -68,7 +69,7 @@ from idp.rp.errors import (
     UnsupportedHeader,
 )
 from idp.rp.errors import InvalidSignature as InvalidJwsSignature
-from idp.rp.flow import Flow, HttpRequest
+from idp.rp.flow import Compute, Flow, HttpRequest
 from idp.rp.token_endpoint import ClientAuthentication
 from idp.rp.verifier import JwtVerifier
 
@@ -263,8 +264,9 @@ class PolicyBundles:
                 f"{held.version} in force"
             )
         reused = held.authorizer.policies if held is not None else None
-        policies = compiled(bundle, reused)
-        authorizer = Authorizer(policies, bundle.rbac_hierarchy())
+        authorizer = yield Compute(partial(_authorizer, bundle, reused))
+        if isinstance(authorizer, PolicyBundleError):
+            raise authorizer
         declared = bundle.declaration.user_attributes
         return LocalBundle(
             bundle.version, payload["digest"], authorizer, declared, bundle.claim_names
@@ -293,6 +295,15 @@ def check_digest(payload: Mapping[str, Any], etag: str | None) -> None:
         raise BundleDigestMismatch("the policy bundle's digest is not that of its content")
     if etag is None or not hmac.compare_digest(etag.encode(), f'"{digest}"'.encode()):
         raise BundleDigestMismatch("the policy bundle's ETag is not its digest")
+
+
+def _authorizer(bundle: PolicyBundle, held: PolicySet | None) -> Authorizer | PolicyBundleError:
+    """The bundle's policies over its hierarchy, or why they do not compile here (CPU
+    work: the flow's Compute step)."""
+    try:
+        return Authorizer(compiled(bundle, held), bundle.rbac_hierarchy())
+    except PolicyBundleError as error:
+        return error
 
 
 def compiled(bundle: PolicyBundle, held: PolicySet | None) -> PolicySet:

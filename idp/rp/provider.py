@@ -22,6 +22,7 @@ from idp.rp.core import (
 )
 from idp.rp.errors import ProviderRefusal, ProviderUnavailable
 from idp.rp.flow import (
+    Compute,
     Exclusive,
     Flow,
     HttpRequest,
@@ -381,6 +382,8 @@ class SyncDriver:
             return self._send(step)
         if isinstance(step, Exclusive):
             return self._exclusive(step, background)
+        if isinstance(step, Compute):
+            return step.work()
         if background is None:
             raise RuntimeError(f"{type(step).__name__} is a step of background runs")
         if isinstance(step, Subscribe):

@@ -284,6 +284,36 @@ def test_the_async_provider_decides_the_same(fake):
     assert asyncio.run(run()) == (1, True)
 
 
+def test_the_async_provider_compiles_a_bundle_off_the_event_loop(fake, monkeypatch):
+    """Compiling 1,000 policies takes a while: the loop goes on meanwhile."""
+    import asyncio
+    import threading
+
+    import idp.rp.policies
+
+    compiling_threads = []
+    compile_policies = idp.rp.policies.compile_policies
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        compiling_threads.append(threading.get_ident())
+        return compile_policies(*args, **kwargs)
+
+    monkeypatch.setattr(idp.rp.policies, "compile_policies", watched)
+
+    async def run() -> tuple[int, int]:
+        token = {"access_token": fake.token(), "token_type": "Bearer", "expires_in": 3600}
+        fake.answers["/token"] = Answer(body=json.dumps(token).encode())
+        async with AsyncProvider(fake.issuer, clock=fake.clock.now, timeout=TIMEOUT) as sdk:
+            version = await sdk.local_policies("pep", "pep-secret").load()
+            return version, threading.get_ident()
+
+    serve(fake, bundle())
+    version, loop_thread = asyncio.run(run())
+    assert version == 1
+    assert compiling_threads
+    assert loop_thread not in compiling_threads
+
+
 def test_without_the_authz_extra_local_decisions_say_what_to_install():
     script = """
 import importlib.abc, sys
