@@ -11,7 +11,9 @@ In the same run it measures the ceiling: ``PasswordHasher.verify`` with those pa
 in as many processes as the server has workers, before and after the sign-ins (the
 mean of the two is the ceiling), and, while the sign-ins run, the latency of a
 discovery request sent every 50 ms from a process of its own (the event loop must stay
-responsive while passwords are hashed)::
+responsive while passwords are hashed) and the whole machine's busy CPU time per
+completed post or sign-in (the server, PostgreSQL, the browsers and the probe; a
+verification at the ceiling costs the number of processes over the ceiling)::
 
     .venv/bin/python -m tests.benchmarks.password_login [--workers 2] [--connections 16]
         [--duration 20]
@@ -66,6 +68,15 @@ def argon2_ceiling(processes: int, seconds: float) -> float:
     with ProcessPoolExecutor(processes) as pool:
         counts = list(pool.map(verify_for, [seconds] * processes))
     return sum(counts) / seconds
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot (proc(5), /proc/stat): the
+    server, PostgreSQL, the browsers and the probe alike."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields[:8]) - idle - iowait) / os.sysconf("SC_CLK_TCK")
 
 
 def prepare(env: dict[str, str], users: int) -> str:
@@ -159,15 +170,24 @@ async def browser_loop(
 
 async def run_browsers(
     base_url: str, client_id: str, args: argparse.Namespace, whole: bool
-) -> float:
-    """Completed per second by ``args.connections`` browsers, after a warm-up."""
+) -> tuple[float, float]:
+    """Completed per second by ``args.connections`` browsers, after a warm-up, and the
+    machine's busy CPU milliseconds per completed one meanwhile."""
     start = time.monotonic() + WARM_UP
     stop = start + args.duration
     loops = [
         browser_loop(base_url, client_id, f"bench{number}", whole, start, stop)
         for number in range(args.connections)
     ]
-    return sum(await asyncio.gather(*loops)) / args.duration
+    busy, completed = await asyncio.gather(busy_between(start, stop), asyncio.gather(*loops))
+    return sum(completed) / args.duration, busy * 1000 / max(1, sum(completed))
+
+
+async def busy_between(start: float, stop: float) -> float:
+    await asyncio.sleep(start - time.monotonic())
+    before = busy_cpu_seconds()
+    await asyncio.sleep(stop - time.monotonic())
+    return busy_cpu_seconds() - before
 
 
 def probe(base_url: str, seconds: float) -> None:
@@ -219,19 +239,26 @@ def main() -> None:
         }
         client_id = prepare(env, args.connections)
         with serving(env, port, args.workers) as base_url:
-            rates, probes = {}, {}
+            rates, cpu, probes = {}, {}, {}
             for name, whole in (("login form posts", False), ("whole sign-ins", True)):
                 prober = start_probe(base_url, WARM_UP + args.duration)
-                rates[name] = asyncio.run(run_browsers(base_url, client_id, args, whole))
+                rates[name], cpu[name] = asyncio.run(run_browsers(base_url, client_id, args, whole))
                 probes[name] = json.loads(prober.communicate()[0])
     after = argon2_ceiling(args.workers, args.ceiling_duration)
     ceiling = (before + after) / 2
     print(f"argon2 ceiling, {args.workers} processes: {before:.1f}/s before, {after:.1f}/s after")
-    print(f"\n| {args.connections} browsers | per second | of the ceiling | discovery p50 / p99 |")
-    print("|---|---|---|---|")
+    print(f"(a verification: {args.workers * 1000 / ceiling:.1f} ms of CPU at the ceiling)")
+    print(
+        f"\n| {args.connections} browsers | per second | of the ceiling "
+        "| machine CPU each | discovery p50 / p99 |"
+    )
+    print("|---|---|---|---|---|")
     for name, rate in rates.items():
         p50, p99 = (quantiles(probes[name], n=100)[index] for index in (49, 98))
-        print(f"| {name} | {rate:.1f} | {rate / ceiling:.0%} | {p50:.1f} / {p99:.1f} ms |")
+        print(
+            f"| {name} | {rate:.1f} | {rate / ceiling:.0%} | {cpu[name]:.1f} ms "
+            f"| {p50:.1f} / {p99:.1f} ms |"
+        )
 
 
 if __name__ == "__main__":
