@@ -304,10 +304,18 @@ def users_list(as_json: JsonOption = False) -> None:
     """List users."""
     with provider_store() as (_provider, store):
         users = store.list_users()
-    lines = [
-        f"{u.username}\t{u.email or '-'}\t{'disabled' if u.disabled else 'active'}" for u in users
-    ]
-    emit([_user_json(user) for user in users], as_json, "\n".join(lines) or "no users")
+        suspended = {
+            held.value for held in store.list_suspensions() if held.kind is SuspendedKind.SUBJECT
+        }
+    listed = [_user_json(user) | {"suspended": user.id in suspended} for user in users]
+    lines = [f"{u['username']}\t{u['email'] or '-'}\t{_user_state(u)}" for u in listed]
+    emit(listed, as_json, "\n".join(lines) or "no users")
+
+
+def _user_state(listed: dict[str, Any]) -> str:
+    """Disabled (for good, until enabled), suspended (its tokens inactive until resumed),
+    or active."""
+    return "disabled" if listed["disabled"] else "suspended" if listed["suspended"] else "active"
 
 
 @users_app.command("set-password")

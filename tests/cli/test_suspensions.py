@@ -38,11 +38,19 @@ def test_a_user_is_suspended_with_an_account_disabled_event(env, cli_dir):
     created = run_idp(env, "users", "create", "sam", "--password-stdin", stdin="x" * 20 + "\n")
     assert created.returncode == 0, created.stderr
     assert run_idp(env, "users", "suspend", "sam").returncode == 0
+    assert "sam\t-\tsuspended" in run_idp(env, "users", "list").stdout.splitlines()
+    [listed] = [
+        u
+        for u in json.loads(run_idp(env, "users", "list", "--json").stdout)
+        if u["username"] == "sam"
+    ]
+    assert (listed["suspended"], listed["disabled"]) == (True, False)
     [(user_id,)] = query(cli_dir, "SELECT id FROM users WHERE username = 'sam'")
     assert query(cli_dir, "SELECT kind FROM suspensions WHERE value = ?", user_id) == [("sub",)]
     events = query(cli_dir, "SELECT event_type FROM security_events WHERE subject = ?", user_id)
     assert events[-1][0].endswith("/risc/event-type/account-disabled")
     assert run_idp(env, "users", "resume", "sam").returncode == 0
+    assert "sam\t-\tactive" in run_idp(env, "users", "list").stdout.splitlines()
     events = query(cli_dir, "SELECT event_type FROM security_events WHERE subject = ?", user_id)
     assert events[-1][0].endswith("/risc/event-type/account-enabled")
 
