@@ -15,7 +15,8 @@ The payload holds, besides ``iss`` and ``iat``:
   the server;
 * ``claim_names``: for each client with a claim mapping, which access-token claim
   holds each source a principal is read from (idp.authz.token_principals.ClaimNames),
-  so the SDK reads a token by its own client's mapping;
+  and the mapping's digest, which the tokens it released name, so the SDK reads a
+  token by its own client's mapping, and only a token of that very mapping;
 * ``digest``: SHA-256 (hex) of the canonical JSON of the five members above. It is the
   bundle's strong ETag (RFC 9110 §8.8.3): the same content has the same ETag on every
   node, however often it is signed, and the SDK checks the ETag it was sent against it.
@@ -169,7 +170,8 @@ def _hierarchy(value: Any) -> dict[EntityUid, tuple[EntityUid, ...]]:
 def _claim_names_json(client_id: str, names: ClaimNames) -> dict[str, Any]:
     sources = {source: getattr(names, source) for source in _SOURCES}
     carried = {source: claim for source, claim in sources.items() if claim is not None}
-    return {"client_id": client_id, **carried, "attributes": dict(names.attributes)}
+    mapping = {"mapping": names.mapping} if names.mapping is not None else {}
+    return {"client_id": client_id, **carried, "attributes": dict(names.attributes), **mapping}
 
 
 def _claim_names(value: Any) -> dict[str, ClaimNames]:
@@ -188,8 +190,12 @@ def _claim_names(value: Any) -> dict[str, ClaimNames]:
         attributes = _object(entry.get("attributes"), f"{where}.attributes")
         if len(attributes) > MAX_ATTRIBUTES:
             raise BundleFormatError(f"{where}.attributes has more than {MAX_ATTRIBUTES} entries")
+        mapping = entry.get("mapping")
+        if mapping is not None:
+            mapping = _name(mapping, f"{where}.mapping", MAX_CLAIM_NAME)
         by_client[client_id] = ClaimNames(
             **sources,
+            mapping=mapping,
             attributes={
                 _name(name, f"{where}.attributes", MAX_ID): _name(
                     claim, f"{where}.attributes.{name}", MAX_CLAIM_NAME

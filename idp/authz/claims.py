@@ -16,16 +16,18 @@ closed: a resource server that reads roles or permissions sees fewer, never more
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from idp.authz.model import AttributeValue, AuthzError, attribute_json, check_attribute_name
 from idp.authz.roles import Effective
-from idp.authz.token_principals import ClaimNames
+from idp.authz.token_principals import MAPPING_CLAIM, ClaimNames
 from idp.scope import ATTRIBUTES as ATTRIBUTES_SCOPE
 from idp.scope import GROUPS as GROUPS_SCOPE
 from idp.scope import PERMISSIONS as PERMISSIONS_SCOPE
@@ -48,7 +50,7 @@ RESERVED_CLAIMS = frozenset(
         "family_name", "middle_name", "nickname", "preferred_username", "profile",
         "picture", "website", "email", "email_verified", "gender", "birthdate",
         "zoneinfo", "locale", "phone_number", "phone_number_verified", "address",
-        "updated_at", "events", "token_introspection", TRUNCATED_CLAIM,
+        "updated_at", "events", "token_introspection", TRUNCATED_CLAIM, MAPPING_CLAIM,
     }
 )  # fmt: skip
 
@@ -134,6 +136,13 @@ class ClaimMapping:
                 int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
             )
         )
+
+    @cached_property
+    def digest(self) -> str:
+        """What the access tokens it releases claims into name it by (MAPPING_CLAIM):
+        SHA-256 (the first 16 hex digits) of its canonical JSON."""
+        canonical = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def wants(self, target: Target) -> bool:
         return any(target in rule.targets for rule in self.rules)
@@ -258,6 +267,8 @@ def release(
             claims[rule.claim] = kept
     if truncated:
         claims[TRUNCATED_CLAIM] = truncated
+    if claims and target is Target.ACCESS_TOKEN:
+        claims[MAPPING_CLAIM] = mapping.digest
     return claims
 
 
@@ -274,6 +285,7 @@ def access_token_names(mapping: ClaimMapping) -> ClaimNames:
         attributes={
             str(rule.attribute): rule.claim for rule in rules if rule.source is Source.ATTRIBUTE
         },
+        mapping=mapping.digest,
     )
 
 

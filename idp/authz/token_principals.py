@@ -20,7 +20,10 @@ local decision can deny what the server allows, never the reverse. Where each so
 is the :class:`ClaimNames` of the token's client, which the policy bundle carries
 (idp.authz.claims.access_token_names); a claim the mapping does not put into access
 tokens is not read, whatever its name, so a mapping that moves client roles onto
-``roles`` does not make them realm roles.
+``roles`` does not make them realm roles. A token names the mapping that released its
+claims (``claim_mapping``, the mapping's digest): one released by another mapping than
+the bundle's (issued before the mapping changed, or after a change the bundle does not
+hold yet) is read as carrying none of them.
 
 Claims of the wrong shape raise :class:`EntityDataError`; the caller's answer is a deny.
 
@@ -52,9 +55,11 @@ class ClaimNames:
     resource_access: str | None = None
     groups: str | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
+    mapping: str | None = None  # the digest a token released by this mapping names
 
 
 NO_CLAIMS = ClaimNames()  # a client without a mapping: its tokens carry none of these
+MAPPING_CLAIM = "claim_mapping"  # in an access token: the digest of the mapping behind it
 
 
 def principal_of(
@@ -67,6 +72,8 @@ def principal_of(
         raise EntityDataError("the token has no sub")
     if subject == client_id:
         return Principal(client(subject))
+    if claims.get(MAPPING_CLAIM) != names.mapping:
+        names = NO_CLAIMS  # released by another mapping than the one these names are of
     parents = (
         *(group(name) for name in _strings(claims, names.groups)),
         *(role(name) for name in _strings(claims, names.roles)),

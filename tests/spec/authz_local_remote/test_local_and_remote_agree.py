@@ -12,7 +12,14 @@ import httpx
 import pytest
 
 from idp.authz.authzen import render_decision
-from tests.spec.authz_local_remote.conftest import World
+from tests.spec.authz_local_remote.conftest import (
+    DEFAULT_MAPPING,
+    MOVED_MAPPING,
+    SCOPE,
+    World,
+    docs_app,
+)
+from tests.support.sign_in import sign_in
 
 
 def document(
@@ -131,3 +138,35 @@ def test_the_sdk_decides_locally_what_the_decision_api_decides(world: World, cas
     assert bool(answer["context"].get("errors")) is case.failed
     assert bool(local.errors) is case.failed
     assert render_decision(local) == answer  # the same explanation, word for word
+
+
+def test_a_token_released_by_a_mapping_since_changed_is_read_as_carrying_nothing(world: World):
+    """The token names the mapping that released its claims; once the client's mapping
+    moves (here: client roles onto roles, realm roles onto realm_roles), a token of the
+    old one is not read by the new names, which would take its realm roles for client
+    roles. Locally it holds nothing, so it may be denied what the server allows, never
+    the reverse; a token of the new mapping is read again."""
+    idp = world.idp
+    app = docs_app(idp, DEFAULT_MAPPING)
+    ada = world.people["ada"].user
+    old = world.sdk.validate_access_token(
+        sign_in(idp, app, ada, scope=SCOPE)["access_token"],
+        audience=idp.provider.settings.audience,
+    )
+    with idp.provider.store() as store:
+        store.set_claim_mapping(app.client_id, MOVED_MAPPING)
+    idp.provider.refresh_caches()
+    local = world.sdk.local_policies(world.pep.client_id, world.pep.secret)  # the new bundle
+    request = {"action": {"name": "edit"}, "resource": document()}
+
+    stale = local.evaluate(old, request)
+    assert remote(world, Case("old", "ada", "edit", document(), True), dict(old))["decision"]
+    assert stale.allowed is False
+    assert "clearance" in stale.explain()  # not read from the token: it is no longer known
+
+    new = world.sdk.validate_access_token(
+        sign_in(idp, app, ada, scope=SCOPE)["access_token"],
+        audience=idp.provider.settings.audience,
+    )
+    assert new["claim_mapping"] != old["claim_mapping"]
+    assert local.evaluate(new, request).allowed is True

@@ -146,6 +146,7 @@ def test_the_bundle_carries_each_clients_claim_names_and_its_etag_moves_with_the
         "client_id": app.client_id,
         "client_roles": "roles",
         "attributes": {"clearance": "clr"},
+        "mapping": moved.digest,  # which the tokens it released name
     } in names
     with idp.provider.store() as store:
         store.set_claim_mapping(app.client_id, moved.with_rule(make_rule("roles", claim="realm")))

@@ -220,6 +220,7 @@ def test_release_follows_scope_and_target():
         "roles": ["editor", "owner", "viewer"],
         "docs_roles": ["admin"],
         "clearance": 3,
+        "claim_mapping": mapping.digest,  # an access token names the mapping behind it
     }
 
 
