@@ -8,6 +8,17 @@ from idp.authz.entities import group, role
 from idp.authz.token_principals import MAPPING_CLAIM, NO_CLAIMS, ClaimNames, principal_of
 
 
+def token_of(mapping: ClaimMapping) -> dict[str, object]:
+    """A docs token that carries roles and groups, released by ``mapping``."""
+    return {
+        "sub": "u",
+        "client_id": "docs",
+        "roles": ["editor"],
+        "groups": ["staff"],
+        MAPPING_CLAIM: mapping.digest,
+    }
+
+
 def test_the_defaults_name_each_source_by_its_own_claim():
     mapping = ClaimMapping(
         (
@@ -40,13 +51,7 @@ def test_a_moved_source_is_read_where_it_went_and_nothing_else_there():
     assert names == ClaimNames(
         client_roles="roles", attributes={"clearance": "clr"}, mapping=mapping.digest
     )
-    claims = {
-        "sub": "u",
-        "client_id": "docs",
-        "roles": ["editor"],
-        "groups": ["staff"],
-        MAPPING_CLAIM: mapping.digest,
-    }
+    claims = token_of(mapping)
     assert principal_of(claims, (), names).parents == (role("docs/editor"),)
 
 
@@ -59,13 +64,7 @@ def test_a_source_kept_out_of_access_tokens_is_not_read():
     )
     names = access_token_names(mapping)
     assert names == ClaimNames(groups="groups", mapping=mapping.digest)
-    claims = {
-        "sub": "u",
-        "client_id": "docs",
-        "roles": ["editor"],
-        "groups": ["staff"],
-        MAPPING_CLAIM: mapping.digest,
-    }
+    claims = token_of(mapping)
     assert principal_of(claims, (), names).parents == (group("staff"),)
 
 
