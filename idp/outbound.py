@@ -86,16 +86,15 @@ class OutboundClient:
             raise OutboundRefusedError(f"{type(error).__name__}: {error}") from None
 
     async def _post(self, url: str, request: dict[str, Any], headers: dict[str, str]) -> Answer:
-        checks = not (self.allow_private or url in self.private_targets)
         async with (
             asyncio.timeout(self.total_timeout),
             httpx.AsyncClient(
                 timeout=TIMEOUT,
                 follow_redirects=False,
                 trust_env=False,
-                transport=pinned_transport(partial(public_addresses, self.resolve))
-                if checks
-                else None,
+                transport=None
+                if self._exempt(url)
+                else pinned_transport(partial(public_addresses, self.resolve)),
             ) as http,
             http.stream("POST", url, headers=headers, **request) as response,
         ):
@@ -105,9 +104,14 @@ class OutboundClient:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ForbiddenTargetError(f"not an http(s) URL: {url!r}")
-        if self.allow_private or url in self.private_targets:
+        if self._exempt(url):
             return
         public_addresses(self.resolve, parts.hostname, parts.port or 443)
+
+    def _exempt(self, url: str) -> bool:
+        """Sent without the address check: the operator allows private targets, or
+        this exact URL."""
+        return self.allow_private or url in self.private_targets
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         body = bytearray()
